@@ -1,0 +1,47 @@
+"""``CosS3Auth``: the COS signature as a requests auth object (official module path).
+
+``requests.put(url, data=..., auth=CosS3Auth(conf, key, params))`` signs exactly the headers of
+the prepared request, with the official default validity of 10000 s.  The signing itself is
+``qcloud_cos._signing`` (pure); this adapter only reads the clock and the credentials.
+"""
+import time
+
+from requests.auth import AuthBase
+
+from . import _signing
+from ._signing import filter_headers as _filter_pairs
+
+__all__ = ['CosS3Auth', 'filter_headers']
+
+
+def filter_headers(data):
+    """The subset of a header dict that COS signatures cover."""
+    return dict(_filter_pairs(data))
+
+
+class CosS3Auth(AuthBase):
+    def __init__(self, conf, key=None, params=None, expire=10000, sign_host=None):
+        self._conf = conf
+        self._key = key
+        self._params = params or {}
+        self._expire = expire
+        self._sign_host = sign_host
+
+    def __call__(self, r):
+        conf = self._conf
+        token = conf._current_token()
+        if token and 'x-cos-security-token' not in r.headers:
+            r.headers['x-cos-security-token'] = token
+        if conf._anonymous:
+            r.headers['Authorization'] = ''
+            return r
+        secret_id, secret_key = conf._current_keys()
+        sign_host = conf._sign_host if self._sign_host is None else self._sign_host
+        start, end = _signing.time_window(now=time.time(), expire=self._expire)
+        params = {k: v for k, v in self._params.items() if v is not None} if conf._sign_params else {}
+        r.headers['Authorization'] = _signing.authorization(
+            secret_id=secret_id, secret_key=secret_key, method=r.method,
+            path=_signing.sign_path(self._key), params=list(params.items()),
+            headers=_signing.signed_headers(headers=r.headers, url=r.url, sign_host=sign_host),
+            start=start, end=end)
+        return r

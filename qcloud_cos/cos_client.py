@@ -1,0 +1,227 @@
+"""``CosS3Client`` (and ``CosConfig``) at their official import path.
+
+Each public method has the official signature and return value; each builds one ``Request`` and
+hands it to the transport (``_http``), which signs and sends it.
+"""
+import logging
+import posixpath
+from urllib.parse import urlencode
+
+from . import _http
+from ._body import make_body
+from ._config import CosConfig
+from ._endpoint import check_key
+from ._headers import mapped, redact, split_params
+from ._xml import decode_result, format_dict, xml_to_dict
+from .cos_exception import CosClientError, CosServiceError
+from .streambody import StreamBody
+
+__all__ = ['CosConfig', 'CosS3Client']
+
+logger = logging.getLogger(__name__)
+
+CosConfig.__module__ = __name__
+
+
+class CosS3Client:
+    """A COS client: ``CosS3Client(CosConfig(...))``.
+
+    ``retry`` is the number of retries after the first attempt (5xx, connection errors and
+    timeouts; exponential backoff with full jitter).  ``session`` replaces the pooled
+    ``requests.Session`` (e.g. to mount a custom transport adapter).
+    """
+
+    def __init__(self, conf, retry=3, session=None):
+        self._conf = conf
+        self._retry = retry
+        self._session = session
+        self._transport = _http.Transport(conf=conf, session=session, retry=retry)
+
+    def get_conf(self):
+        return self._conf
+
+    def get_retry_exe_times(self):
+        """How many retries this client has made so far."""
+        return self._transport.retries_done
+
+    # -- the one way requests are made -----------------------------------------------------
+    def _send(self, *, method, bucket, key=None, params=None, headers=None, body=None, timeout=30,
+              stream=False, check_crc=False):
+        if key is not None:
+            check_key(key)
+        url = self._conf.uri(bucket=bucket, path=key)
+        request = _http.Request(
+            method=method, url=url, key=key, host=self._conf.host_header(bucket), params=params,
+            headers=headers, body=body, timeout=timeout, stream=stream, check_crc=check_crc)
+        return self._transport.send(request)
+
+    @staticmethod
+    def _headers_of(response):
+        return _http.ResponseHeaders(response.headers.items())
+
+    # -- objects ---------------------------------------------------------------------------
+    def put_object(self, Bucket, Body, Key, EnableMD5=False, **kwargs):
+        """Upload an object in one request (simple upload, at most 5 GB).
+
+        :param Bucket(string): bucket name, ``BucketName-APPID``.
+        :param Body(bytes|str|file|stream): the content; files are streamed from their position.
+        :param Key(string): the object key.
+        :param EnableMD5(bool): send Content-MD5 computed by the SDK.
+        :param kwargs(dict): ACL, GrantRead, StorageClass, ContentType, Metadata, TrafficLimit, ...
+        :return(dict): the response headers (``ETag``, ``x-cos-hash-crc64ecma``, ...).
+
+        .. code-block:: python
+
+            response = client.put_object(Bucket='examplebucket-1250000000', Body=b'bytes',
+                                         Key='exampleobject')
+            print(response['ETag'])
+        """
+        check_key(Key)
+        headers = mapped(kwargs)
+        body = make_body(Body)
+        body.use_declared_length(headers.pop('Content-Length', None))
+        if EnableMD5:
+            headers['Content-MD5'] = body.content_md5()
+        logger.info('put object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
+                    redact(headers))
+        response = self._send(method='PUT', bucket=Bucket, key=Key, headers=headers, body=body,
+                              check_crc=True)
+        return self._headers_of(response)
+
+    def put_object_from_local_file(self, Bucket, LocalFilePath, Key, EnableMD5=False, **kwargs):
+        """Upload a local file in one request; same return value as ``put_object``."""
+        with open(LocalFilePath, 'rb') as fp:
+            return self.put_object(Bucket, fp, Key, EnableMD5, **kwargs)
+
+    def get_object(self, Bucket, Key, KeySimplifyCheck=True, **kwargs):
+        """Download an object: the response headers plus ``'Body'``, a streamed ``StreamBody``.
+
+        ``Range``, ``If*`` kwargs are headers; ``VersionId`` and ``Response*`` go to the query.
+        """
+        check_key(Key)
+        if KeySimplifyCheck and posixpath.normpath('/' + Key.lstrip('/')) == '/':
+            raise CosClientError('GetObject Key is invalid')
+        headers = mapped(kwargs)
+        params = split_params(headers, names=('versionId',), prefix='response')
+        logger.info('get object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
+                    redact(headers))
+        response = self._send(method='GET', bucket=Bucket, key=Key, params=params, headers=headers,
+                              stream=True)
+        result = self._headers_of(response)
+        result['Body'] = StreamBody(response)
+        return result
+
+    def head_object(self, Bucket, Key, **kwargs):
+        """The object's metadata as a dict of response headers (404 → CosServiceError)."""
+        headers = mapped(kwargs)
+        params = split_params(headers, names=('versionId',))
+        response = self._send(method='HEAD', bucket=Bucket, key=Key, params=params, headers=headers)
+        return self._headers_of(response)
+
+    def delete_object(self, Bucket, Key, **kwargs):
+        """Delete an object (succeeds also when it does not exist); returns the response headers."""
+        headers = mapped(kwargs)
+        params = split_params(headers, names=('versionId',))
+        logger.info('delete object, url=:%s', self._conf.uri(bucket=Bucket, path=Key))
+        response = self._send(method='DELETE', bucket=Bucket, key=Key, params=params, headers=headers)
+        return self._headers_of(response)
+
+    def object_exists(self, Bucket, Key):
+        """True if HEAD finds the object, False on 404; other errors are raised."""
+        try:
+            self.head_object(Bucket, Key)
+            return True
+        except CosServiceError as exc:
+            if exc.get_status_code() == 404:
+                return False
+            raise
+
+    # -- buckets ---------------------------------------------------------------------------
+    def create_bucket(self, Bucket, BucketAZConfig=None, BucketArchConfig=None, **kwargs):
+        """Create a bucket (``ACL`` and ``Grant*`` kwargs become headers)."""
+        headers = mapped(kwargs)
+        body = None
+        if BucketAZConfig is not None or BucketArchConfig is not None:
+            inner = ''
+            if BucketAZConfig is not None:
+                inner += '<BucketAZConfig>%s</BucketAZConfig>' % BucketAZConfig
+            if BucketArchConfig is not None:
+                inner += '<BucketArchConfig>%s</BucketArchConfig>' % BucketArchConfig
+            body = make_body('<CreateBucketConfiguration>%s</CreateBucketConfiguration>' % inner)
+        logger.info('create bucket, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket), redact(headers))
+        self._send(method='PUT', bucket=Bucket, headers=headers, body=body)
+        return None
+
+    def head_bucket(self, Bucket, **kwargs):
+        """The bucket's response headers (404 → CosServiceError)."""
+        response = self._send(method='HEAD', bucket=Bucket, headers=mapped(kwargs))
+        return self._headers_of(response)
+
+    def delete_bucket(self, Bucket, **kwargs):
+        """Delete an (empty) bucket."""
+        logger.info('delete bucket, url=:%s', self._conf.uri(bucket=Bucket))
+        self._send(method='DELETE', bucket=Bucket, headers=mapped(kwargs), body=make_body(b''))
+        return None
+
+    def bucket_exists(self, Bucket):
+        """True if HEAD finds the bucket, False on 404; other errors are raised."""
+        try:
+            self.head_bucket(Bucket)
+            return True
+        except CosServiceError as exc:
+            if exc.get_status_code() == 404:
+                return False
+            raise
+
+    def list_objects(self, Bucket, Prefix='', Delimiter='', Marker='', MaxKeys=1000, EncodingType='',
+                     **kwargs):
+        """One page of the bucket's objects: ``Contents`` and ``CommonPrefixes`` are lists.
+
+        Keys come back decoded unless ``EncodingType='url'`` is passed.
+        """
+        if EncodingType and EncodingType != 'url':
+            raise CosClientError('EncodingType must be url')
+        params = {'prefix': Prefix, 'delimiter': Delimiter, 'marker': Marker,
+                  'max-keys': MaxKeys, 'encoding-type': 'url'}
+        response = self._send(method='GET', bucket=Bucket, params=params, headers=mapped(kwargs))
+        data = xml_to_dict(response.content)
+        format_dict(data, ['Contents', 'CommonPrefixes'])
+        if not EncodingType:
+            decode_result(data, ['Prefix', 'Marker', 'NextMarker'],
+                          [['Contents', 'Key'], ['CommonPrefixes', 'Prefix']])
+        return data
+
+    # -- signatures and URLs ---------------------------------------------------------------
+    def get_auth(self, Method, Bucket, Key, Expired=300, Headers=None, Params=None, SignHost=None,
+                 UseCiEndPoint=False):
+        """An Authorization value for a request you send yourself (valid ``Expired`` seconds)."""
+        url = self._conf.uri(bucket=Bucket, path=Key)
+        params = {k: v for k, v in (Params or {}).items() if v is not None}
+        return self._transport.authorization(method=Method, key=Key, url=url, params=params,
+                                             headers=dict(Headers or {}), expire=Expired,
+                                             sign_host=SignHost)
+
+    def get_presigned_url(self, Bucket, Key, Method, Expired=300, Params=None, Headers=None,
+                          UseCiEndPoint=False, SignHost=None):
+        """A URL carrying its own signature.  With temporary keys the token is included."""
+        params = dict(Params or {})
+        token = self._conf._current_token()
+        if token and 'x-cos-security-token' not in params:
+            params['x-cos-security-token'] = token
+        url = self._conf.uri(bucket=Bucket, path=Key)
+        sign = self.get_auth(Method, Bucket, Key, Expired, Headers, params, SignHost)
+        fields = dict(pair.split('=', 1) for pair in sign.split('&'))
+        url += '?' + urlencode(fields)
+        if params:
+            url += '&' + urlencode(params)
+        return url
+
+    def get_presigned_download_url(self, Bucket, Key, Expired=300, Params=None, Headers=None,
+                                   UseCiEndPoint=False, SignHost=None):
+        """A presigned GET URL."""
+        return self.get_presigned_url(Bucket, Key, 'GET', Expired, Params, Headers, UseCiEndPoint,
+                                      SignHost)
+
+    def get_object_url(self, Bucket, Key):
+        """The plain (unsigned) URL of an object."""
+        return self._conf.uri(bucket=Bucket, path=Key)

@@ -1,0 +1,73 @@
+"""``StreamBody``: the streamed body of ``get_object`` (official module path and methods)."""
+import os
+import uuid
+
+from . import _crc64
+from .cos_exception import CosClientError
+
+CHUNK = 1024 * 1024
+
+
+class StreamBody:
+    def __init__(self, rt):
+        self._rt = rt
+        self._read_len = 0
+        headers = rt.headers
+        if 'Content-Length' in headers:
+            self._content_len = int(headers['Content-Length'])
+        elif 'Transfer-Encoding' in headers:
+            self._content_len = None
+        else:
+            raise IOError('create StreamBody failed without Content-Length header or Transfer-Encoding header')
+
+    def __len__(self):
+        return self._content_len or 0
+
+    def __iter__(self):
+        return self.get_stream(1024)
+
+    def get_raw_stream(self):
+        """The underlying urllib3 response (a file-like object)."""
+        return self._rt.raw
+
+    def get_stream(self, chunk_size=1024, auto_decompress=False):
+        """Iterate over the body in chunks; ``auto_decompress`` undoes Content-Encoding gzip."""
+        if auto_decompress:
+            return self._rt.iter_content(chunk_size=chunk_size)
+        return self._rt.raw.stream(chunk_size, decode_content=False)
+
+    def read(self, chunk_size=1024, auto_decompress=False):
+        """Read everything that is left (in ``chunk_size`` steps) and return it as bytes."""
+        return b''.join(self.get_stream(chunk_size, auto_decompress))
+
+    def get_stream_to_file(self, file_name, disable_tmp_file=False, auto_decompress=False):
+        """Write the body to ``file_name`` through a temporary file renamed at the end.
+
+        Raises IOError if fewer bytes than Content-Length arrived, and CosClientError if the
+        whole-object CRC-64 announced by COS does not match what was written.
+        """
+        target = file_name if disable_tmp_file else '%s_%s' % (file_name, uuid.uuid4().hex)
+        crc = _crc64.Crc64()
+        written = 0
+        try:
+            with open(target, 'wb') as fp:
+                for chunk in self.get_stream(CHUNK, auto_decompress):
+                    fp.write(chunk)
+                    crc.update(chunk)
+                    written += len(chunk)
+            if self._content_len is not None and not auto_decompress and written != self._content_len:
+                raise IOError('download failed with incomplete file')
+            self._check_crc(crc.value, auto_decompress)
+            if not disable_tmp_file:
+                os.replace(target, file_name)
+        except BaseException:
+            if not disable_tmp_file and os.path.exists(target):
+                os.remove(target)
+            raise
+
+    def _check_crc(self, local, auto_decompress):
+        remote = self._rt.headers.get('x-cos-hash-crc64ecma')
+        if auto_decompress or self._rt.status_code != 200 or not remote:
+            return
+        if str(local) != remote.strip():
+            raise CosClientError('crc64 mismatch on download: got %s, COS says %s' % (local, remote))
