@@ -121,7 +121,7 @@ class Transport:
         self._session = session
         self.retry = retry
         self._clock = clock
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._retries_done = 0
@@ -155,7 +155,7 @@ class Transport:
                 delay = self.backoff(attempt)
                 logger.info('retry %d/%d of %s %s in %.2fs after: %s', attempt, self.retry,
                             request.method, request.url, delay, _describe(failure))
-                self._sleep(delay)
+                (self._sleep or time.sleep)(delay)
             try:
                 response = self._send_once(request, attempt=attempt)
             except _RETRYABLE_ERRORS as exc:
