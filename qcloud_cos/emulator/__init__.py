@@ -1,0 +1,252 @@
+"""A local Tencent Cloud COS server for tests and development (standard library only).
+
+    from qcloud_cos.emulator import CosEmulator
+
+    with CosEmulator() as emu:                 # 127.0.0.1, a free port
+        config = CosConfig(**emu.config_kwargs())
+        ...
+
+The emulator verifies COS signatures with its own implementation, stores
+metadata in SQLite and bodies in files (a temporary directory unless
+``data_dir`` is given), and serves the virtual-hosted COS XML API for PUT /
+GET / HEAD / DELETE Object and PUT / HEAD / DELETE / GET (list) Bucket.
+Other APIs answer 501 ``NotImplemented``.  Clients connect to ``host:port``
+and name the bucket in the ``Host`` header
+(``<bucket>.cos.<region>.myqcloud.com``), which is what the SDK does with
+``CosConfig(IP=..., Port=...)``.
+
+This package never imports the client (``qcloud_cos.cos_*``).  See
+``python -m qcloud_cos.emulator --help`` for the command line.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+from ._app import CosApp
+from ._auth import Credential
+from ._errors import CosError
+from ._faults import Fault, FaultPlan
+from ._server import EmulatorHTTPServer, RequestLog
+from ._store import Store
+
+__all__ = ["CosEmulator", "DEFAULT_BUCKET", "DEFAULT_SECRET_ID", "DEFAULT_SECRET_KEY", "Fault"]
+
+DEFAULT_SECRET_ID = "SecretId"
+DEFAULT_SECRET_KEY = "SecretKey"
+DEFAULT_BUCKET = "examplebucket-1250000000"
+DEFAULT_REGION = "ap-beijing"
+
+
+class CosEmulator:
+    """An in-process COS server on a background thread.
+
+    Args (all keyword-only):
+        host: address to bind; loopback by default.
+        port: port to bind; 0 picks a free one (see ``port`` after ``start``).
+        data_dir: keep data here across restarts; ``None`` uses a temporary
+            directory removed by ``stop``.
+        secret_id, secret_key: the account's permanent key pair.
+        buckets: buckets that exist at start (created if missing) and after ``reset``.
+        region: region of those buckets (any region is accepted in Host names).
+        clock: ``() -> float`` Unix time used for signatures, Date and
+            Last-Modified; defaults to ``time.time``.
+        throttle: honour ``x-cos-traffic-limit`` by actually pacing bodies.
+        request_timeout: socket timeout for idle connections and body reads.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        data_dir: Optional[str] = None,
+        secret_id: str = DEFAULT_SECRET_ID,
+        secret_key: str = DEFAULT_SECRET_KEY,
+        buckets: Iterable[str] = (DEFAULT_BUCKET,),
+        region: str = DEFAULT_REGION,
+        clock: Optional[Callable[[], float]] = None,
+        throttle: bool = True,
+        request_timeout: float = 60.0,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self.data_dir = data_dir
+        self.secret_id = secret_id
+        self.secret_key = secret_key
+        self.buckets = tuple(buckets)
+        self.region = region
+        self.clock: Callable[[], float] = clock or time.time
+        self.throttle = throttle
+        self.request_timeout = request_timeout
+        self.requests: List[Dict[str, Any]] = RequestLog()
+        self._faults = FaultPlan()
+        self._store: Optional[Store] = None
+        self._app: Optional[CosApp] = None
+        self._server: Optional[EmulatorHTTPServer] = None
+        self._thread: Optional[threading.Thread] = None
+        self._extra_credentials: Dict[str, Credential] = {}
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> "CosEmulator":
+        """Bind, create the default buckets and serve on a daemon thread; returns ``self``."""
+        if self._server is not None:
+            raise RuntimeError("emulator already started")
+        store = Store(self.data_dir)
+        try:
+            app = CosApp(
+                store=store,
+                region=self.region,
+                clock=lambda: self.clock(),
+                credentials={self.secret_id: Credential(self.secret_id, self.secret_key)},
+                faults=self._faults,
+                throttle=self.throttle,
+            )
+            app.credentials.update(self._extra_credentials)
+            self._store, self._app = store, app
+            self._ensure_buckets()
+            server = EmulatorHTTPServer(
+                (self.host, self._requested_port),
+                app,
+                requests=self.requests,  # type: ignore[arg-type]
+                request_timeout=self.request_timeout,
+            )
+        except BaseException:
+            store.close()
+            self._store = self._app = None
+            raise
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="cos-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close open connections and the store (removing a temporary data dir)."""
+        server, thread, store = self._server, self._thread, self._store
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        if store is not None:
+            store.close()
+        self._store = self._app = None
+
+    def __enter__(self) -> "CosEmulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses -------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("emulator not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def config_kwargs(self, **overrides: Any) -> Dict[str, Any]:
+        """Keyword arguments for ``CosConfig`` pointing at this emulator."""
+        kwargs: Dict[str, Any] = {
+            "Region": self.region,
+            "SecretId": self.secret_id,
+            "SecretKey": self.secret_key,
+            "IP": self.host,
+            "Port": self.port,
+            "Scheme": "http",
+        }
+        kwargs.update(overrides)
+        return kwargs
+
+    # -- state helpers (no HTTP) -----------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("emulator not started")
+        return self._store
+
+    def _ensure_buckets(self) -> None:
+        for name in self.buckets:
+            if self.store.get_bucket(name) is None:
+                self.store.create_bucket(name, region=self.region, acl="private", now=self.clock())
+
+    def create_bucket(self, name: str, acl: str = "private", *, region: Optional[str] = None) -> str:
+        """Create a bucket directly; raises ``CosError`` (BucketAlreadyExists, InvalidBucketName)."""
+        if acl not in ("private", "public-read", "public-read-write"):
+            raise CosError("InvalidArgument", f"Invalid bucket acl: {acl}.")
+        self.store.create_bucket(name, region=region or self.region, acl=acl, now=self.clock())
+        return name
+
+    def add_credentials(self, secret_id: str, secret_key: str, token: Optional[str] = None) -> None:
+        """Accept another key pair; with ``token``, requests must carry ``x-cos-security-token``."""
+        cred = Credential(secret_id, secret_key, token)
+        self._extra_credentials[secret_id] = cred
+        if self._app is not None:
+            self._app.add_credentials(secret_id, secret_key, token)
+
+    def reset(self) -> None:
+        """Delete every bucket and object, recreate the default buckets, clear faults and the request log."""
+        self.store.reset()
+        self._ensure_buckets()
+        self._faults.clear()
+        with self.requests.lock:  # type: ignore[attr-defined]
+            self.requests.clear()
+
+    # -- fault injection -------------------------------------------------------------------
+
+    def inject_fault(
+        self,
+        status: int = 503,
+        code: str = "ServiceUnavailable",
+        count: int = 1,
+        method: Optional[str] = None,
+        key: Optional[str] = None,
+        op: Optional[str] = None,
+        *,
+        message: Optional[str] = None,
+        bucket: Optional[str] = None,
+        reset_connection: bool = False,
+        after_bytes: Optional[int] = None,
+    ) -> Fault:
+        """Fail the next ``count`` requests matching ``method``/``key``/``op``/``bucket``.
+
+        The request gets ``status``/``code`` with a full Error XML instead of
+        being served.  With ``reset_connection=True`` the connection is reset
+        instead: after reading ``after_bytes`` (default 0) of the request body
+        when there is one; for a GET Object with ``after_bytes``, after sending
+        that many bytes of the real response body; otherwise at once.
+        ``op`` is a COS API name: PutObject, GetObject, HeadObject,
+        DeleteObject, PutBucket, HeadBucket, DeleteBucket, GetBucket, or the
+        name of a not-yet-implemented API (e.g. UploadPart).
+        """
+        return self._faults.add(
+            Fault(
+                status=status,
+                code=code,
+                message=message,
+                count=count,
+                method=method,
+                key=key,
+                op=op,
+                bucket=bucket,
+                reset_connection=reset_connection,
+                after_bytes=after_bytes,
+            )
+        )
+
+    def clear_faults(self) -> None:
+        self._faults.clear()

@@ -1,0 +1,106 @@
+"""COS error codes as data, and the renderer for the ``<Error>`` XML document.
+
+``CosError`` is raised by the store, the verifier and the operations; only the
+HTTP layer turns it into a response (``render_error``).  Standard library only.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping, Optional, Tuple
+from ._xml import xml_text as escape
+
+__all__ = ["CosError", "ERRORS", "render_error"]
+
+#: code -> (HTTP status, default message).  Messages follow real COS where a
+#: real body was observed (see research/cos-protocol.md section 5), S3 otherwise.
+ERRORS: Dict[str, Tuple[int, str]] = {
+    "AccessDenied": (403, "Access Denied."),
+    "BadDigest": (400, "The Content-MD5 you specified did not match what we received."),
+    "BucketAlreadyExists": (
+        409,
+        "The requested bucket name is not available. The bucket namespace is shared "
+        "by all users of the system. Please select a different name and try again.",
+    ),
+    "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
+    "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
+    "IncompleteBody": (
+        400,
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+    ),
+    "InternalError": (500, "We encountered an internal error. Please try again."),
+    "InvalidAccessKeyId": (
+        403,
+        "The Access Key Id you provided does not exist in our records.",
+    ),
+    "InvalidArgument": (400, "Invalid Argument."),
+    "InvalidBucketName": (400, "The specified bucket is not valid."),
+    "InvalidDigest": (400, "The Content-MD5 you specified is not valid."),
+    "InvalidObjectName": (400, "The specified object name is not valid."),
+    "InvalidRange": (416, "The requested range is not satisfiable."),
+    "InvalidRequest": (400, "Invalid Request."),
+    "InvalidURI": (400, "Couldn't parse the specified URI."),
+    "KeyTooLong": (400, "Your key is too long."),
+    "MalformedXML": (
+        400,
+        "The XML you provided was not well-formed or did not validate against our published schema.",
+    ),
+    "MethodNotAllowed": (405, "The specified method is not allowed against this resource."),
+    "MissingContentLength": (411, "You must provide the Content-Length HTTP header."),
+    "NoSuchBucket": (404, "The specified bucket does not exist."),
+    "NoSuchKey": (404, "The specified key does not exist."),
+    "NoSuchUpload": (404, "The specified upload does not exist."),
+    "NotImplemented": (
+        501,
+        "A header or query you provided implies functionality that is not implemented.",
+    ),
+    "PreconditionFailed": (412, "At least one of the preconditions you specified did not hold."),
+    "RequestTimeTooSkewed": (
+        403,
+        "The difference between the request time and the server's time is too large.",
+    ),
+    "RequestTimeout": (
+        400,
+        "Your socket connection to the server was not read from or written to within "
+        "the timeout period.",
+    ),
+    "ServiceUnavailable": (503, "Please reduce your request rate."),
+    "SignatureDoesNotMatch": (403, "The Signature you specified is invalid."),
+    "SlowDown": (503, "Please reduce your request rate."),
+}
+
+
+class CosError(Exception):
+    """A COS service error: ``code``, HTTP ``status``, ``message``, extra XML elements."""
+
+    def __init__(
+        self,
+        code: str,
+        message: Optional[str] = None,
+        *,
+        status: Optional[int] = None,
+        extra: Optional[Mapping[str, str]] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        default_status, default_message = ERRORS.get(code, (400, code))
+        self.code = code
+        self.status = status if status is not None else default_status
+        self.message = message if message is not None else default_message
+        self.extra = dict(extra or {})
+        self.headers = dict(headers or {})
+        super().__init__(f"{self.status} {code}: {self.message}")
+
+
+def render_error(err: CosError, *, resource: str, request_id: str, trace_id: str) -> bytes:
+    """Render ``err`` as the XML document real COS sends (single-quoted prolog, tabs)."""
+    parts = [
+        "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n",
+        f"\t<Code>{escape(err.code)}</Code>\n",
+        f"\t<Message>{escape(err.message)}</Message>\n",
+        f"\t<Resource>{escape(resource)}</Resource>\n",
+        f"\t<RequestId>{escape(request_id)}</RequestId>\n",
+        f"\t<TraceId>{escape(trace_id)}</TraceId>\n",
+    ]
+    for name, value in err.extra.items():
+        parts.append(f"\t<{name}>{escape(value)}</{name}>\n")
+    parts.append("</Error>")
+    return "".join(parts).encode("utf-8")

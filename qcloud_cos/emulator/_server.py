@@ -1,0 +1,436 @@
+"""The socket side: a ``ThreadingHTTPServer`` speaking HTTP/1.1 to COS clients.
+
+Responsibilities: request framing (Content-Length, ``Transfer-Encoding:
+chunked`` streamed, ``Expect: 100-continue`` answered lazily on the first body
+read, so a request refused before its body is read never gets a 100),
+keep-alive, absolute-form request targets, the common response headers
+(``x-cos-request-id``, ``Date``, ``Server: tencent-cos``, ``Content-Length``),
+streaming response bodies, connection resets for fault injection and the
+request log.  Everything COS-specific is in ``_app``.
+
+After a response, an unread request body is drained (up to ``DRAIN_LIMIT``)
+so the client can read the answer and reuse the connection; otherwise the
+connection is closed.  A body shorter than its Content-Length is answered with
+400 ``IncompleteBody`` (when the client still listens) and the connection closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import struct
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, BinaryIO, Dict, List, Optional, Set, Tuple
+from urllib.parse import urlsplit
+
+from ._app import CosApp, Request, Response, http_date
+from ._errors import CosError
+
+__all__ = ["EmulatorHTTPServer", "RequestLog"]
+
+logger = logging.getLogger("qcloud_cos.emulator")
+
+DRAIN_LIMIT = 64 * 1024 * 1024
+_WRITE_CHUNK = 256 * 1024
+_MAX_LINE = 65536
+
+
+class RequestLog(list):  # type: ignore[type-arg]
+    """A list of request records; ``append`` is serialised by a lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def append(self, item: Dict[str, Any]) -> None:
+        with self.lock:
+            super().append(item)
+
+
+class _BodyBase:
+    length: Optional[int]
+    chunked: bool
+
+    def __init__(self, handler: "_Handler") -> None:
+        self._handler = handler
+        self.done = False  # the whole body has been read
+        self.broken = False  # framing is lost: the connection must be closed
+
+    def _rfile(self) -> BinaryIO:
+        self._handler.send_continue()
+        return self._handler.rfile  # type: ignore[return-value]
+
+    def _fail(self, code: str, message: Optional[str] = None) -> CosError:
+        self.broken = True
+        return CosError(code, message)
+
+
+class _LengthBody(_BodyBase):
+    """A body framed by Content-Length (``length=None`` when the header is absent: empty)."""
+
+    chunked = False
+
+    def __init__(self, handler: "_Handler", length: Optional[int]) -> None:
+        super().__init__(handler)
+        self.length = length
+        self.remaining = length or 0
+        self.done = self.remaining == 0
+
+    def read(self, n: int) -> bytes:
+        if self.remaining <= 0 or n <= 0:
+            return b""
+        want = min(n, self.remaining)
+        try:
+            data = self._rfile().read(want)
+        except (TimeoutError, socket.timeout):
+            raise self._fail("RequestTimeout") from None
+        except OSError:
+            raise self._fail("IncompleteBody") from None
+        if len(data) < want:
+            raise self._fail("IncompleteBody")
+        self.remaining -= len(data)
+        self.done = self.remaining == 0
+        return data
+
+
+class _ChunkedBody(_BodyBase):
+    """A ``Transfer-Encoding: chunked`` body, decoded as it is read."""
+
+    chunked = True
+    length = None
+
+    def __init__(self, handler: "_Handler") -> None:
+        super().__init__(handler)
+        self._left = 0  # bytes left in the current chunk
+
+    def _line(self) -> bytes:
+        try:
+            line = self._rfile().readline(_MAX_LINE + 1)
+        except (TimeoutError, socket.timeout):
+            raise self._fail("RequestTimeout") from None
+        except OSError:
+            raise self._fail("IncompleteBody") from None
+        if not line.endswith(b"\n") or len(line) > _MAX_LINE:
+            raise self._fail("IncompleteBody", "The chunked request body ended prematurely.")
+        return line
+
+    def read(self, n: int) -> bytes:
+        if self.done or n <= 0:
+            return b""
+        if self._left == 0:
+            size_field = self._line().split(b";", 1)[0].strip()
+            try:
+                size = int(size_field, 16)
+                if size < 0:
+                    raise ValueError
+            except ValueError:
+                raise self._fail("InvalidRequest", "Malformed chunked encoding.") from None
+            if size == 0:
+                while self._line() not in (b"\r\n", b"\n"):  # trailers
+                    pass
+                self.done = True
+                return b""
+            self._left = size
+        want = min(n, self._left)
+        try:
+            data = self._rfile().read(want)
+        except (TimeoutError, socket.timeout):
+            raise self._fail("RequestTimeout") from None
+        except OSError:
+            raise self._fail("IncompleteBody") from None
+        if len(data) < want:
+            raise self._fail("IncompleteBody")
+        self._left -= len(data)
+        if self._left == 0 and self._line() not in (b"\r\n", b"\n"):
+            raise self._fail("InvalidRequest", "Malformed chunked encoding.")
+        return data
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "tencent-cos"
+    sys_version = ""
+    server: "EmulatorHTTPServer"
+
+    def setup(self) -> None:
+        self.timeout = self.server.request_timeout
+        super().setup()
+        self.server.track(self.connection, True)
+        self._continue_pending = False
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        finally:
+            self.server.track(self.connection, False)
+
+    # -- hooks of BaseHTTPRequestHandler ---------------------------------------
+
+    def handle_expect_100(self) -> bool:
+        self._continue_pending = True  # sent on the first body read
+        return True
+
+    def send_continue(self) -> None:
+        if self._continue_pending:
+            self._continue_pending = False
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.wfile.flush()
+
+    def version_string(self) -> str:
+        return "tencent-cos"
+
+    def date_time_string(self, timestamp: Optional[float] = None) -> str:
+        return http_date(self.server.app.clock() if timestamp is None else timestamp)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.info("%s - %s", self.address_string(), format % args)
+
+    def handle_one_request(self) -> None:
+        try:
+            self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
+            if len(self.raw_requestline) > _MAX_LINE:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(414)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            self._continue_pending = False
+            if not self.parse_request():
+                return
+            self._serve()
+            self.wfile.flush()
+        except (TimeoutError, socket.timeout):
+            self.close_connection = True
+        except (ConnectionError, BrokenPipeError):
+            self.close_connection = True
+        except OSError:
+            self.close_connection = True
+
+    # -- one request ------------------------------------------------------------
+
+    def _serve(self) -> None:
+        app = self.server.app
+        words = self.requestline.split()
+        target = words[1] if len(words) >= 2 else "/"
+        headers: List[Tuple[str, str]] = list(self.headers.items())
+        host = self.headers.get("Host", "") or ""
+        path_and_query = target
+        if target.lower().startswith(("http://", "https://")):
+            parts = urlsplit(target)
+            host = parts.netloc.rpartition("@")[2]
+            path_and_query = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        path, _, query = path_and_query.partition("?")
+
+        record: Dict[str, Any] = {
+            "method": self.command,
+            "path": path_and_query,
+            "headers": _header_dict(headers),
+            "host": host,
+            "status": None,
+        }
+        self.server.requests.append(record)
+        request_id = app.new_request_id()
+
+        body, framing_error = self._make_body()
+        req = Request(
+            method=self.command,
+            target=target,
+            path=path,
+            query=query,
+            host=host,
+            headers=headers,
+            body=body,
+        )
+        if framing_error is not None:
+            response = app.error_response(req, framing_error, request_id)
+            response.close_connection = True
+        else:
+            response = app.handle(req, request_id)
+        record.update(op=response.op, bucket=response.bucket, key=response.key)
+        try:
+            if response.reset_now:
+                record["status"] = None
+                self._reset()
+                return
+            record["status"] = response.status
+            if response.error_code:
+                record["error_code"] = response.error_code
+            self._send(response, request_id)
+        finally:
+            response.close()
+        if response.reset_after is not None:
+            return
+        logger.info(
+            '%s "%s %s" %s %s', self.client_address[0], self.command, path, response.status, response.op or "-"
+        )
+        self._finish_body(body, response)
+
+    def _make_body(self) -> Tuple[Any, Optional[CosError]]:
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if "chunked" in te:
+            return _ChunkedBody(self), None
+        raw_length = self.headers.get("Content-Length")
+        if raw_length is None:
+            return _LengthBody(self, None), None
+        try:
+            length = int(raw_length.strip())
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            return _LengthBody(self, 0), CosError("InvalidArgument", "Invalid Content-Length.")
+        return _LengthBody(self, length), None
+
+    def _finish_body(self, body: Any, response: Response) -> None:
+        """Keep the connection usable: drain a small unread body, else close."""
+        if response.close_connection or body.broken:
+            self.close_connection = True
+            return
+        if body.done:
+            return
+        if self._continue_pending:  # the client is still waiting for permission to send
+            self.close_connection = True
+            return
+        if body.length is not None and body.remaining > DRAIN_LIMIT:
+            self.close_connection = True
+            return
+        drained = 0
+        try:
+            while drained <= DRAIN_LIMIT:
+                chunk = body.read(_WRITE_CHUNK)
+                if not chunk:
+                    return
+                drained += len(chunk)
+        except CosError:
+            pass
+        self.close_connection = True
+
+    def _send(self, response: Response, request_id: str) -> None:
+        has_body = self.command != "HEAD" and response.status not in (204, 304) and response.status >= 200
+        if response.stream is not None:
+            length = response.length or 0
+        elif response.length is not None and self.command == "HEAD":
+            length = response.length
+        else:
+            length = len(response.body) if has_body else 0
+        will_close = response.close_connection or self.close_connection
+        self.send_response_only(response.status)
+        self.send_header("Server", "tencent-cos")
+        self.send_header("Date", self.date_time_string())
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(length))
+        self.send_header("x-cos-request-id", request_id)
+        if will_close:
+            self.send_header("Connection", "close")
+        elif self.request_version == "HTTP/1.0":
+            self.send_header("Connection", "keep-alive")
+        self.end_headers()
+        if not has_body:
+            return
+        if response.stream is None:
+            data = response.body
+            if response.reset_after is not None:
+                self.wfile.write(data[: response.reset_after])
+                self.wfile.flush()
+                self._reset()
+                return
+            self.wfile.write(data)
+            return
+        remaining = length
+        budget = response.reset_after
+        throttle = response.throttle
+        chunk_size = throttle.chunk_size() if throttle else _WRITE_CHUNK
+        while remaining > 0:
+            want = min(chunk_size, remaining)
+            if budget is not None:
+                if budget <= 0:
+                    break
+                want = min(want, budget)
+            chunk = response.stream.read(want)
+            if not chunk:
+                # The file is shorter than its record: nothing sane to send; drop the connection.
+                logger.error("object body shorter than recorded for %s", response.key)
+                self.close_connection = True
+                return
+            self.wfile.write(chunk)
+            remaining -= len(chunk)
+            if budget is not None:
+                budget -= len(chunk)
+            if throttle:
+                throttle.consume(len(chunk))
+        if budget is not None:
+            self.wfile.flush()
+            self._reset()
+
+    def _reset(self) -> None:
+        """Abort the connection with a TCP RST."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        for stream in (self.rfile, self.wfile):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.connection.close()
+        except OSError:
+            pass
+
+
+def _header_dict(headers: List[Tuple[str, str]]) -> Dict[str, str]:
+    out: Dict[str, str] = {}
+    for name, value in headers:
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """Threaded HTTP/1.1 server bound to one ``CosApp``."""
+
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        address: Tuple[str, int],
+        app: CosApp,
+        *,
+        requests: Optional[RequestLog] = None,
+        request_timeout: float = 60.0,
+    ) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.app = app
+        self.requests = requests if requests is not None else RequestLog()
+        self.request_timeout = request_timeout
+        self._connections: Set[socket.socket] = set()
+        self._conn_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def track(self, conn: socket.socket, alive: bool) -> None:
+        with self._conn_lock:
+            if alive:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def close_connections(self) -> None:
+        """Shut down every open client connection (used by ``stop``)."""
+        with self._conn_lock:
+            conns = list(self._connections)
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.exception("unhandled error serving %s", client_address)
