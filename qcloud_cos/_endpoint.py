@@ -75,4 +75,10 @@ def quote_key(key):
     """The URL path of a key (without the leading ``/``), as the official SDK writes it."""
     if key.startswith('/'):
         key = key[1:]
-    return quote(key.encode('utf-8'), safe='/-_.~').replace('./', '.%2F')
+    path = quote(key.encode('utf-8'), safe='/-_.~').replace('./', '.%2F')
+    # A final "." or ".." segment would be removed by URL normalisation (RFC 3986 dot segments)
+    # and the request would hit another resource: send it percent-encoded.
+    head, _, last = path.rpartition('/')
+    if last in ('.', '..'):
+        path = (head + '/' if head or path.startswith('/') else '') + last.replace('.', '%2E')
+    return path

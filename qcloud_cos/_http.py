@@ -79,6 +79,14 @@ class ResponseHeaders(dict):
         return dict.__contains__(self, key) or self._find(key) is not None
 
 
+def utf8_header(value):
+    """Undo http.client's latin-1 decoding of raw UTF-8 header values (e.g. x-cos-meta-*)."""
+    try:
+        return value.encode('latin-1').decode('utf-8')
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
+
+
 def header_value(value):
     """Header values go out as bytes (UTF-8); numbers are converted instead of rejected."""
     if isinstance(value, bytes):

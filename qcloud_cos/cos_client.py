@@ -57,7 +57,8 @@ class CosS3Client:
 
     @staticmethod
     def _headers_of(response):
-        return _http.ResponseHeaders(response.headers.items())
+        return _http.ResponseHeaders((name, _http.utf8_header(value))
+                                     for name, value in response.headers.items())
 
     # -- objects ---------------------------------------------------------------------------
     def put_object(self, Bucket, Body, Key, EnableMD5=False, **kwargs):
