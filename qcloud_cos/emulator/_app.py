@@ -55,6 +55,7 @@ _HOST_RE = re.compile(
     r"\.(?:myqcloud\.com|tencentcos\.cn)$"
 )
 _BAD_KEY_CHARS = re.compile("[\x00\x18-\x1b]")
+_CTL_CHARS = re.compile("[\x00-\x1f\x7f]")
 
 STORAGE_CLASSES = frozenset(
     {
@@ -633,6 +634,9 @@ class CosApp:
             overrides = {
                 header: route.params[param] for param, header in RESPONSE_OVERRIDES.items() if param in route.params
             }
+            for param, value in overrides.items():
+                if _CTL_CHARS.search(value):
+                    raise CosError("InvalidArgument", f"Invalid value for {param}.")
             if overrides:
                 headers = [(n, v) for n, v in headers if n not in overrides]
                 headers.extend((n, _latin1(v)) for n, v in overrides.items())

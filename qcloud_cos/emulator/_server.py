@@ -17,6 +17,7 @@ connection is closed.  A body shorter than its Content-Length is answered with
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import struct
 import threading
@@ -34,6 +35,7 @@ logger = logging.getLogger("qcloud_cos.emulator")
 DRAIN_LIMIT = 64 * 1024 * 1024
 _WRITE_CHUNK = 256 * 1024
 _MAX_LINE = 65536
+_CRLF = re.compile("[\r\n]")
 
 
 class RequestLog(list):  # type: ignore[type-arg]
@@ -257,6 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._reset()
                 return
             record["status"] = response.status
+            if self._must_close(body, response):
+                response.close_connection = True
             if response.error_code:
                 record["error_code"] = response.error_code
             self._send(response, request_id)
@@ -284,18 +288,22 @@ class _Handler(BaseHTTPRequestHandler):
             return _LengthBody(self, 0), CosError("InvalidArgument", "Invalid Content-Length.")
         return _LengthBody(self, length), None
 
+    def _must_close(self, body: Any, response: Response) -> bool:
+        """Whether the connection cannot be reused after this response."""
+        if response.close_connection or body.broken:
+            return True
+        if body.done:
+            return False
+        if self._continue_pending:  # the client is still waiting for permission to send
+            return True
+        return body.length is not None and body.remaining > DRAIN_LIMIT
+
     def _finish_body(self, body: Any, response: Response) -> None:
         """Keep the connection usable: drain a small unread body, else close."""
-        if response.close_connection or body.broken:
+        if self._must_close(body, response):
             self.close_connection = True
             return
         if body.done:
-            return
-        if self._continue_pending:  # the client is still waiting for permission to send
-            self.close_connection = True
-            return
-        if body.length is not None and body.remaining > DRAIN_LIMIT:
-            self.close_connection = True
             return
         drained = 0
         try:
@@ -321,7 +329,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Server", "tencent-cos")
         self.send_header("Date", self.date_time_string())
         for name, value in response.headers:
-            self.send_header(name, value)
+            self.send_header(name, _CRLF.sub(" ", value))  # never let a value split the header block
         self.send_header("Content-Length", str(length))
         self.send_header("x-cos-request-id", request_id)
         if will_close:
