@@ -166,6 +166,8 @@ class Transport:
                 (self._sleep or time.sleep)(delay)
             try:
                 response = self._send_once(request, attempt=attempt)
+            except requests.exceptions.SSLError as exc:  # a certificate problem does not heal by retrying
+                raise CosClientError(str(exc)) from exc
             except _RETRYABLE_ERRORS as exc:
                 failure = exc
                 continue

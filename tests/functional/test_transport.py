@@ -7,8 +7,10 @@ import pytest
 from qcloud_cos import CosClientError, CosConfig, CosS3Client, CosServiceError
 
 
-def _puts(emulator, key):
-    return [r for r in emulator.requests if r['method'] == 'PUT' and r['path'].split('?')[0].endswith('/' + key)]
+def _puts(emulator, key, bucket):
+    return [r for r in emulator.requests
+            if r['method'] == 'PUT' and r['path'].split('?')[0] == '/' + key
+            and r['host'].startswith(bucket + '.')]
 
 
 def test_5xx_is_retried_resigned_and_marked(client, bucket, cos_emulator):
@@ -16,7 +18,7 @@ def test_5xx_is_retried_resigned_and_marked(client, bucket, cos_emulator):
     before = client.get_retry_exe_times()
     response = client.put_object(bucket, b'payload', 'retry-me')
     assert response['ETag']
-    attempts = _puts(cos_emulator, 'retry-me')
+    attempts = _puts(cos_emulator, 'retry-me', bucket)
     assert len(attempts) == 3
     assert [a['headers'].get('x-cos-sdk-retry') for a in attempts] == [None, 'true', 'true']
     assert all('x-cos-sdk-retry' in a['headers']['Authorization'] for a in attempts[1:])
@@ -28,7 +30,7 @@ def test_retries_exhausted_raise_the_service_error(client, bucket, cos_emulator)
     with pytest.raises(CosServiceError) as info:
         client.put_object(bucket, b'x', 'always-500')
     assert info.value.get_error_code() == 'InternalError'
-    assert len(_puts(cos_emulator, 'always-500')) == 4
+    assert len(_puts(cos_emulator, 'always-500', bucket)) == 4
     cos_emulator.clear_faults()
 
 
@@ -37,7 +39,7 @@ def test_4xx_is_never_retried(client, bucket, cos_emulator):
     with pytest.raises(CosServiceError) as info:
         client.put_object(bucket, b'x', 'conflict')
     assert info.value.get_status_code() == 409
-    assert len(_puts(cos_emulator, 'conflict')) == 1
+    assert len(_puts(cos_emulator, 'conflict', bucket)) == 1
 
 
 def test_unreplayable_body_is_sent_once(client, bucket, cos_emulator):
@@ -45,7 +47,7 @@ def test_unreplayable_body_is_sent_once(client, bucket, cos_emulator):
     with pytest.raises(CosServiceError) as info:
         client.put_object(bucket, iter([b'a', b'b']), 'gen')
     assert info.value.get_status_code() == 503
-    assert len(_puts(cos_emulator, 'gen')) == 1
+    assert len(_puts(cos_emulator, 'gen', bucket)) == 1
 
 
 def test_connection_reset_mid_body_replays_the_file_from_its_offset(client, bucket, cos_emulator, tmp_path):
@@ -66,7 +68,7 @@ def test_retry_zero_means_one_attempt(cos_emulator, bucket):
     cos_emulator.inject_fault(status=503, count=1, key='once')
     with pytest.raises(CosServiceError):
         c.put_object(bucket, b'x', 'once')
-    assert len(_puts(cos_emulator, 'once')) == 1
+    assert len(_puts(cos_emulator, 'once', bucket)) == 1
 
 
 def test_backoff_is_exponential_with_full_jitter(client):
@@ -90,7 +92,7 @@ def test_connection_refused_is_a_client_error(bucket):
 
 def test_ip_port_route_keeps_bucket_host(client, bucket, cos_emulator):
     client.put_object(bucket, b'x', 'host-check')
-    request = _puts(cos_emulator, 'host-check')[-1]
+    request = _puts(cos_emulator, 'host-check', bucket)[-1]
     assert request['headers']['Host'] == '%s.cos.ap-beijing.myqcloud.com' % bucket
 
 
@@ -99,7 +101,7 @@ def test_proxies_route_sends_absolute_form(cos_emulator, bucket):
                      Proxies={'http': cos_emulator.endpoint})
     c = CosS3Client(conf)
     c.put_object(bucket, b'via proxy', 'proxied.txt')
-    request = _puts(cos_emulator, 'proxied.txt')[-1]
+    request = _puts(cos_emulator, 'proxied.txt', bucket)[-1]
     assert request['host'].startswith('%s.cos.ap-guangzhou.myqcloud.com' % bucket)
     assert c.get_object(bucket, 'proxied.txt')['Body'].get_raw_stream().read() == b'via proxy'
 
