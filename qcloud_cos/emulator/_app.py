@@ -276,16 +276,17 @@ class CosApp:
             route = self.route(req)
             fault = self.faults.take(method=req.method, bucket=route.bucket, key=route.key or None, op=route.op)
             if fault is not None:
-                return self._apply_fault(req, route, fault, request_id)
-            credential = _auth.verify(
-                method=req.method,
-                path="/" + route.key,
-                query=req.query,
-                headers=[(k, v.encode("latin-1")) for k, v in req.headers],
-                lookup=self._lookup,
-                now=self.clock(),
-            )
-            response = self.dispatch(req, route, credential)
+                response = self._apply_fault(req, route, fault, request_id)
+            else:
+                credential = _auth.verify(
+                    method=req.method,
+                    path="/" + route.key,
+                    query=req.query,
+                    headers=[(k, v.encode("latin-1")) for k, v in req.headers],
+                    lookup=self._lookup,
+                    now=self.clock(),
+                )
+                response = self.dispatch(req, route, credential)
         except CosError as err:
             response = self.error_response(req, err, request_id, route)
         except Exception:  # a bug: answer 500 and let the server close the connection

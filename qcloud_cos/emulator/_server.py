@@ -204,7 +204,8 @@ class _Handler(BaseHTTPRequestHandler):
             if not self.parse_request():
                 return
             self._serve()
-            self.wfile.flush()
+            if not self.wfile.closed:  # closed after a deliberate reset
+                self.wfile.flush()
         except (TimeoutError, socket.timeout):
             self.close_connection = True
         except (ConnectionError, BrokenPipeError):
