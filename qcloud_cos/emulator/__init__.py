@@ -55,6 +55,7 @@ class CosEmulator:
             Last-Modified; defaults to ``time.time``.
         throttle: honour ``x-cos-traffic-limit`` by actually pacing bodies.
         request_timeout: socket timeout for idle connections and body reads.
+        record_requests: keep a record of every request in ``requests``.
     """
 
     def __init__(
@@ -70,6 +71,7 @@ class CosEmulator:
         clock: Optional[Callable[[], float]] = None,
         throttle: bool = True,
         request_timeout: float = 60.0,
+        record_requests: bool = True,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -81,7 +83,7 @@ class CosEmulator:
         self.clock: Callable[[], float] = clock or time.time
         self.throttle = throttle
         self.request_timeout = request_timeout
-        self.requests: List[Dict[str, Any]] = RequestLog()
+        self.requests: List[Dict[str, Any]] = RequestLog(enabled=record_requests)
         self._faults = FaultPlan()
         self._store: Optional[Store] = None
         self._app: Optional[CosApp] = None

@@ -69,6 +69,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         buckets=tuple(args.bucket) if args.bucket else (DEFAULT_BUCKET,),
         region=args.region,
         throttle=not args.no_throttle,
+        record_requests=False,
     )
     stop = threading.Event()
 

@@ -7,6 +7,7 @@ HTTP layer turns it into a response (``render_error``).  Standard library only.
 from __future__ import annotations
 
 from typing import Dict, Mapping, Optional, Tuple
+
 from ._xml import xml_text as escape
 
 __all__ = ["CosError", "ERRORS", "render_error"]

@@ -39,15 +39,21 @@ _CRLF = re.compile("[\r\n]")
 
 
 class RequestLog(list):  # type: ignore[type-arg]
-    """A list of request records; ``append`` is serialised by a lock."""
+    """A list of request records; ``append`` is serialised by a lock.
 
-    def __init__(self) -> None:
+    With ``enabled=False`` nothing is kept (the command line uses that, so a
+    long-running server does not grow without bound).
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
         super().__init__()
         self.lock = threading.Lock()
+        self.enabled = enabled
 
     def append(self, item: Dict[str, Any]) -> None:
-        with self.lock:
-            super().append(item)
+        if self.enabled:
+            with self.lock:
+                super().append(item)
 
 
 class _BodyBase:
@@ -257,6 +263,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if response.reset_now:
                 record["status"] = None
+                logger.info('%s "%s %s" reset %s', self.client_address[0], self.command, path, response.op or "-")
                 self._reset()
                 return
             record["status"] = response.status
@@ -268,6 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             response.close()
         if response.reset_after is not None:
+            logger.info('%s "%s %s" reset mid-body %s', self.client_address[0], self.command, path, response.op)
             return
         logger.info(
             '%s "%s %s" %s %s', self.client_address[0], self.command, path, response.status, response.op or "-"

@@ -443,6 +443,8 @@ class Store:
         contents: List[ObjectRecord] = []
         prefixes: List[str] = []
         last: Optional[str] = None
+        if max_keys <= 0:
+            return ListResult(contents, prefixes, False, None)
         start, inclusive = (marker, False) if marker >= prefix else (prefix, True)
         while True:
             restart: Optional[str] = None

@@ -199,6 +199,8 @@ def test_list_parameters_validation(filled):
         r = filled.request("GET", "", params=params)
         assert r.status == 400 and r.error_code() == "InvalidArgument", params
     assert "<MaxKeys>1000</MaxKeys>" in listing(filled, max_keys="5000")["text"]
+    out = listing(filled, max_keys="0")
+    assert out["keys"] == [] and out["truncated"] == "false"
 
 
 def test_list_special_keys_are_valid_xml(cos):

@@ -1,0 +1,153 @@
+"""``python -m qcloud_cos.emulator`` as a subprocess: one stdout line, persistence, clean stop, memory."""
+
+import http.client
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from qcloud_cos.emulator import _crc64
+
+from ._cos_http import CosHttp, sign
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+LINE = re.compile(r"^COS emulator listening on http://127\.0\.0\.1:(\d+)\n$")
+
+
+class Cli:
+    def __init__(self, *args):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = REPO + os.pathsep + env.get("PYTHONPATH", "")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "qcloud_cos.emulator", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
+        if not ready:
+            self.proc.kill()
+            raise AssertionError("emulator did not start: " + self.proc.stderr.read().decode())
+        self.first_line = self.proc.stdout.readline().decode()
+        m = LINE.match(self.first_line)
+        assert m, self.first_line
+        self.port = int(m.group(1))
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        out, err = self.proc.communicate(timeout=20)
+        self.rest_of_stdout, self.stderr = out.decode(), err.decode()
+        return self.proc.returncode
+
+
+def test_one_line_persistence_and_clean_stop(tmp_path):
+    data_dir = str(tmp_path / "data")
+    cli = Cli("--port", "0", "--data-dir", data_dir, "--bucket", "mine-1250000000", "--secret-key", "s3cr3t-KEY-value")
+    try:
+        c = CosHttp(cli.port, "mine-1250000000", secret_key="s3cr3t-KEY-value")
+        assert c.request("PUT", "persist/me.txt", b"survives", {"x-cos-meta-a": "b"}).status == 200
+        # --bucket replaces the default bucket
+        d = CosHttp(cli.port, "examplebucket-1250000000", secret_key="s3cr3t-KEY-value")
+        assert d.request("HEAD", "").status == 404
+        c.close()
+        d.close()
+    finally:
+        code = cli.stop()
+    assert code == 0
+    assert cli.rest_of_stdout == ""  # exactly one line on stdout
+    assert "s3cr3t-KEY-value" not in cli.stderr  # the secret is never logged
+    assert "PUT" in cli.stderr  # request lines go to stderr
+    assert os.listdir(os.path.join(data_dir, "tmp")) == []
+
+    cli = Cli("--data-dir", data_dir, "--bucket", "mine-1250000000", "--secret-key", "s3cr3t-KEY-value")
+    try:
+        c = CosHttp(cli.port, "mine-1250000000", secret_key="s3cr3t-KEY-value")
+        g = c.request("GET", "persist/me.txt")
+        assert g.status == 200 and g.body == b"survives"
+        assert g.headers["x-cos-meta-a"] == "b"
+        c.close()
+    finally:
+        assert cli.stop(signal.SIGINT) == 0
+
+
+def test_temporary_data_dir_is_removed():
+    cli = Cli()
+    try:
+        c = CosHttp(cli.port, "examplebucket-1250000000")  # default bucket and credentials
+        assert c.request("PUT", "k", b"v").status == 200
+        c.close()
+    finally:
+        assert cli.stop() == 0
+    m = re.search(r"data dir: (\S+);", cli.stderr)
+    assert m and not os.path.exists(m.group(1))
+
+
+def test_help():
+    out = subprocess.run(
+        [sys.executable, "-m", "qcloud_cos.emulator", "--help"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=REPO),
+        timeout=20,
+    )
+    assert out.returncode == 0
+    for flag in ("--host", "--port", "--data-dir", "--secret-id", "--secret-key", "--bucket", "--region", "--no-throttle"):
+        assert flag in out.stdout
+
+
+def _vm(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(field)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs /proc")
+def test_large_body_streams_in_bounded_memory():
+    size = (96 if _crc64.BACKEND != "python" else 32) * 1024 * 1024
+    cli = Cli("--no-throttle")
+    try:
+        baseline = _vm(cli.proc.pid, "VmRSS")
+        host = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"
+        now = int(time.time())
+        headers = {"Host": host, "Content-Length": str(size)}
+        auth = sign(method="PUT", path="/big", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+        conn = http.client.HTTPConnection("127.0.0.1", cli.port, timeout=120)
+        conn.putrequest("PUT", "/big", skip_host=True, skip_accept_encoding=True)
+        for k, v in {**headers, "Authorization": auth}.items():
+            conn.putheader(k, v)
+        conn.endheaders()
+        block = os.urandom(1024 * 1024)
+        crc = 0
+        for _ in range(size // len(block)):
+            conn.send(block)
+            crc = _crc64.calc(block, crc)
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200
+        assert r.getheader("x-cos-hash-crc64ecma") == str(crc)
+
+        auth = sign(method="GET", path="/big", params={}, headers={"Host": host}, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+        conn.putrequest("GET", "/big", skip_host=True, skip_accept_encoding=True)
+        conn.putheader("Host", host)
+        conn.putheader("Authorization", auth)
+        conn.endheaders()
+        r = conn.getresponse()
+        got = 0
+        while True:
+            chunk = r.read(1024 * 1024)
+            if not chunk:
+                break
+            got += len(chunk)
+        assert got == size
+        conn.close()
+        peak = _vm(cli.proc.pid, "VmHWM")
+        assert peak - baseline < 48 * 1024 * 1024, (baseline, peak)
+    finally:
+        assert cli.stop() == 0
