@@ -96,6 +96,22 @@ def header_value(value):
     return str(value).encode('utf-8')
 
 
+# Bodies are written to the socket in blocks of this size (urllib3's default is 16 KiB).
+SEND_BLOCK = 1024 * 1024
+
+
+class _StreamingAdapter(requests.adapters.HTTPAdapter):
+    """An HTTPAdapter whose connections send request bodies in larger blocks."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs.setdefault('blocksize', SEND_BLOCK)
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy, **proxy_kwargs):
+        proxy_kwargs.setdefault('blocksize', SEND_BLOCK)
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+
 _SESSIONS = {}
 _SESSIONS_LOCK = threading.Lock()
 
@@ -112,8 +128,7 @@ def shared_session(*, pool_connections, pool_maxsize):
             for stale in [k for k in _SESSIONS if k[0] != key[0]]:
                 del _SESSIONS[stale]
             session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=pool_connections,
-                                                    pool_maxsize=pool_maxsize)
+            adapter = _StreamingAdapter(pool_connections=pool_connections, pool_maxsize=pool_maxsize)
             session.mount('http://', adapter)
             session.mount('https://', adapter)
             _SESSIONS[key] = session

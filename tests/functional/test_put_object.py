@@ -144,10 +144,12 @@ def test_directory_object(client, bucket):
     assert head['Content-Length'] == '0'
 
 
-@pytest.mark.parametrize('key', ['../../etc/passwd', '../escape', '/../x', 'a/../../b', '..', '%2e%2e/x'])
+@pytest.mark.parametrize('key', ['../../etc/passwd', '../escape', '/../x', 'a/../../b', '..', '%2e%2e/x',
+                                 '../../../../../../tmp/cos-escape-probe'])
 def test_traversal_keys_stay_inside_the_data_directory(client, bucket, cos_emulator, key):
-    data_dir = cos_emulator.store.root if hasattr(cos_emulator.store, 'root') else None
-    before = _tree_outside(data_dir)
+    root = cos_emulator.store.root
+    targets = _escape_targets(root, key)
+    before = {t for t in targets if os.path.exists(t)}
     try:
         client.put_object(bucket, b'payload', key)
     except CosServiceError as exc:  # a clean rejection is fine too
@@ -155,15 +157,17 @@ def test_traversal_keys_stay_inside_the_data_directory(client, bucket, cos_emula
         return
     # get_object refuses keys that normalise to '/' unless KeySimplifyCheck=False (official rule).
     assert _get(client, bucket, key, KeySimplifyCheck=False) == b'payload'
-    assert _tree_outside(data_dir) == before
+    assert {t for t in targets if os.path.exists(t)} == before
 
 
-def _tree_outside(data_dir):
-    """Files next to the data directory (where a ../ escape would land)."""
-    if data_dir is None:
-        return None
-    parent = os.path.dirname(os.path.abspath(data_dir))
-    return sorted(os.listdir(parent))
+def _escape_targets(root, key):
+    """Every path outside ``root`` that the key would name if a directory under root joined it."""
+    decoded = key.replace('%2e', '.')
+    bases = [root] + [os.path.join(dirpath, d) for dirpath, dirs, _ in os.walk(root) for d in dirs]
+    targets = {os.path.normpath(os.path.join(base, decoded.lstrip('/'))) for base in bases}
+    if decoded.startswith('/'):
+        targets.add(os.path.normpath(decoded))
+    return {t for t in targets if os.path.commonpath([t, root]) != root}
 
 
 def test_concurrent_uploads_on_one_client(client, bucket):
