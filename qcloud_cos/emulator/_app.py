@@ -29,6 +29,7 @@ import logging
 import os
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from typing import IO, Callable, Dict, List, Optional, Protocol, Tuple
@@ -188,9 +189,8 @@ def http_date(ts: float) -> str:
 
 
 def iso_date(ts: float) -> str:
-    import time as _time
-
-    return _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
+    """``2020-03-25T10:07:14.000Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
 
 
 def _parse_http_date(value: Optional[str]) -> Optional[float]:

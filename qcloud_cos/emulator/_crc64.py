@@ -14,6 +14,7 @@ from the package.
 
 from __future__ import annotations
 
+import struct
 from typing import Callable, List
 
 __all__ = ["calc", "combine", "Crc64", "POLY_REFLECTED", "BACKEND"]
@@ -49,7 +50,7 @@ def _calc_py(data: bytes, prev: int = 0) -> int:
     head = n - (n % 8)
     if head:
         # Slicing-by-8: fold eight bytes per iteration.
-        for (word,) in _iter_u64(mv[:head]):
+        for (word,) in struct.iter_unpack("<Q", mv[:head]):
             x = crc ^ word
             crc = (
                 t7[x & 0xFF]
@@ -64,12 +65,6 @@ def _calc_py(data: bytes, prev: int = 0) -> int:
     for b in mv[head:]:
         crc = t0[(crc ^ b) & 0xFF] ^ (crc >> 8)
     return crc ^ _MASK
-
-
-def _iter_u64(mv: memoryview):  # type: ignore[no-untyped-def]
-    import struct
-
-    return struct.iter_unpack("<Q", mv)
 
 
 def _gf2_times(mat: List[int], vec: int) -> int:

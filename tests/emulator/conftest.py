@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+# Re-exported here so these tests get their own session emulator (and do not depend on
+# the top-level conftest enabling the plugin).
 from qcloud_cos.emulator.pytest_plugin import cos_emulator, cos_emulator_bucket  # noqa: F401
 
 from ._cos_http import CosHttp

@@ -3,7 +3,6 @@
 import http.client
 import os
 import socket
-import time
 
 import pytest
 
