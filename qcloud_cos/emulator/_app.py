@@ -18,6 +18,15 @@ Routing decisions (documented choices):
 * PUT Object key rules: more than 850 UTF-8 bytes -> 400 ``KeyTooLong``; NUL or
   control characters 24-27 -> 400 ``InvalidObjectName``.  Keys such as
   ``../x`` or ``/etc/x`` (path ``//etc/x``) are ordinary keys.
+
+Error codes chosen where COS documents none (research/cos-protocol.md section 9):
+invalid ``x-cos-traffic-limit`` / ``x-cos-storage-class`` / ``x-cos-acl`` /
+``x-cos-server-side-encryption`` / ``max-keys`` / ``encoding-type`` or a
+control character in a ``response-*`` override -> 400 ``InvalidArgument``;
+unparsable Content-Length -> 400 ``InvalidArgument``; a temporary key without
+(or with the wrong) ``x-cos-security-token`` -> 403 ``AccessDenied``; a
+``versionId`` other than ``null`` -> 501 ``NotImplemented``; unparsable
+``If-(Un)Modified-Since`` dates are ignored (RFC 7232) rather than rejected.
 """
 
 from __future__ import annotations

@@ -237,6 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
         record: Dict[str, Any] = {
             "method": self.command,
             "path": path_and_query,
+            "target": target,
             "headers": _header_dict(headers),
             "host": host,
             "status": None,
