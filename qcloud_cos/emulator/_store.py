@@ -267,6 +267,7 @@ class Store:
                     os.unlink(os.path.join(self.tmp_dir, name))
                 except OSError:
                     pass
+            # Every table that owns blobs must be listed here (multipart parts, later).
             referenced = {row[0] for row in self.db.execute("SELECT blob_id FROM objects")}
             for sub in os.listdir(self.blob_dir):
                 sub_path = os.path.join(self.blob_dir, sub)
