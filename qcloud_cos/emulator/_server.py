@@ -73,6 +73,18 @@ class _BodyBase:
         self.broken = True
         return CosError(code, message)
 
+    def _read_exact(self, want: int) -> bytes:
+        """Read exactly ``want`` body bytes, or fail as COS does (timeout / short body)."""
+        try:
+            data = self._rfile().read(want)
+        except (TimeoutError, socket.timeout):
+            raise self._fail("RequestTimeout") from None
+        except OSError:
+            raise self._fail("IncompleteBody") from None
+        if len(data) < want:
+            raise self._fail("IncompleteBody")
+        return data
+
 
 class _LengthBody(_BodyBase):
     """A body framed by Content-Length (``length=None`` when the header is absent: empty)."""
@@ -88,15 +100,7 @@ class _LengthBody(_BodyBase):
     def read(self, n: int) -> bytes:
         if self.remaining <= 0 or n <= 0:
             return b""
-        want = min(n, self.remaining)
-        try:
-            data = self._rfile().read(want)
-        except (TimeoutError, socket.timeout):
-            raise self._fail("RequestTimeout") from None
-        except OSError:
-            raise self._fail("IncompleteBody") from None
-        if len(data) < want:
-            raise self._fail("IncompleteBody")
+        data = self._read_exact(min(n, self.remaining))
         self.remaining -= len(data)
         self.done = self.remaining == 0
         return data
@@ -140,15 +144,7 @@ class _ChunkedBody(_BodyBase):
                 self.done = True
                 return b""
             self._left = size
-        want = min(n, self._left)
-        try:
-            data = self._rfile().read(want)
-        except (TimeoutError, socket.timeout):
-            raise self._fail("RequestTimeout") from None
-        except OSError:
-            raise self._fail("IncompleteBody") from None
-        if len(data) < want:
-            raise self._fail("IncompleteBody")
+        data = self._read_exact(min(n, self._left))
         self._left -= len(data)
         if self._left == 0 and self._line() not in (b"\r\n", b"\n"):
             raise self._fail("InvalidRequest", "Malformed chunked encoding.")
