@@ -45,6 +45,7 @@ def xml_to_dict(data, origin_str='', replace_str=''):
     """
     if isinstance(data, str):
         data = data.encode('utf-8')
+    data = data.lstrip()  # COS may stream whitespace before a Complete result
     try:
         parsed = xmltodict.parse(data, process_namespaces=True, namespaces=STRIPPED_NAMESPACES,
                                  namespace_separator='}', disable_entities=True)

@@ -5,14 +5,14 @@ hands it to the transport (``_http``), which signs and sends it.
 """
 import logging
 import posixpath
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from . import _http
 from ._body import make_body
 from ._config import CosConfig
-from ._endpoint import check_key
+from ._endpoint import check_key, format_bucket, format_endpoint
 from ._headers import mapped, redact, split_params
-from ._xml import decode_result, format_dict, xml_to_dict
+from ._xml import decode_result, dict_to_xml, format_dict, xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
 from .streambody import StreamBody
 
@@ -136,6 +136,147 @@ class CosS3Client:
             if exc.get_status_code() == 404:
                 return False
             raise
+
+    def append_object(self, Bucket, Key, Position, Data, **kwargs):
+        """Append ``Data`` to an appendable object at ``Position`` (its current length; 0 creates it).
+
+        :return(dict): the response headers, with ``x-cos-next-append-position``.
+        """
+        check_key(Key)
+        headers = mapped(kwargs)
+        body = make_body(Data)
+        body.use_declared_length(headers.pop('Content-Length', None))
+        logger.info('append object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
+                    redact(headers))
+        response = self._send(method='POST', bucket=Bucket, key=Key,
+                              params={'append': '', 'position': Position}, headers=headers, body=body)
+        return self._headers_of(response)
+
+    # -- multipart -------------------------------------------------------------------------
+    def create_multipart_upload(self, Bucket, Key, **kwargs):
+        """Start a multipart upload; the object's headers (ContentType, Metadata, ACL, ...) go here.
+
+        :return(dict): ``{'Bucket': ..., 'Key': ..., 'UploadId': ...}``.
+        """
+        headers = mapped(kwargs)
+        logger.info('create multipart upload, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
+                    redact(headers))
+        response = self._send(method='POST', bucket=Bucket, key=Key, params={'uploads': ''},
+                              headers=headers, body=make_body(b''))
+        return xml_to_dict(response.content)
+
+    def upload_part(self, Bucket, Key, Body, PartNumber, UploadId, EnableMD5=False, **kwargs):
+        """Upload one part (bytes, str, a file object from its position, or a stream).
+
+        :return(dict): the response headers (``ETag``, ``x-cos-hash-crc64ecma``, ...).
+        """
+        check_key(Key)
+        headers = mapped(kwargs)
+        body = make_body(Body)
+        body.use_declared_length(headers.pop('Content-Length', None))
+        if EnableMD5:
+            headers['Content-MD5'] = body.content_md5()
+        logger.debug('upload part, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
+                     redact(headers))
+        response = self._send(method='PUT', bucket=Bucket, key=Key,
+                              params={'partNumber': PartNumber, 'uploadId': UploadId}, headers=headers,
+                              body=body, check_crc=True)
+        return self._headers_of(response)
+
+    def upload_part_copy(self, Bucket, Key, PartNumber, UploadId, CopySource, CopySourceRange='', **kwargs):
+        """Copy a range of an existing object as one part.
+
+        :param CopySource(dict): ``{'Bucket': ..., 'Key': ..., 'Region': ...}`` (or ``Endpoint``), with
+            optional ``Appid`` and ``VersionId``.
+        :param CopySourceRange(string): ``'bytes=first-last'``; empty copies the whole object.
+        :return(dict): the response headers updated with ``ETag`` and ``LastModified``.
+        """
+        headers = mapped(kwargs)
+        headers['x-cos-copy-source'] = self._copy_source(CopySource)
+        headers['x-cos-copy-source-range'] = CopySourceRange
+        logger.debug('upload part copy, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
+                     redact(headers))
+        response = self._send(method='PUT', bucket=Bucket, key=Key,
+                              params={'partNumber': PartNumber, 'uploadId': UploadId}, headers=headers,
+                              body=make_body(b''))
+        result = self._headers_of(response)
+        result.update(xml_to_dict(response.content))
+        return result
+
+    def _copy_source(self, source):
+        """``x-cos-copy-source``: ``<bucket>.<endpoint>/<quoted key>[?versionId=...]``."""
+        if not isinstance(source, dict):
+            raise CosClientError('CopySource must be a dict with Bucket, Key and Region or Endpoint')
+        if 'Bucket' not in source:
+            raise CosClientError('CopySource Need Parameter Bucket')
+        conf = self._conf
+        endpoint = format_endpoint(source.get('Endpoint'), source.get('Region'), 'cos.',
+                                   conf._enable_old_domain, conf._enable_internal_domain)
+        if 'Key' not in source:
+            raise CosClientError('CopySource Need Parameter Key')
+        key = source['Key']
+        if key.startswith('/'):
+            key = key[1:]
+        url = '%s.%s/%s' % (format_bucket(source['Bucket'], source.get('Appid')), endpoint,
+                            quote(key.encode('utf-8'), safe='/-_.~'))
+        if source.get('VersionId'):
+            url += '?versionId=' + source['VersionId']
+        return url
+
+    def list_parts(self, Bucket, Key, UploadId, EncodingType='', MaxParts=1000, PartNumberMarker=0, **kwargs):
+        """One page of the parts of an upload: ``Part`` is a list; ``Key`` decoded unless EncodingType='url'."""
+        if EncodingType and EncodingType != 'url':
+            raise CosClientError('EncodingType must be url')
+        params = {'uploadId': UploadId, 'part-number-marker': PartNumberMarker, 'max-parts': MaxParts,
+                  'encoding-type': 'url'}
+        response = self._send(method='GET', bucket=Bucket, key=Key, params=params, headers=mapped(kwargs))
+        data = xml_to_dict(response.content)
+        format_dict(data, ['Part'])
+        if not EncodingType:
+            decode_result(data, ['Key'], [])
+        return data
+
+    def list_multipart_uploads(self, Bucket, Prefix='', Delimiter='', KeyMarker='', UploadIdMarker='',
+                               MaxUploads=1000, EncodingType='', **kwargs):
+        """One page of the bucket's unfinished uploads (``Upload`` and ``CommonPrefixes`` are lists)."""
+        if EncodingType and EncodingType != 'url':
+            raise CosClientError('EncodingType must be url')
+        params = {'uploads': '', 'prefix': Prefix, 'delimiter': Delimiter, 'key-marker': KeyMarker,
+                  'upload-id-marker': UploadIdMarker, 'max-uploads': MaxUploads, 'encoding-type': 'url'}
+        response = self._send(method='GET', bucket=Bucket, params=params, headers=mapped(kwargs))
+        data = xml_to_dict(response.content)
+        format_dict(data, ['Upload', 'CommonPrefixes'])
+        if not EncodingType:
+            decode_result(data, ['Prefix', 'KeyMarker', 'NextKeyMarker', 'UploadIdMarker', 'NextUploadIdMarker'],
+                          [['Upload', 'Key'], ['CommonPrefixes', 'Prefix']])
+        return data
+
+    def complete_multipart_upload(self, Bucket, Key, UploadId, MultipartUpload=None, **kwargs):
+        """Assemble the listed parts into the object.
+
+        :param MultipartUpload(dict): ``{'Part': [{'PartNumber': 1, 'ETag': '"..."'}, ...]}``.
+        :return(dict): the response headers updated with ``Location``, ``Bucket``, ``Key``, ``ETag``.
+        """
+        body = make_body(dict_to_xml(MultipartUpload or {}))
+        headers = mapped(kwargs)
+        logger.info('complete multipart upload, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
+                    redact(headers))
+        response = self._send(method='POST', bucket=Bucket, key=Key, params={'uploadId': UploadId},
+                              headers=headers, body=body, timeout=1200)
+        data = xml_to_dict(response.content)
+        if 'ETag' not in data:
+            logger.debug('complete multipart upload answered without ETag: %s', response.text)
+            raise CosServiceError('POST', response.text, response.status_code)
+        result = self._headers_of(response)
+        result.update(data)
+        return result
+
+    def abort_multipart_upload(self, Bucket, Key, UploadId, **kwargs):
+        """Abort an upload and delete its parts."""
+        logger.info('abort multipart upload, url=:%s', self._conf.uri(bucket=Bucket, path=Key))
+        self._send(method='DELETE', bucket=Bucket, key=Key, params={'uploadId': UploadId},
+                   headers=mapped(kwargs), body=make_body(b''))
+        return None
 
     # -- buckets ---------------------------------------------------------------------------
     def create_bucket(self, Bucket, BucketAZConfig=None, BucketArchConfig=None, **kwargs):

@@ -368,12 +368,144 @@ def _comm_cases(qcloud_cos):
     return out
 
 
+INITIATE_XML = (b'<?xml version="1.0" encoding="UTF-8"?><InitiateMultipartUploadResult>'
+                b'<Bucket>examplebucket-1250000000</Bucket><Key>a%20b.txt</Key>'
+                b'<UploadId>1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361</UploadId>'
+                b'</InitiateMultipartUploadResult>')
+LIST_PARTS_XML = (
+    b'<ListPartsResult><Bucket>examplebucket-1250000000</Bucket><EncodingType>url</EncodingType>'
+    b'<Key>a%20b%2Bc.txt</Key><UploadId>UID</UploadId><Owner><ID>1250000000</ID>'
+    b'<DisplayName>1250000000</DisplayName></Owner><PartNumberMarker>0</PartNumberMarker>'
+    b'<Initiator><ID>qcs::cam::uin/1:uin/1</ID><DisplayName>1</DisplayName></Initiator>'
+    b'<Part><PartNumber>1</PartNumber><LastModified>2020-03-25T10:07:14.000Z</LastModified>'
+    b'<ETag>&quot;39270a968a357d24207e9911162507eb&quot;</ETag><Size>1048576</Size></Part>'
+    b'<NextPartNumberMarker>1</NextPartNumberMarker><StorageClass>STANDARD</StorageClass>'
+    b'<MaxParts>1000</MaxParts><IsTruncated>false</IsTruncated></ListPartsResult>')
+LIST_PARTS_EMPTY_XML = (
+    b'<ListPartsResult><Bucket>examplebucket-1250000000</Bucket><Key>k</Key><UploadId>UID</UploadId>'
+    b'<PartNumberMarker>0</PartNumberMarker><MaxParts>1000</MaxParts><IsTruncated>false</IsTruncated>'
+    b'</ListPartsResult>')
+LIST_UPLOADS_XML = (
+    b'<ListMultipartUploadsResult><Bucket>examplebucket-1250000000</Bucket><Encoding-Type>url</Encoding-Type>'
+    b'<KeyMarker/><UploadIdMarker/><NextKeyMarker>a%20b%2Fz</NextKeyMarker><NextUploadIdMarker>U2</NextUploadIdMarker>'
+    b'<MaxUploads>2</MaxUploads><Prefix>a%20b</Prefix><Delimiter>%2F</Delimiter><IsTruncated>true</IsTruncated>'
+    b'<Upload><Key>a%20b%2Bc.txt</Key><UploadId>U1</UploadId><StorageClass>STANDARD</StorageClass>'
+    b'<Initiator><ID>i</ID><DisplayName>d</DisplayName></Initiator><Owner><ID>o</ID><DisplayName>d</DisplayName>'
+    b'</Owner><Initiated>2017-06-12T10:13:05.000Z</Initiated></Upload>'
+    b'<CommonPrefixes><Prefix>a%20b%2Fdir%2F</Prefix></CommonPrefixes></ListMultipartUploadsResult>')
+COMPLETE_XML = (b'<CompleteMultipartUploadResult><Location>examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/a%20b.txt'
+                b'</Location><Bucket>examplebucket-1250000000</Bucket><Key>a b.txt</Key>'
+                b'<ETag>&quot;3a0f1fd698c235af9cf098cb74aa25bc-1&quot;</ETag></CompleteMultipartUploadResult>')
+COPY_XML = (b'<CopyPartResult><ETag>&quot;ba82b57cfdfda8bd17ad4e5879ebb4fe&quot;</ETag>'
+            b'<LastModified>2017-09-04T04:45:45.000Z</LastModified></CopyPartResult>')
+
+
+def _multipart_responder(request):
+    url = request.url
+    xml = {'Content-Type': 'application/xml', 'x-cos-request-id': 'r-mp', 'ETag': '"hdr-etag"'}
+    if 'uploads=' in url and request.method == 'POST':
+        return 200, xml, INITIATE_XML
+    if 'uploads=' in url:
+        return 200, xml, LIST_UPLOADS_XML
+    if request.method == 'GET' and 'uploadId=EMPTY' in url:
+        return 200, xml, LIST_PARTS_EMPTY_XML
+    if request.method == 'GET':
+        return 200, xml, LIST_PARTS_XML
+    if request.method == 'POST' and 'uploadId=NOETAG' in url:
+        return 200, xml, b'<CompleteMultipartUploadResult><Key>k</Key></CompleteMultipartUploadResult>'
+    if request.method == 'POST' and 'uploadId=' in url:
+        return 200, dict(xml, **{'x-cos-hash-crc64ecma': '123'}), COMPLETE_XML
+    if 'append' in url:
+        return 200, {'x-cos-next-append-position': '5', 'ETag': '"e"', 'x-cos-request-id': 'r-app'}, b''
+    if request.method == 'PUT' and 'x-cos-copy-source' in request.headers:
+        return 200, xml, COPY_XML
+    if request.method == 'DELETE':
+        return 204, {'x-cos-request-id': 'r-abort'}, b''
+    return 200, {'ETag': '"5d41402abc4b2a76b9719d911017c592"', 'x-cos-request-id': 'r-part'}, b''
+
+
+def _multipart_cases(qcloud_cos, tmpdir):
+    path = os.path.join(tmpdir, 'part.bin')
+    with open(path, 'wb') as f:
+        f.write(b'p' * 3000)
+    parts = {'Part': [{'PartNumber': 1, 'ETag': '"5d41402abc4b2a76b9719d911017c592"'},
+                      {'PartNumber': '2', 'ETag': 'b<&>'}]}
+    calls = {
+        'append_first': lambda c: c.append_object(B, 'a b.txt', 0, b'hello'),
+        'append_kwargs': lambda c: c.append_object(
+            Bucket=B, Key='k', Position=5, Data='héllo', ContentType='text/plain',
+            Metadata={'x-cos-meta-a': '1'}, TrafficLimit='819200'),
+        'append_file': lambda c: _with_file(path, lambda fp: c.append_object(B, 'k', 0, fp)),
+        'append_unknown_kwarg': lambda c: c.append_object(B, 'k', 0, b'x', EnableMD5=True),
+        'create_mpu': lambda c: c.create_multipart_upload(B, 'a b.txt', StorageClass='STANDARD_IA',
+                                                          ContentType='text/plain'),
+        'create_mpu_all': lambda c: c.create_multipart_upload(
+            Bucket=B, Key='k', ACL='private', GrantRead='id="1"', CacheControl='no-cache',
+            ContentDisposition='attachment', Metadata={'x-cos-meta-a': 'b'}, Expires='x',
+            ContentEncoding='gzip', ContentLanguage='zh-CN'),
+        'upload_part_md5': lambda c: c.upload_part(B, 'a b.txt', 'hello', 1, 'UID', EnableMD5=True),
+        'upload_part_file': lambda c: _with_file(path, lambda fp: c.upload_part(
+            Bucket=B, Key='k', Body=_at(fp, 1000), PartNumber=2, UploadId='UID', TrafficLimit='819200')),
+        'upload_part_kwargs': lambda c: c.upload_part(
+            B, 'k', b'hello', 3, 'UID', ContentLength='5', ContentMD5='XUFAKrxLKna5cZ2REBfFkg=='),
+        'upload_part_copy': lambda c: c.upload_part_copy(
+            B, 'k', 1, 'UID', {'Bucket': 'src-1250000000', 'Key': '/a b+c.txt', 'Region': 'ap-beijing'},
+            'bytes=0-1023', CopySourceIfMatch='"e"', CopySourceIfNoneMatch='"f"',
+            CopySourceIfModifiedSince='Wed, 21 Oct 2015 07:28:00 GMT',
+            CopySourceIfUnmodifiedSince='Wed, 21 Oct 2037 07:28:00 GMT'),
+        'upload_part_copy_norange': lambda c: c.upload_part_copy(
+            B, 'k', 1, 'UID', {'Bucket': 'src', 'Key': 'k', 'Region': 'ap-beijing', 'Appid': '1250000000',
+                               'VersionId': 'v1'}),
+        'upload_part_copy_endpoint': lambda c: c.upload_part_copy(
+            B, 'k', 1, 'UID', {'Bucket': 'src-1250000000', 'Key': '中文', 'Endpoint': 'cos.example.com'}),
+        'upload_part_copy_no_bucket': lambda c: c.upload_part_copy(B, 'k', 1, 'UID', {'Key': 'k'}),
+        'upload_part_copy_no_region': lambda c: c.upload_part_copy(B, 'k', 1, 'UID', {'Bucket': 'b-1'}),
+        'upload_part_copy_no_key': lambda c: c.upload_part_copy(B, 'k', 1, 'UID',
+                                                                {'Bucket': 'b-1', 'Region': 'ap-beijing'}),
+        'list_parts': lambda c: c.list_parts(B, 'a b+c.txt', 'UID'),
+        'list_parts_args': lambda c: c.list_parts(B, 'k', 'UID', MaxParts=2, PartNumberMarker=5),
+        'list_parts_encoded': lambda c: c.list_parts(B, 'k', 'UID', EncodingType='url'),
+        'list_parts_bad_encoding': lambda c: c.list_parts(B, 'k', 'UID', EncodingType='x'),
+        'list_parts_empty': lambda c: c.list_parts(B, 'k', 'EMPTY'),
+        'list_uploads': lambda c: c.list_multipart_uploads(B, Prefix='a b'),
+        'list_uploads_args': lambda c: c.list_multipart_uploads(
+            Bucket=B, Prefix='dir/', Delimiter='/', KeyMarker='a b', UploadIdMarker='U0', MaxUploads=2),
+        'list_uploads_encoded': lambda c: c.list_multipart_uploads(B, EncodingType='url'),
+        'list_uploads_bad_encoding': lambda c: c.list_multipart_uploads(B, EncodingType='x'),
+        'complete': lambda c: c.complete_multipart_upload(B, 'a b.txt', 'UID', parts),
+        'complete_seed_shape': lambda c: c.complete_multipart_upload(
+            Bucket=B, Key='k', UploadId='UID',
+            MultipartUpload={'Part': [{'ETag': 'string', 'PartNumber': 1}, {'ETag': 'string', 'PartNumber': 2}]}),
+        'complete_empty': lambda c: c.complete_multipart_upload(B, 'k', 'UID', {'Part': []}),
+        'complete_no_part': lambda c: c.complete_multipart_upload(B, 'k', 'UID', {}),
+        'complete_no_number': lambda c: c.complete_multipart_upload(B, 'k', 'UID', {'Part': [{'ETag': 'e'}]}),
+        'complete_no_etag': lambda c: c.complete_multipart_upload(B, 'k', 'UID', {'Part': [{'PartNumber': 1}]}),
+        'complete_no_etag_in_200': lambda c: c.complete_multipart_upload(B, 'k', 'NOETAG', parts),
+        'complete_kwargs': lambda c: c.complete_multipart_upload(B, 'k', 'UID', parts, Callback='cb'),
+        'abort': lambda c: c.abort_multipart_upload(B, 'a b.txt', 'UID'),
+    }
+    out = {}
+    for name, call in calls.items():
+        client, adapter = _client(qcloud_cos, 'default', _multipart_responder)
+        with _frozen():
+            try:
+                res = {'result': _plain(call(client))}
+            except Exception as exc:  # noqa: BLE001
+                res = _err(exc)
+                if isinstance(exc, qcloud_cos.CosServiceError):
+                    res['digest'] = _plain(exc.get_digest_msg())
+        res['wire'] = _wire(adapter)
+        out['mp:' + name] = res
+    return out
+
+
 def collect(qcloud_cos):
     with tempfile.TemporaryDirectory() as tmpdir:
         out = {}
         out.update(_config_cases(qcloud_cos))
         out.update(_auth_cases(qcloud_cos))
         out.update(_put_cases(qcloud_cos, tmpdir))
+        out.update(_multipart_cases(qcloud_cos, tmpdir))
         out.update(_error_cases(qcloud_cos))
         out.update(_comm_cases(qcloud_cos))
     return _plain(out)
