@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from tests.functional import seed
+
 from qcloud_cos import CosConfig, CosS3Client, CosServiceError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -80,25 +82,10 @@ def test_example3_upload_into_directory(cos_emulator, workdir, seed_client):
     assert [c['Key'] for c in listed['Contents']] == ['path/to/dir/test.txt']
 
 
-def _resolve(template, choices):
-    """Pick one alternative of each ``a|b|c`` kwarg of the full-parameter template."""
-    def pick(match):
-        name, alternatives = match.group(1), match.group(2).split('|')
-        return '%s=%s,' % (name, alternatives[choices.get(name, 0)].strip())
-    return re.sub(r'(\w+)=([^,\n]*\|[^,\n]*),', pick, template)
-
-
 def _run_template(choices, workdir, client):
-    with open(os.path.join(SEED, 'put_object_all_params.template'), encoding='utf-8') as f:
-        code = _resolve(f.read(), choices)
-    cwd = os.getcwd()
-    os.chdir(str(workdir))
-    try:
-        with open('test.txt', 'rb') as file:
-            scope = {'client': client, 'file': file}
-            exec(compile(code, 'put_object_all_params', 'exec'), scope)  # noqa: S102 - the seed's own code
-    finally:
-        os.chdir(cwd)
+    with open(os.path.join(workdir, 'test.txt'), 'rb') as file:
+        scope = seed.run(seed.resolve(seed.source('put_object_all_params.template'), choices),
+                         cwd=workdir, scope={'client': client, 'file': file})
     return scope['response']
 
 
@@ -130,7 +117,7 @@ def test_seed_scripts_are_the_documents_code_verbatim():
         pytest.skip('the seed document is not beside this checkout')
     text = ''.join(open(os.path.join(seed_dir, n), encoding='utf-8').read() for n in sorted(os.listdir(seed_dir)))
     blocks = re.findall(r'```python\n(.*?)```', text, re.S)
-    for name in ('put_object_simple.py', 'put_object_create_dir.py', 'put_object_to_dir.py',
-                 'put_object_all_params.template'):
-        with open(os.path.join(SEED, name), encoding='utf-8') as f:
-            assert f.read() in blocks, name
+    names = sorted(os.listdir(SEED))
+    assert len(names) >= 18
+    for name in names:
+        assert seed.source(name) in blocks, name
