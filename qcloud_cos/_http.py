@@ -6,6 +6,7 @@ full jitter, re-signed each time, the body rewound; 4xx answers are never retrie
 cannot be replayed is never sent twice.  Errors come out as ``CosServiceError`` (built from COS's
 answer) or ``CosClientError``.  Secrets never reach the logs.
 """
+import contextlib
 import logging
 import os
 import random
@@ -135,11 +136,25 @@ def shared_session(*, pool_connections, pool_maxsize):
         return session
 
 
+# Workers that running transfers have reserved, per shared-session key.
+_RESERVED = {}
+
+
+class _RetryCount:
+    def __init__(self):
+        self.value = 0
+        self.lock = threading.Lock()
+
+    def add(self):
+        with self.lock:
+            self.value += 1
+
+
 class Transport:
     """Sends ``Request`` values for one client configuration."""
 
     def __init__(self, *, conf, session=None, retry=3, clock=None, sleep=None, backoff_base=1.0,
-                 backoff_cap=20.0):
+                 backoff_cap=20.0, pool_maxsize=None, retry_count=None):
         self._conf = conf
         self._session = session
         self.retry = retry
@@ -147,19 +162,42 @@ class Transport:
         self._sleep = sleep
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self._retries_done = 0
-        self._lock = threading.Lock()
+        self._pool_maxsize = pool_maxsize
+        self._retry_count = retry_count or _RetryCount()
 
     @property
     def session(self):
         if self._session is not None:
             return self._session
         return shared_session(pool_connections=self._conf._pool_connections,
-                              pool_maxsize=self._conf._pool_maxsize)
+                              pool_maxsize=self._pool_maxsize or self._conf._pool_maxsize)
 
     @property
     def retries_done(self):
-        return self._retries_done
+        return self._retry_count.value
+
+    @contextlib.contextmanager
+    def concurrent(self, workers):
+        """A transport for ``workers`` more threads: its connection pool holds everyone's connections.
+
+        Transfers running at the same time in this process add up, so nested pools (the reference's
+        batch example: 5 files x 5 parts) never overflow a pool and drop connections.
+        """
+        if self._session is not None:
+            yield self
+            return
+        key = (os.getpid(), self._conf._pool_connections, self._conf._pool_maxsize)
+        with _SESSIONS_LOCK:
+            _RESERVED[key] = _RESERVED.get(key, 0) + workers
+            needed = self._conf._pool_maxsize + _RESERVED[key]
+        size = 1 << (needed - 1).bit_length()
+        try:
+            yield Transport(conf=self._conf, retry=self.retry, clock=self._clock, sleep=self._sleep,
+                            backoff_base=self.backoff_base, backoff_cap=self.backoff_cap,
+                            pool_maxsize=size, retry_count=self._retry_count)
+        finally:
+            with _SESSIONS_LOCK:
+                _RESERVED[key] -= workers
 
     def backoff(self, attempt):
         """Full-jitter exponential backoff before retry number ``attempt`` (1-based)."""
@@ -173,8 +211,7 @@ class Transport:
             if attempt:
                 if request.body is not None and not request.body.rewindable:
                     break
-                with self._lock:
-                    self._retries_done += 1
+                self._retry_count.add()
                 delay = self.backoff(attempt)
                 logger.info('retry %d/%d of %s %s in %.2fs after: %s', attempt, self.retry,
                             request.method, request.url, delay, _describe(failure))

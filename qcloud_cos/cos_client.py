@@ -3,11 +3,13 @@
 Each public method has the official signature and return value; each builds one ``Request`` and
 hands it to the transport (``_http``), which signs and sends it.
 """
+import contextlib
+import copy
 import logging
 import posixpath
 from urllib.parse import quote, urlencode
 
-from . import _http
+from . import _http, _transfer
 from ._body import make_body
 from ._config import CosConfig
 from ._endpoint import check_key, format_bucket, format_endpoint
@@ -54,6 +56,17 @@ class CosS3Client:
             method=method, url=url, key=key, host=self._conf.host_header(bucket), params=params,
             headers=headers, body=body, timeout=timeout, stream=stream, check_crc=check_crc)
         return self._transport.send(request)
+
+    @contextlib.contextmanager
+    def _concurrent(self, workers):
+        """This client, on a connection pool large enough for ``workers`` more threads."""
+        with self._transport.concurrent(workers) as transport:
+            if transport is self._transport:
+                yield self
+                return
+            clone = copy.copy(self)
+            clone._transport = transport
+            yield clone
 
     @staticmethod
     def _headers_of(response):
@@ -277,6 +290,47 @@ class CosS3Client:
         self._send(method='DELETE', bucket=Bucket, key=Key, params={'uploadId': UploadId},
                    headers=mapped(kwargs), body=make_body(b''))
         return None
+
+    # -- high-level transfers --------------------------------------------------------------
+    def upload_file(self, Bucket, Key, LocalFilePath, PartSize=1, MAXThread=5, EnableMD5=False,
+                    progress_callback=None, **kwargs):
+        """Upload a local file: one PUT up to max(20 MiB, PartSize MiB), else a resumable multipart upload.
+
+        :param PartSize(int): part size in MiB (grown to keep within 10,000 parts).
+        :param MAXThread(int): parallel requests.
+        :param EnableMD5(bool): send Content-MD5 with each request.
+        :param progress_callback(callable): ``progress_callback(consumed_bytes, total_bytes)``, called
+            byte by byte as data is sent, one call at a time, never decreasing, ``total`` only once the
+            object is complete.  An exception it raises stops the upload and is raised here.
+        :param kwargs: object headers as for put_object (ContentType, Metadata, ACL, StorageClass,
+            TrafficLimit, ...), plus two extensions: ``CancelEvent`` (a ``threading.Event``; set it from
+            any thread to stop the upload promptly with ``qcloud_cos.transfer.UploadCancelled``, leaving
+            it resumable) and ``CheckpointDir`` (where resume checkpoints live; ``False`` turns them off).
+        :return(dict): the put_object headers, or the complete_multipart_upload result.
+
+        A second call for the same file and key resumes an unfinished upload: from the local
+        checkpoint when the file is unchanged (no part is re-read), otherwise from any unfinished
+        upload of the key (also one begun by another SDK) whose parts all match the file's content.
+        """
+        return _transfer.upload_file(self, bucket=Bucket, key=Key, path=LocalFilePath, part_size=PartSize,
+                                     max_thread=MAXThread, enable_md5=EnableMD5,
+                                     progress_callback=progress_callback, kwargs=kwargs)
+
+    def upload_folder(self, Bucket, LocalPath, KeyPrefix='', PartSize=1, MAXThread=10, EnableMD5=False,
+                      SkipExisting=True, progress_callback=None, **kwargs):
+        """Upload every file below ``LocalPath`` to ``KeyPrefix + <relative path with '/'>``.
+
+        Files and their parts share one pool of ``MAXThread`` workers.  With ``SkipExisting`` an object
+        that already exists with the same size and CRC-64 is not sent again.  One file failing does not
+        stop the others.  Takes the same kwargs as ``upload_file``.
+
+        :return(dict): ``{'success_all': bool, 'uploaded': [keys], 'skipped': [keys],
+            'failed': [{'Key', 'LocalFilePath', 'Error'}], 'uploaded_bytes': int}``.
+        """
+        return _transfer.upload_folder(self, bucket=Bucket, local_dir=LocalPath, key_prefix=KeyPrefix,
+                                       part_size=PartSize, max_thread=MAXThread, enable_md5=EnableMD5,
+                                       skip_existing=SkipExisting, progress_callback=progress_callback,
+                                       kwargs=kwargs)
 
     # -- buckets ---------------------------------------------------------------------------
     def create_bucket(self, Bucket, BucketAZConfig=None, BucketArchConfig=None, **kwargs):

@@ -1,0 +1,95 @@
+"""A part of a local file as a request body: opened lazily, read in blocks, never held whole.
+
+``PartReader`` looks like a seekable binary file of exactly ``size`` bytes; the HTTP layer reads it
+block by block (so memory stays O(block), not O(part)), rewinds it with ``seek(0)`` to retry, and
+every block read is counted towards progress (taken back on rewind) and checked for cancellation.
+"""
+import os
+
+from .progress import Stopped
+from .. import _crc64
+from ..cos_exception import CosClientError
+
+
+class PartReader:
+    def __init__(self, path, *, offset, size, progress=None, should_stop=None):
+        self._path = path
+        self._offset = offset
+        self._size = size
+        self._progress = progress
+        self._should_stop = should_stop
+        self._file = None
+        self._pos = 0
+        self._crc = _crc64.Crc64()
+
+    # -- file protocol used by the HTTP layer ----------------------------------------------
+    def read(self, amount=-1):
+        if self._should_stop is not None and self._should_stop():
+            raise Stopped()
+        left = self._size - self._pos
+        if amount is None or amount < 0 or amount > left:
+            amount = left
+        if amount <= 0:
+            return b''
+        if self._file is None:
+            self._file = open(self._path, 'rb')
+            self._file.seek(self._offset + self._pos)
+        data = self._file.read(amount)
+        if len(data) < amount:
+            raise CosClientError('%s is shorter than when the upload was planned: it changed while uploading'
+                                 % self._path)
+        self._pos += len(data)
+        self._crc.update(data)
+        if self._progress is not None:
+            self._progress.add(len(data))
+        return data
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=os.SEEK_SET):
+        if whence == os.SEEK_END:
+            target = self._size + offset
+        elif whence == os.SEEK_CUR:
+            target = self._pos + offset
+        else:
+            target = offset
+        if target != self._pos:
+            if target != 0 and whence != os.SEEK_END:
+                raise OSError('PartReader can only rewind to its start')
+            if whence == os.SEEK_END:
+                # only used to measure the size; restore immediately
+                return target
+            if self._progress is not None:
+                self._progress.take_back(self._pos)
+            self._pos = 0
+            self._crc = _crc64.Crc64()
+            if self._file is not None:
+                self._file.seek(self._offset)
+        return self._pos
+
+    def seekable(self):
+        return True
+
+    def readable(self):
+        return True
+
+    def __len__(self):
+        return self._size
+
+    # -- results ---------------------------------------------------------------------------
+    @property
+    def crc64(self):
+        """CRC-64 of the bytes read in the current pass (the whole part after a full send)."""
+        return self._crc.value
+
+    def close(self):
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
