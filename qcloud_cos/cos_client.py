@@ -172,6 +172,7 @@ class CosS3Client:
         :return(dict): ``{'Bucket': ..., 'Key': ..., 'UploadId': ...}``.
         """
         headers = mapped(kwargs)
+        headers.pop('Content-Length', None)  # the request body is empty whatever was passed
         logger.info('create multipart upload, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
                     redact(headers))
         response = self._send(method='POST', bucket=Bucket, key=Key, params={'uploads': ''},

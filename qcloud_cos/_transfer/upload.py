@@ -33,6 +33,7 @@ from .source import PartReader
 logger = logging.getLogger('qcloud_cos.transfer')
 
 PART_KWARGS = ('TrafficLimit', 'SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5')
+WHOLE_BODY_KWARGS = ('ContentLength', 'ContentMD5')   # describe one request body: not for Initiate
 COMPLETE_KWARGS = ('Callback', 'CallbackVar')
 CHECKPOINT_EVERY = 1.0   # seconds between checkpoint writes while parts complete
 RESUME_CANDIDATES = 5    # unfinished uploads of a key examined when there is no checkpoint
@@ -167,7 +168,8 @@ class FileUpload:
                                                    bucket=self.bucket, key=self.key, local_path=self.path)
         self._resume()
         if self.upload_id is None:
-            created = self.client.create_multipart_upload(self.bucket, self.key, **self.kwargs)
+            initiate = {k: v for k, v in self.kwargs.items() if k not in WHOLE_BODY_KWARGS}
+            created = self.client.create_multipart_upload(self.bucket, self.key, **initiate)
             self.upload_id = created['UploadId']
             logger.info('created upload %s for %s', self.upload_id, self.key)
             self.save_checkpoint(force=True)

@@ -18,12 +18,15 @@ def source(name):
         return f.read()
 
 
+_ALTERNATIVES = re.compile(r"^(\s*)(\w+)=([^#\n]*?\|[^#\n]*?)(,?)(\s*#.*)?$", re.M)
+
+
 def resolve(template, choices):
-    """Pick one alternative of each ``Name=a|b|c,`` kwarg (index from ``choices``, default 0)."""
+    """Pick one alternative of each ``Name=a|b|c`` kwarg line (index from ``choices``, default 0)."""
     def pick(match):
-        name, alternatives = match.group(1), match.group(2).split('|')
-        return '%s=%s,' % (name, alternatives[choices.get(name, 0)].strip())
-    return re.sub(r'(\w+)=([^,\n]*\|[^,\n]*),', pick, template)
+        indent, name, alternatives, comma = match.group(1), match.group(2), match.group(3), match.group(4)
+        return '%s%s=%s%s' % (indent, name, alternatives.split('|')[choices.get(name, 0)].strip(), comma)
+    return _ALTERNATIVES.sub(pick, template)
 
 
 def run(code, *, cwd, scope=None, replace=()):

@@ -118,6 +118,6 @@ def test_seed_scripts_are_the_documents_code_verbatim():
     text = ''.join(open(os.path.join(seed_dir, n), encoding='utf-8').read() for n in sorted(os.listdir(seed_dir)))
     blocks = re.findall(r'```python\n(.*?)```', text, re.S)
     names = sorted(os.listdir(SEED))
-    assert len(names) >= 18
+    assert len(names) >= 21
     for name in names:
         assert seed.source(name) in blocks, name
