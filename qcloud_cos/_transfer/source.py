@@ -3,11 +3,11 @@
 ``PartReader`` looks like a seekable binary file of exactly ``size`` bytes; the HTTP layer reads it
 block by block (so memory stays O(block), not O(part)), rewinds it with ``seek(0)`` to retry, and
 every block read is counted towards progress (taken back on rewind) and checked for cancellation.
+The CRC-64 of what is sent is computed by the request layer, which checks it against COS's.
 """
 import os
 
 from .progress import Stopped
-from .. import _crc64
 from ..cos_exception import CosClientError
 
 
@@ -20,7 +20,6 @@ class PartReader:
         self._should_stop = should_stop
         self._file = None
         self._pos = 0
-        self._crc = _crc64.Crc64()
 
     # -- file protocol used by the HTTP layer ----------------------------------------------
     def read(self, amount=-1):
@@ -39,7 +38,6 @@ class PartReader:
             raise CosClientError('%s is shorter than when the upload was planned: it changed while uploading'
                                  % self._path)
         self._pos += len(data)
-        self._crc.update(data)
         if self._progress is not None:
             self._progress.add(len(data))
         return data
@@ -63,7 +61,6 @@ class PartReader:
             if self._progress is not None:
                 self._progress.take_back(self._pos)
             self._pos = 0
-            self._crc = _crc64.Crc64()
             if self._file is not None:
                 self._file.seek(self._offset)
         return self._pos
@@ -76,12 +73,6 @@ class PartReader:
 
     def __len__(self):
         return self._size
-
-    # -- results ---------------------------------------------------------------------------
-    @property
-    def crc64(self):
-        """CRC-64 of the bytes read in the current pass (the whole part after a full send)."""
-        return self._crc.value
 
     def close(self):
         if self._file is not None:

@@ -297,11 +297,12 @@ class FileUpload:
                         should_stop=self.control.stopped) as reader:
             response = self.client.upload_part(self.bucket, self.key, reader, part.number, self.upload_id,
                                                **kwargs)
-            crc = reader.crc64
         etag = response.get('ETag')
         if not etag:
             raise CosClientError('upload_part %d of %s was answered without an ETag' % (part.number, self.key))
-        return part.number, {'etag': etag, 'crc64': crc, 'size': part.size}
+        # upload_part has already checked COS's CRC-64 of the part against the bytes it sent.
+        crc = response.get('x-cos-hash-crc64ecma')
+        return part.number, {'etag': etag, 'crc64': int(crc) if crc else None, 'size': part.size}
 
     def part_done(self, number, info, *, now):
         self.done[number] = info
@@ -318,6 +319,16 @@ class FileUpload:
             logger.warning('could not write checkpoint %s: %s', self.checkpoint_path, exc)
 
     # -- completion (a worker task) --------------------------------------------------------
+    def _combined_crc(self, numbers):
+        """CRC-64 of the whole object from the part CRCs; None if a server gave no part CRC."""
+        crc = None
+        for n in numbers:
+            part = self.done[n]
+            if part['crc64'] is None:
+                return None
+            crc = part['crc64'] if crc is None else _crc64.combine(crc, part['crc64'], part['size'])
+        return crc
+
     def complete(self):
         now = os.stat(self.path)
         if _identity(now) != _identity(self.stat):
@@ -329,12 +340,10 @@ class FileUpload:
         kwargs = {k: self.kwargs[k] for k in COMPLETE_KWARGS if k in self.kwargs}
         result = self.client.complete_multipart_upload(self.bucket, self.key, self.upload_id,
                                                        {'Part': parts}, **kwargs)
-        crc = self.done[numbers[0]]['crc64']
-        for n in numbers[1:]:
-            crc = _crc64.combine(crc, self.done[n]['crc64'], self.done[n]['size'])
+        crc = self._combined_crc(numbers)
         remote = result.get('x-cos-hash-crc64ecma')
         self.store.delete(self.checkpoint_path)
-        if remote and str(crc) != str(remote).strip():
+        if remote and crc is not None and str(crc) != str(remote).strip():
             raise CosClientError('crc64 of the completed object %s is %s but the parts sent add up to %s'
                                  % (self.key, remote, crc))
         return result

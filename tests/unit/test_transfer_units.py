@@ -112,7 +112,6 @@ def test_part_reader_streams_rewinds_and_counts(tmp_path):
     assert reader.seek(0, os.SEEK_END) == 3000 and reader.tell() == 0
     assert reader.read(1000) + reader.read(5000) == data[1000:4000]
     assert reader.read(10) == b''
-    assert reader.crc64 == crc64(data[1000:4000])
     assert progress.count == 3000
     reader.seek(0)
     assert progress.count == 0
