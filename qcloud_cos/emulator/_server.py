@@ -160,6 +160,10 @@ class _Handler(BaseHTTPRequestHandler):
     def setup(self) -> None:
         self.timeout = self.server.request_timeout
         super().setup()
+        try:  # headers and body go out as separate writes: never wait for a delayed ACK
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         self.server.track(self.connection, True)
         self._continue_pending = False
 
