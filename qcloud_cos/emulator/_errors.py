@@ -16,6 +16,7 @@ __all__ = ["CosError", "ERRORS", "render_error"]
 #: real body was observed (see research/cos-protocol.md section 5), S3 otherwise.
 ERRORS: Dict[str, Tuple[int, str]] = {
     "AccessDenied": (403, "Access Denied."),
+    "AppendPositionErr": (409, "Position not equal object length"),
     "BadDigest": (400, "The Content-MD5 you specified did not match what we received."),
     "BucketAlreadyExists": (
         409,
@@ -24,6 +25,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
     ),
     "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
     "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
+    "EntityTooSmall": (400, "Your proposed upload is smaller than the minimum allowed object size."),
     "IncompleteBody": (
         400,
         "You did not provide the number of bytes specified by the Content-Length HTTP header.",
@@ -37,6 +39,16 @@ ERRORS: Dict[str, Tuple[int, str]] = {
     "InvalidBucketName": (400, "The specified bucket is not valid."),
     "InvalidDigest": (400, "The Content-MD5 you specified is not valid."),
     "InvalidObjectName": (400, "The specified object name is not valid."),
+    "InvalidPart": (
+        400,
+        "One or more of the specified parts could not be found. The part might not have been "
+        "uploaded, or the specified entity tag might not have matched the part's entity tag.",
+    ),
+    "InvalidPartOrder": (
+        400,
+        "The list of parts was not in ascending order. The parts list must be specified in order "
+        "by part number.",
+    ),
     "InvalidRange": (416, "The requested range is not satisfiable."),
     "InvalidRequest": (400, "Invalid Request."),
     "InvalidURI": (400, "Couldn't parse the specified URI."),
@@ -47,6 +59,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
     ),
     "MethodNotAllowed": (405, "The specified method is not allowed against this resource."),
     "MissingContentLength": (411, "You must provide the Content-Length HTTP header."),
+    "MissingRequestBodyError": (400, "Request Body is empty."),
     "NoSuchBucket": (404, "The specified bucket does not exist."),
     "NoSuchKey": (404, "The specified key does not exist."),
     "NoSuchUpload": (404, "The specified upload does not exist."),
@@ -54,6 +67,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         501,
         "A header or query you provided implies functionality that is not implemented.",
     ),
+    "ObjectNotAppendable": (409, "The operation is not valid for the current state of the object."),
     "PreconditionFailed": (412, "At least one of the preconditions you specified did not hold."),
     "RequestTimeTooSkewed": (
         403,

@@ -1,9 +1,9 @@
-"""Persistent state of the emulator: SQLite metadata plus one file per object body.
+"""Persistent state of the emulator: SQLite metadata plus one file per body.
 
 Layout of the data directory::
 
-    meta.sqlite3          buckets and objects (WAL mode)
-    blobs/ab/abcdef...    object bodies, named by an opaque uuid4 hex id
+    meta.sqlite3          buckets, objects, multipart uploads and parts (WAL mode)
+    blobs/ab/abcdef...    object and part bodies, named by an opaque uuid4 hex id
     tmp/                  bodies being received; emptied at start-up
 
 Safety rules:
@@ -14,15 +14,23 @@ Safety rules:
   (``BlobWriter``), moved into ``blobs/`` with ``os.replace`` and only then
   published by one SQLite transaction; the replaced body is unlinked after the
   commit.  A failed upload is discarded without touching the old object.
+  Parts (``commit_part``) and completed multipart objects (``complete_upload``)
+  follow the same rule; a completed object is one new blob assembled from the
+  part files, published together with the removal of the upload and its parts.
 * Readers open the body file under the same lock that publishes and unlinks, so
   a GET never loses its file to a concurrent overwrite.
+* Appends (``begin_append``) are serialised per object by an append lock (never
+  the store lock, so other requests proceed while an append body streams in).
+  The bytes go straight into the object's blob file past its published length;
+  the new length, ETag and CRC are then published in one transaction.  Readers
+  only ever read up to a published length, so a half-written append is
+  invisible, and a failed append is truncated away.
 * At start-up, leftovers from a crash (temporary files, bodies no row refers
-  to) are removed.
+  to, bytes of an unpublished append) are removed.  Every table that owns
+  blobs (``objects``, ``parts``) is consulted.
 
-Future milestones fit without a rewrite: multipart uploads add ``uploads`` and
-``parts`` tables whose part bodies are blobs written by the same ``BlobWriter``,
-and appendable objects use ``object_type = 'appendable'``.  The schema version
-lives in ``PRAGMA user_version``.
+The schema version lives in ``PRAGMA user_version`` (1: buckets and objects;
+2: adds ``uploads`` and ``parts``); older data directories are migrated in place.
 
 This module knows nothing about HTTP; it raises ``CosError`` for state errors.
 """
@@ -38,16 +46,28 @@ import sqlite3
 import tempfile
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ._crc64 import Crc64
 from ._errors import CosError
 
-__all__ = ["BlobWriter", "BucketRecord", "ListResult", "ObjectRecord", "Store", "valid_bucket_name"]
+__all__ = [
+    "Appender",
+    "BlobWriter",
+    "BucketRecord",
+    "ListResult",
+    "ObjectRecord",
+    "PartRecord",
+    "Store",
+    "UploadListResult",
+    "UploadRecord",
+    "valid_bucket_name",
+]
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
+SCHEMA_VERSION = 2
+_SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS buckets (
     name        TEXT PRIMARY KEY,
     region      TEXT NOT NULL,
@@ -70,9 +90,36 @@ CREATE TABLE IF NOT EXISTS objects (
     PRIMARY KEY (bucket, key)
 );
 """
+_SCHEMA_V2 = """
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id     TEXT PRIMARY KEY,
+    bucket        TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    initiated     REAL NOT NULL,
+    storage_class TEXT NOT NULL,
+    acl           TEXT NOT NULL DEFAULT 'default',
+    attrs         TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE TABLE IF NOT EXISTS parts (
+    upload_id     TEXT NOT NULL,
+    part_number   INTEGER NOT NULL,
+    blob_id       TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    etag          TEXT NOT NULL,
+    crc64         TEXT NOT NULL,
+    last_modified REAL NOT NULL,
+    PRIMARY KEY (upload_id, part_number)
+);
+"""
+#: version -> script that brings a database of the previous version to it (idempotent).
+_MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 _BUCKET_RE = re.compile(r"^(?P<custom>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?P<appid>[0-9]+)$")
 _BLOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_UPLOAD_ID_RE = re.compile(r"^([0-9]{10})([0-9a-f]{16})[0-9a-f]{48}$")
+#: sorts after every upload id (ids are digits and lowercase hex)
+_AFTER_ANY_UPLOAD_ID = "~"
 _COPY_CHUNK = 1 << 20
 
 
@@ -156,26 +203,97 @@ class ListResult:
     next_marker: Optional[str]
 
 
+@dataclass
+class UploadRecord:
+    """One multipart upload in progress, with the Initiate headers its object will get."""
+
+    upload_id: str
+    bucket: str
+    key: str
+    initiated: float
+    storage_class: str = "STANDARD"
+    acl: str = "default"
+    headers: Dict[str, str] = field(default_factory=dict)
+    meta: List[Tuple[str, str]] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def _attrs(self) -> str:
+        return json.dumps({"headers": self.headers, "meta": self.meta, "extra": self.extra})
+
+    @classmethod
+    def _from_row(cls, row: Sequence[Any]) -> "UploadRecord":
+        (upload_id, bucket, key, initiated, sc, acl, attrs) = row
+        data = json.loads(attrs)
+        return cls(
+            upload_id=upload_id,
+            bucket=bucket,
+            key=key,
+            initiated=initiated,
+            storage_class=sc,
+            acl=acl,
+            headers=data.get("headers", {}),
+            meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
+            extra=data.get("extra", {}),
+        )
+
+
+_UPLOAD_COLUMNS = "upload_id, bucket, key, initiated, storage_class, acl, attrs"
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    upload_id: str
+    part_number: int
+    blob_id: str
+    size: int
+    etag: str  # quoted lowercase MD5 hex
+    crc64: int
+    last_modified: float
+
+    @classmethod
+    def _from_row(cls, row: Sequence[Any]) -> "PartRecord":
+        (upload_id, number, blob_id, size, etag, crc, lm) = row
+        return cls(upload_id, int(number), blob_id, int(size), etag, int(crc), lm)
+
+
+_PART_COLUMNS = "upload_id, part_number, blob_id, size, etag, crc64, last_modified"
+
+
+@dataclass
+class UploadListResult:
+    uploads: List[UploadRecord]
+    common_prefixes: List[str]
+    is_truncated: bool
+    next_key_marker: Optional[str]
+    next_upload_id_marker: Optional[str]  # "" when the page ended on a common prefix
+
+
 class BlobWriter:
     """Receives one body into ``tmp/``, hashing as it goes; ``Store.commit_object`` publishes it.
 
     Use as a context manager: leaving the block without a commit removes the file.
     """
 
-    def __init__(self, tmp_dir: str) -> None:
+    def __init__(self, tmp_dir: str, *, hashing: bool = True) -> None:
         fd, self.path = tempfile.mkstemp(dir=tmp_dir, prefix="body-")
         self._file: Optional[IO[bytes]] = os.fdopen(fd, "wb")
         self._md5 = hashlib.md5()
         self._crc = Crc64()
+        self._hashing = hashing
         self.size = 0
         self.committed = False
 
     def write(self, data: bytes) -> None:
         assert self._file is not None, "writer is closed"
         self._file.write(data)
-        self._md5.update(data)
-        self._crc.update(data)
+        if self._hashing:
+            self._md5.update(data)
+            self._crc.update(data)
         self.size += len(data)
+
+    def md5_state(self) -> Any:
+        """A copy of the running MD5 object (to continue hashing later)."""
+        return self._md5.copy()
 
     @property
     def md5(self) -> bytes:
@@ -209,8 +327,147 @@ class BlobWriter:
         self.discard()
 
 
+class Appender:
+    """One APPEND in progress (``Store.begin_append``); holds the object's append lock.
+
+    Write the chunk with ``write``; ``commit`` publishes the new length, ETag
+    (MD5 of the whole object) and CRC-64 (the previous CRC continued over the
+    chunk: the object is never re-read).  Leaving the ``with`` block without a
+    commit undoes the write (truncates the blob back / discards the new body)
+    and releases the lock.
+    """
+
+    def __init__(
+        self,
+        store: "Store",
+        bucket: str,
+        key: str,
+        position: int,
+        release: Callable[[], None],
+        record: Optional[ObjectRecord] = None,
+        fh: Optional[IO[bytes]] = None,
+        whole_md5: Any = None,
+    ) -> None:
+        self._store = store
+        self.bucket = bucket
+        self.key = key
+        self.position = position
+        self._release: Optional[Callable[[], None]] = release
+        self._record = record  # None: this append creates the object
+        self._fh = fh
+        self._whole_md5 = whole_md5
+        self._writer: Optional[BlobWriter] = store.new_blob() if record is None else None
+        self._chunk_md5 = hashlib.md5()
+        self._crc = Crc64(record.crc64 if record is not None else 0)
+        self.chunk_size = 0
+        self.committed = False
+
+    @property
+    def creating(self) -> bool:
+        return self._record is None
+
+    @property
+    def total_size(self) -> int:
+        return self.position + self.chunk_size
+
+    @property
+    def chunk_md5(self) -> bytes:
+        return self._chunk_md5.digest()
+
+    def write(self, data: bytes) -> None:
+        if self._writer is not None:
+            self._writer.write(data)
+        else:
+            assert self._fh is not None
+            self._fh.write(data)
+            self._whole_md5.update(data)
+            self._crc.update(data)
+        self._chunk_md5.update(data)
+        self.chunk_size += len(data)
+
+    def commit(self, new_record: ObjectRecord) -> ObjectRecord:
+        """Publish; ``new_record`` supplies the attributes when the append creates the object."""
+        store = self._store
+        if self._writer is not None:
+            writer = self._writer
+            new_record.object_type = "appendable"
+            new_record.size, new_record.etag, new_record.crc64 = writer.size, writer.etag, writer.crc64
+            state = writer.md5_state()
+            record = store._publish(writer, new_record, check=_append_creation_check)
+            store._remember_md5(record.blob_id, record.size, state)
+            self.committed = True
+            return record
+        assert self._record is not None and self._fh is not None
+        self._fh.flush()
+        old = self._record
+        record = ObjectRecord(**{**old.__dict__})
+        record.size = self.total_size
+        record.etag = f'"{self._whole_md5.hexdigest()}"'
+        record.crc64 = self._crc.value
+        record.last_modified = new_record.last_modified
+        with store._lock:
+            db = store.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute(
+                    "SELECT blob_id, size, object_type FROM objects WHERE bucket = ? AND key = ?",
+                    (old.bucket, old.key),
+                ).fetchone()
+                if row is not None and row[2] != "appendable":
+                    raise CosError("ObjectNotAppendable")
+                if row is None or row[0] != old.blob_id or row[1] != self.position:
+                    raise CosError("AppendPositionErr")  # deleted or replaced meanwhile
+                db.execute(
+                    "UPDATE objects SET size = ?, etag = ?, crc64 = ?, last_modified = ? "
+                    "WHERE bucket = ? AND key = ?",
+                    (record.size, record.etag, str(record.crc64), record.last_modified, old.bucket, old.key),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            self.committed = True
+        store._remember_md5(record.blob_id, record.size, self._whole_md5.copy())
+        return record
+
+    def close(self) -> None:
+        try:
+            if self._writer is not None:
+                self._writer.discard()
+            if self._fh is not None:
+                try:
+                    if not self.committed:
+                        self._fh.truncate(self.position)  # bytes past the published length
+                finally:
+                    self._fh.close()
+                    self._fh = None
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()
+
+    def __enter__(self) -> "Appender":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _append_creation_check(db: sqlite3.Connection, record: ObjectRecord) -> List[str]:
+    """An append that creates an object loses to a PUT/Complete that created it meanwhile."""
+    row = db.execute(
+        "SELECT object_type FROM objects WHERE bucket = ? AND key = ?", (record.bucket, record.key)
+    ).fetchone()
+    if row is not None:
+        raise CosError("ObjectNotAppendable" if row[0] != "appendable" else "AppendPositionErr")
+    return []
+
+
 class Store:
-    """Buckets and objects.  Thread-safe: one SQLite connection behind one lock."""
+    """Buckets, objects and multipart uploads.  Thread-safe: one SQLite connection behind one lock."""
+
+    #: how many appendable objects keep a running MD5 in memory (a miss re-reads the blob once)
+    MD5_CACHE_SIZE = 64
 
     def __init__(self, root: Optional[str] = None) -> None:
         self._owns_root = root is None
@@ -228,8 +485,15 @@ class Store:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise RuntimeError(f"data directory {self.root} has a newer schema ({version})")
-        self._db.executescript(_SCHEMA)
-        self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self._db.executescript(_MIGRATIONS[target])
+            self._db.execute(f"PRAGMA user_version={target}")
+        # append locks: (bucket, key) -> [lock, users]; guarded by _append_locks_guard
+        self._append_locks: Dict[Tuple[str, str], List[Any]] = {}
+        self._append_locks_guard = threading.Lock()
+        self._md5_cache: "OrderedDict[str, Tuple[int, Any]]" = OrderedDict()
+        self._last_upload_second = 0
+        self._upload_seq = 0
         self._recover()
 
     # -- housekeeping ------------------------------------------------------------
@@ -260,15 +524,18 @@ class Store:
             pass
 
     def _recover(self) -> None:
-        """Remove temporary files and bodies no row refers to (leftovers of a crash)."""
+        """Remove leftovers of a crash: temporary files, parts of vanished uploads, bodies no
+        row refers to, and bytes of an unpublished append past an appendable object's length."""
         with self._lock:
             for name in os.listdir(self.tmp_dir):
                 try:
                     os.unlink(os.path.join(self.tmp_dir, name))
                 except OSError:
                     pass
-            # Every table that owns blobs must be listed here (multipart parts, later).
+            self.db.execute("DELETE FROM parts WHERE upload_id NOT IN (SELECT upload_id FROM uploads)")
+            # Every table that owns blobs must be listed here.
             referenced = {row[0] for row in self.db.execute("SELECT blob_id FROM objects")}
+            referenced.update(row[0] for row in self.db.execute("SELECT blob_id FROM parts"))
             for sub in os.listdir(self.blob_dir):
                 sub_path = os.path.join(self.blob_dir, sub)
                 if not os.path.isdir(sub_path):
@@ -279,14 +546,28 @@ class Store:
                             os.unlink(os.path.join(sub_path, name))
                         except OSError:
                             pass
+            for blob_id, size in self.db.execute(
+                "SELECT blob_id, size FROM objects WHERE object_type = 'appendable'"
+            ).fetchall():
+                try:
+                    path = self._blob_path(blob_id)
+                    if os.path.getsize(path) > size:
+                        os.truncate(path, size)
+                except (OSError, ValueError):
+                    pass
+            for (upload_id,) in self.db.execute("SELECT upload_id FROM uploads"):
+                self._note_upload_id(upload_id)
 
     def reset(self) -> None:
-        """Drop every bucket and object."""
+        """Drop every bucket, object and multipart upload."""
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM parts")
+            self.db.execute("DELETE FROM uploads")
             self.db.execute("DELETE FROM objects")
             self.db.execute("DELETE FROM buckets")
             self.db.execute("COMMIT")
+            self._md5_cache.clear()
             shutil.rmtree(self.blob_dir, ignore_errors=True)
             os.makedirs(self.blob_dir, exist_ok=True)
 
@@ -317,6 +598,8 @@ class Store:
             return [r[0] for r in self.db.execute("SELECT name FROM buckets ORDER BY name")]
 
     def delete_bucket(self, name: str) -> None:
+        """Only an empty bucket can go: no objects and no multipart uploads in progress
+        (COS requires unfinished uploads to be cleared too) -> else 409 ``BucketNotEmpty``."""
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -324,6 +607,10 @@ class Store:
                     raise CosError("NoSuchBucket")
                 if self.db.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
                     raise CosError("BucketNotEmpty")
+                if self.db.execute("SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                    raise CosError(
+                        "BucketNotEmpty", "The bucket you tried to delete has multipart uploads in progress."
+                    )
                 self.db.execute("DELETE FROM buckets WHERE name = ?", (name,))
                 self.db.execute("COMMIT")
             except BaseException:
@@ -332,17 +619,32 @@ class Store:
 
     # -- objects -----------------------------------------------------------------
 
-    def new_blob(self) -> BlobWriter:
-        return BlobWriter(self.tmp_dir)
+    def new_blob(self, *, hashing: bool = True) -> BlobWriter:
+        return BlobWriter(self.tmp_dir, hashing=hashing)
 
     def commit_object(self, writer: BlobWriter, record: ObjectRecord) -> ObjectRecord:
         """Publish ``writer``'s body as ``record`` (size, ETag and CRC taken from the writer)."""
         writer.close()
-        blob_id = uuid.uuid4().hex
-        record.blob_id = blob_id
         record.size = writer.size
         record.etag = writer.etag
         record.crc64 = writer.crc64
+        return self._publish(writer, record)
+
+    def _publish(
+        self,
+        writer: BlobWriter,
+        record: ObjectRecord,
+        check: Optional[Callable[[sqlite3.Connection, ObjectRecord], List[str]]] = None,
+        after: Optional[Callable[[sqlite3.Connection], None]] = None,
+    ) -> ObjectRecord:
+        """Move ``writer``'s file into ``blobs/`` and write ``record`` in one transaction.
+
+        ``check(db, record)`` runs first inside the transaction (raise to abort; it returns
+        more blob ids to unlink after the commit); ``after(db)`` runs after the row is written.
+        """
+        writer.close()
+        blob_id = uuid.uuid4().hex
+        record.blob_id = blob_id
         target = self._blob_path(blob_id)
         with self._lock:
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -352,6 +654,7 @@ class Store:
                     "SELECT 1 FROM buckets WHERE name = ?", (record.bucket,)
                 ).fetchone():
                     raise CosError("NoSuchBucket")
+                garbage = check(self.db, record) if check is not None else []
                 old = self.db.execute(
                     "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?",
                     (record.bucket, record.key),
@@ -375,14 +678,19 @@ class Store:
                         record._attrs(),
                     ),
                 )
+                if after is not None:
+                    after(self.db)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 if writer.committed:
                     self._unlink_blob(blob_id)
+                    writer.committed = False
                 raise
             if old:
                 self._unlink_blob(old[0])
+            for garbage_id in garbage:
+                self._unlink_blob(garbage_id)
         return record
 
     def get_object(self, bucket: str, key: str) -> Optional[ObjectRecord]:
@@ -393,7 +701,11 @@ class Store:
         return ObjectRecord._from_row(row) if row else None
 
     def open_object(self, bucket: str, key: str) -> Optional[Tuple[ObjectRecord, IO[bytes]]]:
-        """The record and an open binary file of its body (the caller closes it)."""
+        """The record and an open binary file of its body (the caller closes it).
+
+        Read at most ``record.size`` bytes: an appendable object's file may hold more
+        (an append in progress) that is not published yet.
+        """
         with self._lock:
             record = self.get_object(bucket, key)
             if record is None:
@@ -401,6 +713,7 @@ class Store:
             return record, open(self._blob_path(record.blob_id), "rb")
 
     def delete_object(self, bucket: str, key: str) -> bool:
+        """Delete an object; multipart uploads of the same key are not affected."""
         with self._lock:
             row = self.db.execute(
                 "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
@@ -410,6 +723,70 @@ class Store:
             self.db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
             self._unlink_blob(row[0])
         return True
+
+    # -- appends -----------------------------------------------------------------
+
+    def _acquire_append_lock(self, bucket: str, key: str) -> Callable[[], None]:
+        ident = (bucket, key)
+        with self._append_locks_guard:
+            entry = self._append_locks.get(ident)
+            if entry is None:
+                entry = self._append_locks[ident] = [threading.Lock(), 0]
+            entry[1] += 1
+        entry[0].acquire()
+
+        def release() -> None:
+            entry[0].release()
+            with self._append_locks_guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    self._append_locks.pop(ident, None)
+
+        return release
+
+    def _remember_md5(self, blob_id: str, size: int, state: Any) -> None:
+        with self._lock:
+            self._md5_cache[blob_id] = (size, state)
+            self._md5_cache.move_to_end(blob_id)
+            while len(self._md5_cache) > self.MD5_CACHE_SIZE:
+                self._md5_cache.popitem(last=False)
+
+    def begin_append(self, bucket: str, key: str, position: int) -> Appender:
+        """Start an APPEND at ``position``; waits for other appends to the same object.
+
+        Errors (checked again at commit): the object is not appendable -> 409
+        ``ObjectNotAppendable``; ``position`` differs from its length (or is not 0
+        for a new object) -> 409 ``AppendPositionErr``.
+        """
+        release = self._acquire_append_lock(bucket, key)
+        fh: Optional[IO[bytes]] = None
+        try:
+            with self._lock:
+                if not self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
+                    raise CosError("NoSuchBucket")
+                record = self.get_object(bucket, key)
+                if record is None:
+                    if position != 0:
+                        raise CosError("AppendPositionErr")
+                    return Appender(self, bucket, key, position, release)
+                if record.object_type != "appendable":
+                    raise CosError("ObjectNotAppendable")
+                if record.size != position:
+                    raise CosError("AppendPositionErr")
+                fh = open(self._blob_path(record.blob_id), "r+b")
+                cached = self._md5_cache.get(record.blob_id)
+            if cached is not None and cached[0] == record.size:
+                whole = cached[1].copy()
+            else:  # not in memory (e.g. after a restart): hash the published bytes once
+                whole = hashlib.md5()
+                copy_stream(fh, whole.update, record.size)
+            fh.seek(position)
+            return Appender(self, bucket, key, position, release, record, fh, whole)
+        except BaseException:
+            if fh is not None:
+                fh.close()
+            release()
+            raise
 
     def _iter_keys(self, bucket: str, start: str, inclusive: bool) -> Iterator[ObjectRecord]:
         """Objects of ``bucket`` with key >= / > ``start``, in key order, fetched in batches."""
@@ -483,6 +860,244 @@ class Store:
                 return ListResult(contents, prefixes, False, None)
             start, inclusive = restart, True
 
+
+    # -- multipart uploads -------------------------------------------------------
+
+    def _note_upload_id(self, upload_id: str) -> None:
+        """Keep the id generator ahead of an existing id (called under the lock)."""
+        m = _UPLOAD_ID_RE.match(upload_id)
+        if m:
+            self._last_upload_second = max(self._last_upload_second, int(m.group(1)))
+            self._upload_seq = max(self._upload_seq, int(m.group(2), 16))
+
+    def _new_upload_id(self, now: float) -> str:
+        """10-digit Unix seconds + 64 lowercase hex, sorting in creation order.
+
+        The seconds never go backwards (even if the clock does) and the hex part starts
+        with a 16-digit sequence number that only grows (continued across restarts from
+        the uploads on disk), so ``ORDER BY upload_id`` is initiation order.
+        """
+        second = max(int(now), self._last_upload_second, 0)
+        self._last_upload_second = second
+        self._upload_seq += 1
+        return f"{second:010d}{self._upload_seq:016x}{os.urandom(24).hex()}"
+
+    def create_upload(self, record: UploadRecord) -> UploadRecord:
+        """Store a new upload; its ``upload_id`` is generated (``record.initiated`` is the clock)."""
+        with self._lock:
+            if not self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (record.bucket,)).fetchone():
+                raise CosError("NoSuchBucket")
+            record.upload_id = self._new_upload_id(record.initiated)
+            self.db.execute(
+                f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.upload_id,
+                    record.bucket,
+                    record.key,
+                    record.initiated,
+                    record.storage_class,
+                    record.acl,
+                    record._attrs(),
+                ),
+            )
+        return record
+
+    def _upload_row(self, bucket: str, key: str, upload_id: str) -> Optional[Sequence[Any]]:
+        return self.db.execute(
+            f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ? AND bucket = ? AND key = ?",
+            (upload_id, bucket, key),
+        ).fetchone()
+
+    def get_upload(self, bucket: str, key: str, upload_id: str) -> UploadRecord:
+        """The upload ``upload_id`` of ``bucket``/``key``; 404 ``NoSuchUpload`` otherwise."""
+        with self._lock:
+            row = self._upload_row(bucket, key, upload_id)
+        if row is None:
+            raise CosError("NoSuchUpload")
+        return UploadRecord._from_row(row)
+
+    def commit_part(
+        self, writer: BlobWriter, *, bucket: str, key: str, upload_id: str, part_number: int, now: float
+    ) -> PartRecord:
+        """Publish ``writer``'s body as part ``part_number``, replacing an earlier one."""
+        writer.close()
+        blob_id = uuid.uuid4().hex
+        part = PartRecord(upload_id, part_number, blob_id, writer.size, writer.etag, writer.crc64, now)
+        target = self._blob_path(blob_id)
+        with self._lock:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._upload_row(bucket, key, upload_id) is None:
+                    raise CosError("NoSuchUpload")  # aborted or completed meanwhile
+                old = self.db.execute(
+                    "SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?",
+                    (upload_id, part_number),
+                ).fetchone()
+                os.replace(writer.path, target)
+                writer.committed = True
+                self.db.execute(
+                    f"INSERT OR REPLACE INTO parts ({_PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (upload_id, part_number, blob_id, part.size, part.etag, str(part.crc64), now),
+                )
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                if writer.committed:
+                    self._unlink_blob(blob_id)
+                    writer.committed = False
+                raise
+            if old:
+                self._unlink_blob(old[0])
+        return part
+
+    def list_parts(self, upload_id: str, *, marker: int = 0, max_parts: int = 1000) -> Tuple[List[PartRecord], bool]:
+        """Parts numbered above ``marker``, ascending, at most ``max_parts``; and whether more follow."""
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT {_PART_COLUMNS} FROM parts WHERE upload_id = ? AND part_number > ? "
+                "ORDER BY part_number LIMIT ?",
+                (upload_id, marker, max_parts + 1),
+            ).fetchall()
+        parts = [PartRecord._from_row(r) for r in rows]
+        return parts[:max_parts], len(parts) > max_parts
+
+    def get_parts(self, upload_id: str) -> Dict[int, PartRecord]:
+        with self._lock:
+            rows = self.db.execute(
+                f"SELECT {_PART_COLUMNS} FROM parts WHERE upload_id = ?", (upload_id,)
+            ).fetchall()
+        return {int(r[1]): PartRecord._from_row(r) for r in rows}
+
+    def open_part(self, part: PartRecord) -> IO[bytes]:
+        """An open file of ``part``'s body; ``FileNotFoundError`` if it was replaced or aborted."""
+        with self._lock:
+            return open(self._blob_path(part.blob_id), "rb")
+
+    def complete_upload(
+        self, upload: UploadRecord, writer: BlobWriter, record: ObjectRecord, used: Sequence[PartRecord]
+    ) -> ObjectRecord:
+        """Publish the assembled ``writer`` as ``record`` and drop the upload with all its parts.
+
+        ``used`` are the parts the body was assembled from; if any was replaced meanwhile
+        -> 400 ``InvalidPart``; if the upload is gone (aborted, completed) -> 404 ``NoSuchUpload``.
+        """
+
+        def check(db: sqlite3.Connection, _record: ObjectRecord) -> List[str]:
+            if self._upload_row(upload.bucket, upload.key, upload.upload_id) is None:
+                raise CosError("NoSuchUpload")
+            current = dict(
+                db.execute(
+                    "SELECT part_number, blob_id FROM parts WHERE upload_id = ?", (upload.upload_id,)
+                ).fetchall()
+            )
+            for part in used:
+                if current.get(part.part_number) != part.blob_id:
+                    raise CosError("InvalidPart")
+            return list(current.values())
+
+        def after(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM parts WHERE upload_id = ?", (upload.upload_id,))
+            db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload.upload_id,))
+
+        return self._publish(writer, record, check=check, after=after)
+
+    def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
+        """Drop an upload and its part bodies; 404 ``NoSuchUpload`` if there is none."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._upload_row(bucket, key, upload_id) is None:
+                    raise CosError("NoSuchUpload")
+                blobs = [r[0] for r in self.db.execute("SELECT blob_id FROM parts WHERE upload_id = ?", (upload_id,))]
+                self.db.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
+                self.db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            for blob_id in blobs:
+                self._unlink_blob(blob_id)
+
+    def _iter_uploads(self, bucket: str, key: str, upload_id: str) -> Iterator[UploadRecord]:
+        """Uploads of ``bucket`` after the cursor ``(key, upload_id)``, ordered by key then
+        upload id: ``key > cursor.key`` or ``key == cursor.key and upload_id > cursor.upload_id``."""
+        while True:
+            with self._lock:
+                rows = self.db.execute(
+                    f"SELECT {_UPLOAD_COLUMNS} FROM uploads WHERE bucket = ? "
+                    "AND (key > ? OR (key = ? AND upload_id > ?)) ORDER BY key, upload_id LIMIT 256",
+                    (bucket, key, key, upload_id),
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield UploadRecord._from_row(row)
+            key, upload_id = rows[-1][2], rows[-1][0]
+
+    def list_uploads(
+        self,
+        bucket: str,
+        *,
+        prefix: str = "",
+        delimiter: str = "",
+        key_marker: str = "",
+        upload_id_marker: str = "",
+        max_uploads: int = 1000,
+    ) -> UploadListResult:
+        """List Multipart Uploads semantics (same roll-up rules as ``list_objects``).
+
+        Order: key (code point = UTF-8 byte order), then upload id (= initiation order).
+        Start after ``key_marker`` -- or, with ``upload_id_marker``, also at uploads of
+        ``key_marker`` itself whose id is greater.  A rolled-up prefix counts once
+        toward ``max_uploads``; a prefix equal to ``key_marker`` is not repeated.
+        """
+        uploads: List[UploadRecord] = []
+        prefixes: List[str] = []
+        last: Optional[Tuple[str, str]] = None
+        if max_uploads <= 0:
+            return UploadListResult(uploads, prefixes, False, None, None)
+        if key_marker:
+            cursor = (key_marker, upload_id_marker or _AFTER_ANY_UPLOAD_ID)
+        else:
+            cursor = ("", "")
+        if prefix > key_marker:
+            cursor = (prefix, "")
+        marker = key_marker
+        while True:
+            restart: Optional[str] = None
+            for upload in self._iter_uploads(bucket, *cursor):
+                key = upload.key
+                if not key.startswith(prefix):
+                    if key > prefix:
+                        return UploadListResult(uploads, prefixes, False, None, None)
+                    continue
+                entry, rolled = key, False
+                if delimiter:
+                    pos = key.find(delimiter, len(prefix))
+                    if pos != -1:
+                        entry, rolled = key[: pos + len(delimiter)], True
+                if rolled and entry == marker:
+                    restart = _successor(entry)
+                    if restart is None:
+                        continue
+                    break
+                if len(uploads) + len(prefixes) >= max_uploads:
+                    assert last is not None
+                    return UploadListResult(uploads, prefixes, True, last[0], last[1])
+                if rolled:
+                    prefixes.append(entry)
+                    last = (entry, "")
+                    restart = _successor(entry)
+                    if restart is None:  # cannot skip ahead; filter instead
+                        marker = entry
+                        continue
+                    break
+                uploads.append(upload)
+                last = (key, upload.upload_id)
+            if restart is None:
+                return UploadListResult(uploads, prefixes, False, None, None)
+            cursor = (restart, "")
 
 def _successor(prefix: str) -> Optional[str]:
     """The smallest string greater than every string starting with ``prefix``."""
