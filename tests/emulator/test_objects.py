@@ -307,12 +307,17 @@ def test_client_disconnect_mid_body_leaves_no_trace(cos, cos_emulator):
     now = int(time.time())
     headers = {"Host": cos.host, "Content-Length": str(10 * 1024 * 1024)}
     auth = sign(method="PUT", path="/gone", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+    logged = len(cos_emulator.requests)
     with socket.create_connection(("127.0.0.1", cos.port)) as s:
         s.sendall(f"PUT /gone HTTP/1.1\r\nHost: {cos.host}\r\nContent-Length: {10 * 1024 * 1024}\r\nAuthorization: {auth}\r\n\r\n".encode())
         s.sendall(b"z" * 100_000)
     deadline = time.time() + 5
-    while cos_emulator.requests[-1]["status"] is None and time.time() < deadline:
+    # wait until the server has logged this request and given up on its body
+    while time.time() < deadline and (
+        len(cos_emulator.requests) <= logged or cos_emulator.requests[logged]["status"] is None
+    ):
         time.sleep(0.02)
+    assert cos_emulator.requests[logged]["method"] == "PUT"
     assert cos.request("GET", "gone").body == b"original"
     assert os.listdir(cos_emulator.store.tmp_dir) == []
 
