@@ -9,8 +9,10 @@
 The emulator verifies COS signatures with its own implementation, stores
 metadata in SQLite and bodies in files (a temporary directory unless
 ``data_dir`` is given), and serves the virtual-hosted COS XML API for PUT /
-GET / HEAD / DELETE Object and PUT / HEAD / DELETE / GET (list) Bucket.
-Other APIs answer 501 ``NotImplemented``.  Clients connect to ``host:port``
+GET / HEAD / DELETE Object, APPEND Object, the seven multipart APIs
+(Initiate, Upload Part, Upload Part - Copy, List Parts, Complete, Abort, List
+Multipart Uploads) and PUT / HEAD / DELETE / GET (list) Bucket.  Other APIs
+answer 501 ``NotImplemented``.  Clients connect to ``host:port``
 and name the bucket in the ``Host`` header
 (``<bucket>.cos.<region>.myqcloud.com``), which is what the SDK does with
 ``CosConfig(IP=..., Port=...)``.
@@ -56,6 +58,19 @@ class CosEmulator:
         throttle: honour ``x-cos-traffic-limit`` by actually pacing bodies.
         request_timeout: socket timeout for idle connections and body reads.
         record_requests: keep a record of every request in ``requests``.
+        allow_part_gaps: Complete Multipart Upload accepts part lists with gaps
+            (1, 3, 5: S3 semantics, the default).  ``False`` enforces the rule
+            the COS documentation states: the listed part numbers must be
+            exactly 1, 2, ..., N, else 400 ``InvalidPart``.
+        min_part_size: at Complete, every listed part but the last must be at
+            least this many bytes, else 400 ``EntityTooSmall`` (COS: 1 MiB).
+            ``0`` lifts the limit (handy for fast tests with tiny parts).
+
+    Choices where COS's behaviour is undocumented (see ``_app`` for the full list):
+    deleting a bucket that still has multipart uploads in progress -> 409
+    ``BucketNotEmpty`` (COS requires unfinished uploads to be aborted first);
+    deleting an object never aborts uploads of its key; a missing copy source
+    -> 404 ``NoSuchKey``.
     """
 
     def __init__(
@@ -72,6 +87,8 @@ class CosEmulator:
         throttle: bool = True,
         request_timeout: float = 60.0,
         record_requests: bool = True,
+        allow_part_gaps: bool = True,
+        min_part_size: int = 1024 * 1024,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -84,6 +101,8 @@ class CosEmulator:
         self.throttle = throttle
         self.request_timeout = request_timeout
         self.requests: List[Dict[str, Any]] = RequestLog(enabled=record_requests)
+        self.allow_part_gaps = allow_part_gaps
+        self.min_part_size = min_part_size
         self._faults = FaultPlan()
         self._store: Optional[Store] = None
         self._app: Optional[CosApp] = None
@@ -106,6 +125,8 @@ class CosEmulator:
                 credentials={self.secret_id: Credential(self.secret_id, self.secret_key)},
                 faults=self._faults,
                 throttle=self.throttle,
+                allow_part_gaps=self.allow_part_gaps,
+                min_part_size=self.min_part_size,
             )
             app.credentials.update(self._extra_credentials)
             self._store, self._app = store, app
@@ -223,6 +244,7 @@ class CosEmulator:
         bucket: Optional[str] = None,
         reset_connection: bool = False,
         after_bytes: Optional[int] = None,
+        corrupt_crc: bool = False,
     ) -> Fault:
         """Fail the next ``count`` requests matching ``method``/``key``/``op``/``bucket``.
 
@@ -231,9 +253,22 @@ class CosEmulator:
         instead: after reading ``after_bytes`` (default 0) of the request body
         when there is one; for a GET Object with ``after_bytes``, after sending
         that many bytes of the real response body; otherwise at once.
+
+        With ``corrupt_crc=True`` nothing fails: the next ``count`` matching
+        requests whose response is a success carrying ``x-cos-hash-crc64ecma``
+        (PutObject, GetObject, HeadObject, AppendObject, UploadPart,
+        UploadPartCopy, CompleteMultipartUpload) are served normally but get a
+        wrong value in that header; the stored data stays right.  Requests that
+        fail or carry no CRC do not use the fault up.  The request log marks
+        such responses with ``crc_corrupted: True``.  For testing a client's
+        integrity checks.
+
         ``op`` is a COS API name: PutObject, GetObject, HeadObject,
-        DeleteObject, PutBucket, HeadBucket, DeleteBucket, GetBucket, or the
-        name of a not-yet-implemented API (e.g. UploadPart).
+        DeleteObject, PutBucket, HeadBucket, DeleteBucket, GetBucket,
+        AppendObject, InitiateMultipartUpload, UploadPart, UploadPartCopy,
+        ListParts, CompleteMultipartUpload, AbortMultipartUpload,
+        ListMultipartUploads, or the name of a not-yet-implemented API
+        (e.g. PutObjectCopy, DeleteMultipleObjects).
         """
         return self._faults.add(
             Fault(
@@ -247,6 +282,7 @@ class CosEmulator:
                 bucket=bucket,
                 reset_connection=reset_connection,
                 after_bytes=after_bytes,
+                corrupt_crc=corrupt_crc,
             )
         )
 

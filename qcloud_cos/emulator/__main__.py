@@ -49,6 +49,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--region", default=DEFAULT_REGION, help="region of the created buckets (default: %(default)s)")
     p.add_argument("--no-throttle", action="store_true", help="ignore x-cos-traffic-limit pacing (still validated)")
+    p.add_argument(
+        "--no-part-gaps",
+        action="store_true",
+        help="Complete Multipart Upload requires part numbers 1..N without gaps (400 InvalidPart otherwise)",
+    )
+    p.add_argument(
+        "--min-part-size",
+        type=int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="minimum size of every part but the last at Complete (default: %(default)s; 0 = none)",
+    )
     p.add_argument("--log-level", default="INFO", help="stderr log level (default: %(default)s)")
     return p
 
@@ -70,6 +82,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         region=args.region,
         throttle=not args.no_throttle,
         record_requests=False,
+        allow_part_gaps=not args.no_part_gaps,
+        min_part_size=max(0, args.min_part_size),
     )
     stop = threading.Event()
 

@@ -27,27 +27,76 @@ unparsable Content-Length -> 400 ``InvalidArgument``; a temporary key without
 (or with the wrong) ``x-cos-security-token`` -> 403 ``AccessDenied``; a
 ``versionId`` other than ``null`` -> 501 ``NotImplemented``; unparsable
 ``If-(Un)Modified-Since`` dates are ignored (RFC 7232) rather than rejected.
+
+APPEND and multipart (research/cos-protocol.md sections 3.2, 3.6-3.12); choices
+where COS documents none:
+
+* a body without Content-Length (absent, or chunked) -> 411
+  ``MissingContentLength`` for APPEND and Upload Part (checked first);
+* APPEND: ``position`` missing or not a decimal integer -> 400
+  ``InvalidArgument``; position + length over 5 GiB -> 400 ``EntityTooLarge``;
+  a normal object -> 409 ``ObjectNotAppendable`` (checked before the
+  position); position != length (or != 0 for a new key) -> 409
+  ``AppendPositionErr``.  Appends to one object are serialised: of several
+  at the same position exactly one wins.  The storage class and the headers
+  of later appends are ignored;
+* Upload Part (- Copy): the part number is checked before the upload (400
+  before 404); an unknown, completed or aborted upload, one of another key or
+  bucket, or an empty ``uploadId`` -> 404 ``NoSuchUpload`` for every
+  multipart API (List Parts included, rather than ``ListPartUploadIdIsEmpty``);
+* Upload Part - Copy: a malformed ``x-cos-copy-source`` (no ``/``, a host
+  that is not ``<bucket>-<appid>.cos[-internal].<region>.myqcloud.com`` /
+  ``.tencentcos.cn`` / legacy ``<bucket>-<appid>.<region>.myqcloud.com``, a
+  scheme, an empty or non-UTF-8 key) -> 400 ``InvalidArgument``; a source
+  ``versionId`` other than ``null`` -> 501; a missing source bucket -> 404
+  ``NoSuchBucket``, key -> 404 ``NoSuchKey`` (not ``NoSuchCopySource``); a
+  range that is not ``bytes=first-last`` inside the object -> 400
+  ``InvalidArgument`` (empty -> whole object); the four
+  ``x-cos-copy-source-If-*`` conditions are evaluated like GET's (If-Match
+  makes If-Unmodified-Since moot, If-None-Match makes If-Modified-Since moot,
+  unparsable dates are ignored) -> 412 ``PreconditionFailed``.  An anonymous
+  copy also needs an anonymously readable source;
+* Complete: NoSuchUpload -> body over 16 MiB (400 ``EntityTooLarge``) ->
+  Content-MD5 (``InvalidDigest``/``BadDigest``) -> empty body
+  (``MissingRequestBodyError``) -> not well-formed, a DTD, another root, no
+  Part, a Part without an integer PartNumber or an ETag (``MalformedXML``) ->
+  numbers not strictly ascending (``InvalidPartOrder``) -> a part not
+  uploaded, an ETag mismatch (quotes and case ignored) or a part replaced
+  while assembling (``InvalidPart``) -> gaps, only with
+  ``allow_part_gaps=False`` (``InvalidPart``) -> a non-last part under
+  ``min_part_size`` (``EntityTooSmall``).  Completing a finished upload again
+  -> 404 ``NoSuchUpload`` (no replay of the earlier result);
+* List Parts / List Multipart Uploads: ``max-parts``/``max-uploads`` outside
+  1..1000, a negative or non-integer ``part-number-marker``, an
+  ``encoding-type`` other than ``url`` -> 400 ``InvalidArgument``; empty
+  parameter values count as absent; ``upload-id-marker`` without
+  ``key-marker`` is ignored;
+* ``DELETE /?uploadId=...`` on the bucket root is not an Abort: 501, the
+  bucket is untouched.  DELETE Bucket with uploads in progress -> 409
+  ``BucketNotEmpty``.  DELETE Object does not abort uploads of its key.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import itertools
 import logging
 import os
 import re
 import threading
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from typing import IO, Callable, Dict, List, Optional, Protocol, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from . import _auth
+from . import _auth, _crc64
 from ._errors import CosError, render_error
 from ._faults import Fault, FaultPlan
-from ._store import ObjectRecord, Store
+from ._store import ObjectRecord, PartRecord, Store, UploadRecord, copy_stream
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
 from ._xml import xml_text
 
@@ -57,6 +106,9 @@ logger = logging.getLogger("qcloud_cos.emulator")
 
 MAX_PUT_SIZE = 5 * 1024**3
 MAX_KEY_BYTES = 850
+MAX_PART_NUMBER = 10000
+MIN_PART_SIZE = 1024 * 1024
+MAX_COMPLETE_BODY = 16 * 1024 * 1024
 _READ_CHUNK = 256 * 1024
 
 _HOST_RE = re.compile(
@@ -131,8 +183,20 @@ _NAMED_OPS = {
     ("GET", "bucket", "list-type"): "ListObjectsV2",
     ("POST", "bucket", "delete"): "DeleteMultipleObjects",
 }
-READ_OPS = frozenset({"GetObject", "HeadObject", "GetBucket", "HeadBucket"})
-WRITE_OPS = frozenset({"PutObject", "DeleteObject"})
+READ_OPS = frozenset({"GetObject", "HeadObject", "GetBucket", "HeadBucket", "ListParts", "ListMultipartUploads"})
+WRITE_OPS = frozenset(
+    {
+        "PutObject",
+        "DeleteObject",
+        "AppendObject",
+        "InitiateMultipartUpload",
+        "UploadPart",
+        "UploadPartCopy",
+        "CompleteMultipartUpload",
+        "AbortMultipartUpload",
+    }
+)
+CRC_HEADER = "x-cos-hash-crc64ecma"
 
 
 class Body(Protocol):
@@ -176,6 +240,7 @@ class Response:
     key: Optional[str] = None
     error_code: Optional[str] = None
     close_connection: bool = False
+    crc_corrupted: bool = False  # a corrupt_crc fault altered x-cos-hash-crc64ecma
 
     def close(self) -> None:
         if self.stream is not None:
@@ -191,6 +256,7 @@ class Route:
     key: str
     op: str
     params: Dict[str, str]  # lower-cased names -> decoded values (last wins)
+    anonymous: bool = False  # no credentials (set by dispatch)
 
 
 def http_date(ts: float) -> str:
@@ -233,6 +299,8 @@ class CosApp:
         credentials: Optional[Dict[str, _auth.Credential]] = None,
         faults: Optional[FaultPlan] = None,
         throttle: bool = True,
+        allow_part_gaps: bool = True,
+        min_part_size: int = MIN_PART_SIZE,
     ) -> None:
         self.store = store
         self.region = region
@@ -240,6 +308,8 @@ class CosApp:
         self.credentials: Dict[str, _auth.Credential] = dict(credentials or {})
         self.faults = faults or FaultPlan()
         self.throttle = throttle
+        self.allow_part_gaps = allow_part_gaps
+        self.min_part_size = min_part_size
         self._counter = itertools.count(1)
         self._pid = os.getpid()
         self._cred_lock = threading.Lock()
@@ -296,6 +366,7 @@ class CosApp:
                     now=self.clock(),
                 )
                 response = self.dispatch(req, route, credential)
+                self._maybe_corrupt_crc(req, route, response)
         except CosError as err:
             response = self.error_response(req, err, request_id, route)
         except Exception:  # a bug: answer 500 and let the server close the connection
@@ -305,6 +376,24 @@ class CosApp:
         if route is not None:
             response.op, response.bucket, response.key = route.op, route.bucket, route.key or None
         return response
+
+    def _maybe_corrupt_crc(self, req: Request, route: Route, response: Response) -> None:
+        """Apply a pending ``corrupt_crc`` fault to a successful response that carries a CRC."""
+        if not 200 <= response.status < 300:
+            return
+        index = next((i for i, (n, _) in enumerate(response.headers) if n.lower() == CRC_HEADER), None)
+        if index is None:
+            return
+        fault = self.faults.take(
+            method=req.method, bucket=route.bucket, key=route.key or None, op=route.op, corrupt_crc=True
+        )
+        if fault is None:
+            return
+        name, value = response.headers[index]
+        wrong = (int(value) ^ 0x5A5A5A5A5A5A5A5A) if value.isdigit() else 1
+        response.headers[index] = (name, str(wrong))
+        response.crc_corrupted = True
+        logger.info("injecting a wrong %s into %s %s", CRC_HEADER, req.method, route.op)
 
     def route(self, req: Request) -> Route:
         host = _auth.strip_port(req.host.strip()).lower().rstrip(".")
@@ -395,10 +484,19 @@ class CosApp:
             "GetBucket": self.list_objects,
             "HeadBucket": self.head_bucket,
             "DeleteBucket": self.delete_bucket,
+            "AppendObject": self.append_object,
+            "InitiateMultipartUpload": self.initiate_multipart_upload,
+            "UploadPart": self.upload_part,
+            "UploadPartCopy": self.upload_part_copy,
+            "ListParts": self.list_parts,
+            "CompleteMultipartUpload": self.complete_multipart_upload,
+            "AbortMultipartUpload": self.abort_multipart_upload,
+            "ListMultipartUploads": self.list_multipart_uploads,
         }.get(op)
         if handler is None or (version_id not in (None, "", "null")):
             raise CosError("NotImplemented", f"{op} is not implemented by the COS emulator.")
-        if credential is None and not trusted:
+        route.anonymous = credential is None and not trusted
+        if route.anonymous:
             self._check_anonymous(op, bucket.acl, route)
         return handler(req, route)
 
@@ -486,19 +584,16 @@ class CosApp:
 
     # -- objects ----------------------------------------------------------------------
 
-    def put_object(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
-        key = route.key
+    def _check_key(self, key: str) -> None:
         if len(key.encode("utf-8")) > MAX_KEY_BYTES:
             raise CosError("KeyTooLong")
         if _BAD_KEY_CHARS.search(key):
             raise CosError("InvalidObjectName", "The object key contains a forbidden control character.")
-        body = req.body
-        if body.length is None and not body.chunked:
-            raise CosError("MissingContentLength")
-        if body.length is not None and body.length > MAX_PUT_SIZE:
-            raise CosError("EntityTooLarge")
-        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+
+    @staticmethod
+    def _object_options(req: Request) -> Tuple[str, str, Dict[str, str], List[Tuple[str, str]], Dict[str, object]]:
+        """Validated object attributes of a PUT / Initiate / first APPEND:
+        ``(storage_class, acl, headers, meta, extra)``."""
         storage_class = (req.header("x-cos-storage-class") or "STANDARD").strip().upper()
         if storage_class not in STORAGE_CLASSES:
             raise CosError("InvalidArgument", f"Invalid x-cos-storage-class value: {storage_class}.")
@@ -508,8 +603,6 @@ class CosApp:
         sse = req.header("x-cos-server-side-encryption")
         if sse is not None and sse not in SSE_VALUES:
             raise CosError("InvalidArgument", f"Invalid x-cos-server-side-encryption value: {sse}.")
-        throttle = self._traffic_limit(req, route)
-
         headers = {"Content-Type": req.header("Content-Type") or "application/octet-stream"}
         for name in STORED_HEADERS:
             value = req.header(name)
@@ -520,23 +613,28 @@ class CosApp:
             lname = name.lower()
             if lname.startswith("x-cos-meta-") and len(lname) > len("x-cos-meta-"):
                 meta.append((lname, value.strip()))
-        extra = {
+        extra: Dict[str, object] = {
             "grants": {n: req.header(n) for n in GRANT_HEADERS if req.header(n) is not None},
             "tagging": req.header("x-cos-tagging"),
             "sse": {n: req.header(n) for n in SSE_ECHO_HEADERS if req.header(n) is not None},
         }
+        return storage_class, acl, headers, meta, extra
+
+    def put_object(self, req: Request, route: Route) -> Response:
+        assert route.bucket is not None
+        key = route.key
+        self._check_key(key)
+        body = req.body
+        if body.length is None and not body.chunked:
+            raise CosError("MissingContentLength")
+        if body.length is not None and body.length > MAX_PUT_SIZE:
+            raise CosError("EntityTooLarge")
+        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        storage_class, acl, headers, meta, extra = self._object_options(req)
+        throttle = self._traffic_limit(req, route)
 
         with self.store.new_blob() as writer:
-            chunk_size = throttle.chunk_size() if throttle else _READ_CHUNK
-            while True:
-                chunk = body.read(chunk_size)
-                if not chunk:
-                    break
-                writer.write(chunk)
-                if writer.size > MAX_PUT_SIZE:
-                    raise CosError("EntityTooLarge")
-                if throttle:
-                    throttle.consume(len(chunk))
+            _receive(body, writer.write, throttle, limit=MAX_PUT_SIZE)
             if expected_md5 is not None and writer.md5 != expected_md5:
                 raise CosError("BadDigest")
             record = ObjectRecord(
@@ -553,7 +651,7 @@ class CosApp:
                 extra=extra,
             )
             self.store.commit_object(writer, record)
-        out = [("ETag", record.etag), ("x-cos-hash-crc64ecma", str(record.crc64))]
+        out = [("ETag", record.etag), (CRC_HEADER, str(record.crc64))]
         out.extend(record.extra["sse"].items())
         return Response(200, out)
 
@@ -669,6 +767,335 @@ class CosApp:
         return Response(204)
 
 
+    # -- APPEND -----------------------------------------------------------------------
+
+    def append_object(self, req: Request, route: Route) -> Response:
+        """``POST /<key>?append&position=N``: create (position 0) or extend an appendable object.
+
+        The first append's headers (Content-Type, metadata, ACL, ...) stay with the
+        object; later appends' headers and any storage class are ignored.  The ETag is
+        the MD5 of the whole object, ``x-cos-hash-crc64ecma`` its CRC-64 (continued
+        from the previous CRC, never re-read) and ``x-cos-content-sha1`` the hex MD5
+        of this chunk (the Go SDK's contract).
+        """
+        assert route.bucket is not None
+        key = route.key
+        self._check_key(key)
+        body = req.body
+        if body.length is None:
+            raise CosError("MissingContentLength")
+        position = _parse_uint(route.params.get("position"))
+        if position is None:
+            raise CosError("InvalidArgument", "The position parameter must be a non-negative integer.")
+        if position + body.length > MAX_PUT_SIZE:
+            raise CosError("EntityTooLarge")
+        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        _, acl, headers, meta, extra = self._object_options(req)
+        throttle = self._traffic_limit(req, route)
+        with self.store.begin_append(route.bucket, key, position) as appender:
+            _receive(body, appender.write, throttle, limit=MAX_PUT_SIZE - position)
+            if expected_md5 is not None and appender.chunk_md5 != expected_md5:
+                raise CosError("BadDigest")
+            template = ObjectRecord(
+                bucket=route.bucket,
+                key=key,
+                size=0,
+                etag="",
+                crc64=0,
+                last_modified=self.clock(),
+                acl=acl,
+                headers=headers,
+                meta=meta,
+                extra=extra,
+            )
+            record = appender.commit(template)
+            chunk_md5 = appender.chunk_md5.hex()
+        return Response(
+            200,
+            [
+                ("ETag", record.etag),
+                (CRC_HEADER, str(record.crc64)),
+                ("x-cos-next-append-position", str(record.size)),
+                ("x-cos-content-sha1", chunk_md5),
+            ],
+        )
+
+    # -- multipart upload ---------------------------------------------------------------
+
+    def initiate_multipart_upload(self, req: Request, route: Route) -> Response:
+        assert route.bucket is not None
+        self._check_key(route.key)
+        storage_class, acl, headers, meta, extra = self._object_options(req)
+        _drain(req.body)
+        upload = self.store.create_upload(
+            UploadRecord(
+                upload_id="",
+                bucket=route.bucket,
+                key=route.key,
+                initiated=self.clock(),
+                storage_class=storage_class,
+                acl=acl,
+                headers=headers,
+                meta=meta,
+                extra=extra,
+            )
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult>'
+            f"<Bucket>{xml_text(upload.bucket)}</Bucket>"
+            f"<Key>{xml_text(upload.key)}</Key>"
+            f"<UploadId>{upload.upload_id}</UploadId>"
+            "</InitiateMultipartUploadResult>"
+        )
+        out = [("Content-Type", "application/xml")]
+        out.extend(_sse_headers(upload))
+        return Response(200, out, body.encode("utf-8"))
+
+    @staticmethod
+    def _part_number(route: Route) -> int:
+        number = _parse_uint(route.params.get("partnumber"))
+        if number is None or not 1 <= number <= MAX_PART_NUMBER:
+            raise CosError("InvalidArgument", f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive.")
+        return number
+
+    def _upload(self, route: Route) -> UploadRecord:
+        assert route.bucket is not None
+        return self.store.get_upload(route.bucket, route.key, route.params.get("uploadid", ""))
+
+    def upload_part(self, req: Request, route: Route) -> Response:
+        assert route.bucket is not None
+        number = self._part_number(route)
+        body = req.body
+        if body.length is None:
+            raise CosError("MissingContentLength")
+        if body.length > MAX_PUT_SIZE:
+            raise CosError("EntityTooLarge")
+        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        throttle = self._traffic_limit(req, route)
+        upload = self._upload(route)  # 404 before the body is read
+        with self.store.new_blob() as writer:
+            _receive(body, writer.write, throttle, limit=MAX_PUT_SIZE)
+            if expected_md5 is not None and writer.md5 != expected_md5:
+                raise CosError("BadDigest")
+            part = self.store.commit_part(
+                writer,
+                bucket=upload.bucket,
+                key=upload.key,
+                upload_id=upload.upload_id,
+                part_number=number,
+                now=self.clock(),
+            )
+        out = [("ETag", part.etag), (CRC_HEADER, str(part.crc64))]
+        out.extend(_sse_headers(upload))
+        return Response(200, out)
+
+    def upload_part_copy(self, req: Request, route: Route) -> Response:
+        """Upload Part - Copy: a part made of (a range of) an object of any bucket here."""
+        assert route.bucket is not None
+        number = self._part_number(route)
+        src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
+        upload = self._upload(route)
+        src_bucket = self.store.get_bucket(src_bucket_name)
+        if src_bucket is None:
+            raise CosError("NoSuchBucket", "The specified source bucket does not exist.")
+        opened = self.store.open_object(src_bucket_name, src_key)
+        if opened is None:
+            raise CosError("NoSuchKey")
+        source, fh = opened
+        with fh:
+            if route.anonymous and not (
+                src_bucket.acl in ("public-read", "public-read-write")
+                or source.acl in ("public-read", "public-read-write")
+            ):
+                raise CosError("AccessDenied")
+            _copy_preconditions(req, source)
+            start, length = _parse_copy_range(req.header("x-cos-copy-source-range"), source.size)
+            if length > MAX_PUT_SIZE:
+                raise CosError("EntityTooLarge")
+            _drain(req.body)
+            fh.seek(start)
+            with self.store.new_blob() as writer:
+                copy_stream(fh, writer.write, length)
+                part = self.store.commit_part(
+                    writer,
+                    bucket=upload.bucket,
+                    key=upload.key,
+                    upload_id=upload.upload_id,
+                    part_number=number,
+                    now=self.clock(),
+                )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult>'
+            f"<ETag>{xml_text(part.etag)}</ETag>"
+            f"<LastModified>{iso_date(part.last_modified)}</LastModified>"
+            "</CopyPartResult>"
+        )
+        out = [("Content-Type", "application/xml"), (CRC_HEADER, str(part.crc64))]
+        out.extend(_sse_headers(upload))
+        return Response(200, out, body.encode("utf-8"))
+
+    def list_parts(self, req: Request, route: Route) -> Response:
+        assert route.bucket is not None
+        p = route.params
+        encoded = _encoding_type(p.get("encoding-type"))
+        max_parts = _int_param(p.get("max-parts"), "max-parts", default=1000, low=1, high=1000)
+        marker = _int_param(p.get("part-number-marker"), "part-number-marker", default=0, low=0, high=None)
+        upload = self._upload(route)
+        parts, truncated = self.store.list_parts(
+            upload.upload_id, marker=min(marker, MAX_PART_NUMBER), max_parts=max_parts
+        )
+        enc = _url_encoder(encoded)
+        appid = route.bucket.rsplit("-", 1)[1]
+        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListPartsResult>']
+        out.append(f"<Bucket>{xml_text(upload.bucket)}</Bucket>")
+        if encoded:
+            out.append("<EncodingType>url</EncodingType>")
+        out.append(f"<Key>{xml_text(enc(upload.key))}</Key>")
+        out.append(f"<UploadId>{upload.upload_id}</UploadId>")
+        out.append(_owner_xml("Owner", appid))
+        out.append(f"<PartNumberMarker>{marker}</PartNumberMarker>")
+        out.append(_owner_xml("Initiator", appid, cam=True))
+        for part in parts:
+            out.append(
+                "<Part>"
+                f"<PartNumber>{part.part_number}</PartNumber>"
+                f"<LastModified>{iso_date(part.last_modified)}</LastModified>"
+                f"<ETag>{xml_text(part.etag)}</ETag>"
+                f"<Size>{part.size}</Size>"
+                "</Part>"
+            )
+        next_marker = parts[-1].part_number if parts else marker
+        out.append(f"<NextPartNumberMarker>{next_marker}</NextPartNumberMarker>")
+        out.append(f"<StorageClass>{upload.storage_class}</StorageClass>")
+        out.append(f"<MaxParts>{max_parts}</MaxParts>")
+        out.append(f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>")
+        out.append("</ListPartsResult>")
+        return Response(200, [("Content-Type", "application/xml")], "".join(out).encode("utf-8"))
+
+    def complete_multipart_upload(self, req: Request, route: Route) -> Response:
+        """Assemble the listed parts into the object (validation order in the module docs)."""
+        assert route.bucket is not None
+        upload = self._upload(route)
+        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        data = _read_all(req.body, MAX_COMPLETE_BODY)
+        if not data.strip():
+            raise CosError("MissingRequestBodyError")
+        if expected_md5 is not None and hashlib.md5(data).digest() != expected_md5:
+            raise CosError("BadDigest")
+        listed = _parse_complete_body(data)
+        for (prev, _), (cur, _) in zip(listed, listed[1:]):
+            if cur <= prev:
+                raise CosError("InvalidPartOrder")
+        stored = self.store.get_parts(upload.upload_id)
+        used: List[PartRecord] = []
+        for number, etag in listed:
+            part = stored.get(number)
+            if part is None or part.etag.strip('"').lower() != etag.strip().strip('"').lower():
+                raise CosError("InvalidPart")
+            used.append(part)
+        if not self.allow_part_gaps and [n for n, _ in listed] != list(range(1, len(listed) + 1)):
+            raise CosError("InvalidPart", "Part numbers must be consecutive, starting at 1.")
+        for part in used[:-1]:
+            if part.size < self.min_part_size:
+                raise CosError("EntityTooSmall")
+
+        digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in used)).hexdigest()
+        crc = used[0].crc64
+        for part in used[1:]:
+            crc = _crc64.combine(crc, part.crc64, part.size)
+        with self.store.new_blob(hashing=False) as writer:
+            for part in used:
+                try:
+                    fh = self.store.open_part(part)
+                except FileNotFoundError:  # replaced or aborted while we were assembling
+                    self._upload(route)
+                    raise CosError("InvalidPart") from None
+                with fh:
+                    copy_stream(fh, writer.write, part.size)
+            record = ObjectRecord(
+                bucket=upload.bucket,
+                key=upload.key,
+                size=writer.size,
+                etag=f'"{digest}-{len(used)}"',
+                crc64=crc,
+                last_modified=self.clock(),
+                storage_class=upload.storage_class,
+                acl=upload.acl,
+                headers=dict(upload.headers),
+                meta=list(upload.meta),
+                extra=dict(upload.extra),
+            )
+            self.store.complete_upload(upload, writer, record, used)
+        location = f"{route.host}/{quote(upload.key, safe='/-_.~')}"
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult>'
+            f"<Location>{xml_text(location)}</Location>"
+            f"<Bucket>{xml_text(upload.bucket)}</Bucket>"
+            f"<Key>{xml_text(upload.key)}</Key>"
+            f"<ETag>{xml_text(record.etag)}</ETag>"
+            "</CompleteMultipartUploadResult>"
+        )
+        out = [("Content-Type", "application/xml"), (CRC_HEADER, str(record.crc64))]
+        out.extend(_sse_headers(upload))
+        return Response(200, out, body.encode("utf-8"))
+
+    def abort_multipart_upload(self, req: Request, route: Route) -> Response:
+        assert route.bucket is not None
+        self.store.abort_upload(route.bucket, route.key, route.params.get("uploadid", ""))
+        return Response(204)
+
+    def list_multipart_uploads(self, req: Request, route: Route) -> Response:
+        assert route.bucket is not None
+        p = {name: value for name, value in route.params.items() if value != ""}  # empty = absent
+        encoded = _encoding_type(p.get("encoding-type"))
+        max_uploads = _int_param(p.get("max-uploads"), "max-uploads", default=1000, low=1, high=1000)
+        prefix, delimiter = p.get("prefix", ""), p.get("delimiter", "")
+        key_marker = p.get("key-marker", "")
+        upload_id_marker = p.get("upload-id-marker", "") if key_marker else ""
+        result = self.store.list_uploads(
+            route.bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            upload_id_marker=upload_id_marker,
+            max_uploads=max_uploads,
+        )
+        enc = _url_encoder(encoded)
+        appid = route.bucket.rsplit("-", 1)[1]
+
+        def element(name: str, value: str) -> str:
+            return f"<{name}>{xml_text(value)}</{name}>" if value else f"<{name}/>"
+
+        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult>']
+        out.append(f"<Bucket>{xml_text(route.bucket)}</Bucket>")
+        if encoded:
+            out.append("<Encoding-Type>url</Encoding-Type>")
+        out.append(element("KeyMarker", enc(key_marker)))
+        out.append(element("UploadIdMarker", upload_id_marker))
+        if result.is_truncated:
+            out.append(element("NextKeyMarker", enc(result.next_key_marker or "")))
+            out.append(element("NextUploadIdMarker", result.next_upload_id_marker or ""))
+        out.append(f"<MaxUploads>{max_uploads}</MaxUploads>")
+        out.append(element("Prefix", enc(prefix)))
+        if delimiter:
+            out.append(element("Delimiter", enc(delimiter)))
+        out.append(f"<IsTruncated>{'true' if result.is_truncated else 'false'}</IsTruncated>")
+        for upload in result.uploads:
+            out.append(
+                "<Upload>"
+                f"<Key>{xml_text(enc(upload.key))}</Key>"
+                f"<UploadId>{upload.upload_id}</UploadId>"
+                f"<StorageClass>{upload.storage_class}</StorageClass>"
+                + _owner_xml("Initiator", appid, cam=True)
+                + _owner_xml("Owner", appid)
+                + f"<Initiated>{iso_date(upload.initiated)}</Initiated>"
+                "</Upload>"
+            )
+        for cp in result.common_prefixes:
+            out.append(f"<CommonPrefixes><Prefix>{xml_text(enc(cp))}</Prefix></CommonPrefixes>")
+        out.append("</ListMultipartUploadsResult>")
+        return Response(200, [("Content-Type", "application/xml")], "".join(out).encode("utf-8"))
+
 # -- helpers ------------------------------------------------------------------------------
 
 
@@ -680,6 +1107,22 @@ def _latin1(value: str) -> str:
 def _drain(body: Body) -> None:
     while body.read(_READ_CHUNK):
         pass
+
+
+def _receive(body: Body, write: Callable[[bytes], None], throttle: Optional[Throttle], *, limit: int) -> int:
+    """Stream ``body`` into ``write`` (paced by ``throttle``); more than ``limit`` bytes -> EntityTooLarge."""
+    chunk_size = throttle.chunk_size() if throttle else _READ_CHUNK
+    total = 0
+    while True:
+        chunk = body.read(chunk_size)
+        if not chunk:
+            return total
+        total += len(chunk)
+        if total > limit:
+            raise CosError("EntityTooLarge")
+        write(chunk)
+        if throttle:
+            throttle.consume(len(chunk))
 
 
 def _parse_content_md5(value: Optional[str]) -> Optional[bytes]:
@@ -722,3 +1165,164 @@ def _parse_range(value: Optional[str], size: int) -> Optional[Tuple[int, int]]:
 def _range_error(size: int) -> CosError:
     return CosError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
 
+
+def _parse_uint(value: Optional[str]) -> Optional[int]:
+    """A non-negative decimal integer, or None (missing, empty, signs, spaces, junk)."""
+    if value is None or not value.isascii() or not value.isdigit():
+        return None
+    return int(value)
+
+
+def _int_param(value: Optional[str], name: str, *, default: int, low: int, high: Optional[int]) -> int:
+    if value is None or value == "":
+        return default
+    number = _parse_uint(value)
+    if number is None or number < low or (high is not None and number > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise CosError("InvalidArgument", f"{name} must be an integer {bounds}.")
+    return number
+
+
+def _encoding_type(value: Optional[str]) -> bool:
+    """``encoding-type``: absent/empty -> False, ``url`` -> True, anything else -> InvalidArgument."""
+    if value is None or value == "":
+        return False
+    if value.lower() != "url":
+        raise CosError("InvalidArgument", "Invalid Encoding Method specified in Request.")
+    return True
+
+
+def _url_encoder(enabled: bool) -> Callable[[str], str]:
+    """The ``encoding-type=url`` encoding, the same as GET Bucket's (``/`` kept)."""
+    return (lambda s: quote(s, safe="/-_.~")) if enabled else (lambda s: s)
+
+
+def _owner_xml(tag: str, appid: str, *, cam: bool = False) -> str:
+    ident = f"qcs::cam::uin/{appid}:uin/{appid}" if cam else appid
+    return f"<{tag}><ID>{ident}</ID><DisplayName>{appid}</DisplayName></{tag}>"
+
+
+def _sse_headers(upload: UploadRecord) -> List[Tuple[str, str]]:
+    sse = upload.extra.get("sse") or {}
+    return list(sse.items()) if isinstance(sse, dict) else []
+
+
+def _read_all(body: Body, limit: int) -> bytes:
+    chunks: List[bytes] = []
+    total = 0
+    while True:
+        chunk = body.read(_READ_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        total += len(chunk)
+        if total > limit:
+            raise CosError("EntityTooLarge", "The request body is too large.")
+        chunks.append(chunk)
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _parse_complete_body(data: bytes) -> List[Tuple[int, str]]:
+    """``[(part number, etag)]`` of a CompleteMultipartUpload document, in document order.
+
+    Not well-formed, a DTD (never needed; refused to rule out entity expansion), another
+    root, a Part without an integer PartNumber or without ETag, or no Part -> MalformedXML.
+    """
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        raise CosError("MalformedXML")
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError:
+        raise CosError("MalformedXML") from None
+    if _local_name(root.tag) != "CompleteMultipartUpload":
+        raise CosError("MalformedXML")
+    listed: List[Tuple[int, str]] = []
+    for part in root:
+        if _local_name(part.tag) != "Part":
+            continue
+        fields = {_local_name(child.tag): (child.text or "").strip() for child in part}
+        number = _parse_uint(fields.get("PartNumber"))
+        etag = fields.get("ETag")
+        if number is None or not etag:
+            raise CosError("MalformedXML")
+        listed.append((number, etag))
+    if not listed:
+        raise CosError("MalformedXML")
+    return listed
+
+
+_COPY_SOURCE_HOST_RE = re.compile(
+    r"^(?P<bucket>[a-z0-9][a-z0-9-]*-[0-9]+)\."
+    r"(?:(?:cos|cos-internal|cosv6|cos-cdc)\.[a-z0-9-]+|[a-z0-9-]+)"
+    r"\.(?:myqcloud\.com|tencentcos\.cn)$"
+)
+
+
+def _parse_copy_source(value: str) -> Tuple[str, str]:
+    """``<bucket>.cos.<region>.myqcloud.com/<url-encoded key>[?versionId=...]`` -> (bucket, key).
+
+    The host forms accepted are those of requests (``cos``/``cos-internal``,
+    ``tencentcos.cn``, the legacy ``<bucket>.<region>.myqcloud.com``); no scheme.
+    Malformed -> 400 InvalidArgument; a versionId other than ``null`` -> 501.
+    """
+    value = value.strip()
+    host, slash, rest = value.partition("/")
+    m = _COPY_SOURCE_HOST_RE.match(_auth.strip_port(host).lower().rstrip("."))
+    path, _, query = rest.partition("?")
+    if not slash or not m or not path:
+        raise CosError("InvalidArgument", "x-cos-copy-source is not in the form <bucket>.cos.<region>.myqcloud.com/<key>.")
+    try:
+        key = unquote_to_bytes(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise CosError("InvalidArgument", "The x-cos-copy-source key is not valid UTF-8.") from None
+    for name, raw in _auth.parse_query(query):
+        if name == "versionid" and raw not in (b"", b"null"):
+            raise CosError("NotImplemented", "Copying a specific version is not implemented by the COS emulator.")
+    return m.group("bucket"), key
+
+
+_COPY_RANGE_RE = re.compile(r"^bytes=(\d+)-(\d+)$")
+
+
+def _parse_copy_range(value: Optional[str], size: int) -> Tuple[int, int]:
+    """``x-cos-copy-source-range``: ``(start, length)``; absent/empty -> the whole object;
+    not ``bytes=first-last`` with ``first <= last < size`` -> 400 InvalidArgument."""
+    if value is None or not value.strip():
+        return 0, size
+    m = _COPY_RANGE_RE.match(value.strip())
+    if not m:
+        raise CosError("InvalidArgument", "The x-cos-copy-source-range value must be of the form bytes=first-last.")
+    first, last = int(m.group(1)), int(m.group(2))
+    if first > last or last >= size:
+        raise CosError("InvalidArgument", f"The x-cos-copy-source-range is not within the source object size ({size}).")
+    return first, last - first + 1
+
+
+def _copy_preconditions(req: Request, source: ObjectRecord) -> None:
+    """The ``x-cos-copy-source-If-*`` conditions (names case-insensitive) -> 412 PreconditionFailed.
+
+    As for GET (RFC 7232): If-Match present makes If-Unmodified-Since moot, If-None-Match
+    present makes If-Modified-Since moot; unparsable dates are ignored.
+    """
+    etag = source.etag.strip('"')
+    lm = int(source.last_modified)
+    if_match = req.header("x-cos-copy-source-If-Match")
+    if if_match is not None:
+        tags = _etag_list(if_match)
+        if "*" not in tags and etag not in tags:
+            raise CosError("PreconditionFailed")
+    else:
+        ius = _parse_http_date(req.header("x-cos-copy-source-If-Unmodified-Since"))
+        if ius is not None and lm > ius:
+            raise CosError("PreconditionFailed")
+    if_none = req.header("x-cos-copy-source-If-None-Match")
+    if if_none is not None:
+        tags = _etag_list(if_none)
+        if "*" in tags or etag in tags:
+            raise CosError("PreconditionFailed")
+    else:
+        ims = _parse_http_date(req.header("x-cos-copy-source-If-Modified-Since"))
+        if ims is not None and lm <= ims:
+            raise CosError("PreconditionFailed")

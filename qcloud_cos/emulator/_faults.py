@@ -18,6 +18,9 @@ class Fault:
     instead of answered: after reading ``after_bytes`` of the request body if
     the request has one, else after sending ``after_bytes`` of the response
     body (when ``after_bytes`` is given and the response has a body), else at once.
+    With ``corrupt_crc`` the request is served normally, and the next matching
+    *successful* response that carries ``x-cos-hash-crc64ecma`` gets a wrong
+    value there (the stored data is untouched); ``status``/``code`` are unused.
     """
 
     status: int = 503
@@ -30,6 +33,7 @@ class Fault:
     bucket: Optional[str] = None
     reset_connection: bool = False
     after_bytes: Optional[int] = None
+    corrupt_crc: bool = False
 
     def matches(self, *, method: str, bucket: Optional[str], key: Optional[str], op: str) -> bool:
         return (
@@ -54,10 +58,13 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
-    def take(self, *, method: str, bucket: Optional[str], key: Optional[str], op: str) -> Optional[Fault]:
+    def take(
+        self, *, method: str, bucket: Optional[str], key: Optional[str], op: str, corrupt_crc: bool = False
+    ) -> Optional[Fault]:
+        """Use up the first matching fault of the kind asked for (``corrupt_crc`` or the others)."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method=method, bucket=bucket, key=key, op=op):
+                if fault.corrupt_crc == corrupt_crc and fault.matches(method=method, bucket=bucket, key=key, op=op):
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)

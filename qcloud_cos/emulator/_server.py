@@ -261,6 +261,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             response = app.handle(req, request_id)
         record.update(op=response.op, bucket=response.bucket, key=response.key)
+        if response.crc_corrupted:
+            record["crc_corrupted"] = True
         try:
             if response.reset_now:
                 record["status"] = None

@@ -80,10 +80,9 @@ def test_host_without_bucket(cos, host):
     [
         ("GET", "k", {"acl": ""}, "GetObjectAcl"),
         ("PUT", "k", {"acl": ""}, "PutObjectAcl"),
-        ("POST", "k", {"uploads": ""}, "InitiateMultipartUpload"),
-        ("PUT", "k", {"partNumber": "1", "uploadId": "U"}, "UploadPart"),
-        ("POST", "k", {"append": "", "position": "0"}, "AppendObject"),
-        ("GET", "", {"uploads": ""}, "ListMultipartUploads"),
+        ("GET", "", {"versions": ""}, "ListObjectVersions"),
+        ("POST", "", {"delete": ""}, "DeleteMultipleObjects"),
+        ("DELETE", "", {"uploadId": "U"}, "DeleteBucketUploadid"),
         ("POST", "k", {}, "PostObject"),
         ("GET", "k", {"versionId": "v1"}, "GetObject"),
     ],
