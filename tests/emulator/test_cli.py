@@ -96,7 +96,8 @@ def test_help():
         timeout=20,
     )
     assert out.returncode == 0
-    for flag in ("--host", "--port", "--data-dir", "--secret-id", "--secret-key", "--bucket", "--region", "--no-throttle"):
+    for flag in ("--host", "--port", "--data-dir", "--secret-id", "--secret-key", "--bucket", "--region", "--no-throttle",
+                 "--no-part-gaps", "--min-part-size"):
         assert flag in out.stdout
 
 
@@ -149,5 +150,40 @@ def test_large_body_streams_in_bounded_memory():
         conn.close()
         peak = _vm(cli.proc.pid, "VmHWM")
         assert peak - baseline < 48 * 1024 * 1024, (baseline, peak)
+    finally:
+        assert cli.stop() == 0
+
+
+def test_multipart_upload_survives_restart(tmp_path):
+    from ._mp import complete, initiate, list_parts, upload_part
+
+    data_dir = str(tmp_path / "data")
+    part1, part2 = os.urandom(1024 * 1024), os.urandom(1000)
+    cli = Cli("--data-dir", data_dir)
+    try:
+        c = CosHttp(cli.port, "examplebucket-1250000000")
+        upload_id = initiate(c, "big/file.bin", {"x-cos-meta-k": "v"})
+        e1 = upload_part(c, "big/file.bin", upload_id, 1, part1).headers["etag"]
+        e2 = upload_part(c, "big/file.bin", upload_id, 2, part2).headers["etag"]
+        c.close()
+    finally:
+        assert cli.stop() == 0
+    cli = Cli("--data-dir", data_dir, "--no-part-gaps", "--min-part-size", "0")
+    try:
+        c = CosHttp(cli.port, "examplebucket-1250000000")
+        tiny = initiate(c, "tiny")
+        t1 = upload_part(c, "tiny", tiny, 1, b"a").headers["etag"]
+        t3 = upload_part(c, "tiny", tiny, 3, b"c").headers["etag"]
+        assert complete(c, "tiny", tiny, [(1, t1), (3, t3)]).error_code() == "InvalidPart"  # --no-part-gaps
+        t2 = upload_part(c, "tiny", tiny, 2, b"b").headers["etag"]
+        assert complete(c, "tiny", tiny, [(1, t1), (2, t2), (3, t3)]).status == 200  # --min-part-size 0
+        listing = c.request("GET", "", params={"uploads": ""}).body
+        assert upload_id.encode() in listing
+        parts = list_parts(c, "big/file.bin", upload_id).body
+        assert re.findall(rb"<PartNumber>(\d+)</PartNumber>", parts) == [b"1", b"2"]
+        assert complete(c, "big/file.bin", upload_id, [(1, e1), (2, e2)]).status == 200
+        g = c.request("GET", "big/file.bin")
+        assert g.body == part1 + part2 and g.headers["x-cos-meta-k"] == "v"
+        c.close()
     finally:
         assert cli.stop() == 0

@@ -138,3 +138,65 @@ def test_concurrent_writers_and_readers(cos_emulator, cos_emulator_bucket):
     assert errors == []
     blob_files = sum(len(files) for _, _, files in os.walk(cos_emulator.store.blob_dir))
     assert blob_files >= 1
+
+
+def test_faults_target_multipart_and_append_ops(cos, cos_emulator):
+    from ._mp import complete, etag_of, initiate, upload_part
+
+    upload_id = initiate(cos, "mf")
+    cos_emulator.inject_fault(op="UploadPart", count=2)
+    assert upload_part(cos, "mf", upload_id, 1, b"x" * 1000).status == 503
+    assert upload_part(cos, "mf", upload_id, 1, b"x" * 1000).status == 503
+    assert upload_part(cos, "mf", upload_id, 1, b"x" * 1000).status == 200
+    cos_emulator.inject_fault(status=500, code="InternalError", op="CompleteMultipartUpload")
+    assert complete(cos, "mf", upload_id, [(1, etag_of(b"x" * 1000))]).status == 500
+    assert complete(cos, "mf", upload_id, [(1, etag_of(b"x" * 1000))]).status == 200  # the fault did not complete it
+    cos_emulator.inject_fault(op="AppendObject")
+    r = cos.request("POST", "ap", b"a", params={"append": "", "position": "0"})
+    assert r.status == 503 and cos.request("HEAD", "ap").status == 404
+    cos_emulator.inject_fault(reset_connection=True, op="UploadPart", after_bytes=1000)
+    upload_id = initiate(cos, "mf2")
+    with pytest.raises((ConnectionError, http.client.RemoteDisconnected, socket.error)):
+        upload_part(cos, "mf2", upload_id, 1, os.urandom(200_000))
+    cos.close()
+    assert upload_part(cos, "mf2", upload_id, 1, b"ok").status == 200
+    entries = [e for e in cos_emulator.requests if e.get("bucket") == cos.bucket and (e["status"] or 0) >= 500]
+    assert [e["op"] for e in entries] == ["UploadPart", "UploadPart", "CompleteMultipartUpload", "AppendObject"]
+
+
+def test_corrupt_crc(cos, cos_emulator):
+    from qcloud_cos.emulator import _crc64
+
+    from ._mp import complete, initiate, upload_part
+
+    data = os.urandom(5000)
+    right = str(_crc64.calc(data))
+    cos_emulator.inject_fault(corrupt_crc=True, op="GetObject", key="c.bin")
+    assert cos.request("GET", "c.bin").status == 404  # a failure does not use the fault up
+    assert cos.request("PUT", "c.bin", data).headers["x-cos-hash-crc64ecma"] == right  # another op
+    g = cos.request("GET", "c.bin")
+    assert g.status == 200 and g.body == data  # the data is right ...
+    assert g.headers["x-cos-hash-crc64ecma"] != right  # ... its CRC is not
+    assert int(g.headers["x-cos-hash-crc64ecma"]) >= 0
+    assert cos_emulator.requests[-1]["crc_corrupted"] is True
+    assert cos.request("GET", "c.bin").headers["x-cos-hash-crc64ecma"] == right  # used up
+
+    cos_emulator.inject_fault(corrupt_crc=True, key="c.bin")  # any op
+    assert cos.request("DELETE", "nothing").status == 204  # key does not match
+    assert cos.request("HEAD", "c.bin").headers["x-cos-hash-crc64ecma"] != right
+    assert "crc_corrupted" not in cos_emulator.requests[-2]
+
+    upload_id = initiate(cos, "mp.bin")
+    cos_emulator.inject_fault(corrupt_crc=True, op="UploadPart")
+    r = upload_part(cos, "mp.bin", upload_id, 1, data)
+    assert r.status == 200 and r.headers["x-cos-hash-crc64ecma"] != right
+    cos_emulator.inject_fault(corrupt_crc=True, op="CompleteMultipartUpload")
+    r = complete(cos, "mp.bin", upload_id, [(1, r.headers["etag"])])
+    assert r.status == 200 and r.headers["x-cos-hash-crc64ecma"] != right
+    g = cos.request("GET", "mp.bin")
+    assert g.body == data and g.headers["x-cos-hash-crc64ecma"] == right  # stored right all along
+    cos_emulator.inject_fault(corrupt_crc=True, op="AppendObject")
+    r = cos.request("POST", "ap.bin", data, params={"append": "", "position": "0"})
+    assert r.headers["x-cos-hash-crc64ecma"] != right
+    assert cos.request("HEAD", "ap.bin").headers["x-cos-hash-crc64ecma"] == right
+    assert cos_emulator._faults.pending == []
