@@ -38,8 +38,8 @@ where COS documents none:
   a normal object -> 409 ``ObjectNotAppendable`` (checked before the
   position); position != length (or != 0 for a new key) -> 409
   ``AppendPositionErr``.  Appends to one object are serialised: of several
-  at the same position exactly one wins.  The storage class and the headers
-  of later appends are ignored;
+  at the same position exactly one wins.  ``x-cos-storage-class`` is ignored
+  (appendable objects are STANDARD), and so are the headers of later appends;
 * Upload Part (- Copy): the part number is checked before the upload (400
   before 404); an unknown, completed or aborted upload, one of another key or
   bucket, or an empty ``uploadId`` -> 404 ``NoSuchUpload`` for every
@@ -591,10 +591,14 @@ class CosApp:
             raise CosError("InvalidObjectName", "The object key contains a forbidden control character.")
 
     @staticmethod
-    def _object_options(req: Request) -> Tuple[str, str, Dict[str, str], List[Tuple[str, str]], Dict[str, object]]:
+    def _object_options(
+        req: Request, *, storage_class_header: bool = True
+    ) -> Tuple[str, str, Dict[str, str], List[Tuple[str, str]], Dict[str, object]]:
         """Validated object attributes of a PUT / Initiate / first APPEND:
-        ``(storage_class, acl, headers, meta, extra)``."""
-        storage_class = (req.header("x-cos-storage-class") or "STANDARD").strip().upper()
+        ``(storage_class, acl, headers, meta, extra)``.  APPEND ignores
+        ``x-cos-storage-class`` altogether (``storage_class_header=False``)."""
+        raw_class = req.header("x-cos-storage-class") if storage_class_header else None
+        storage_class = (raw_class or "STANDARD").strip().upper()
         if storage_class not in STORAGE_CLASSES:
             raise CosError("InvalidArgument", f"Invalid x-cos-storage-class value: {storage_class}.")
         acl = (req.header("x-cos-acl") or "default").strip()
@@ -790,7 +794,7 @@ class CosApp:
         if position + body.length > MAX_PUT_SIZE:
             raise CosError("EntityTooLarge")
         expected_md5 = _parse_content_md5(req.header("Content-MD5"))
-        _, acl, headers, meta, extra = self._object_options(req)
+        _, acl, headers, meta, extra = self._object_options(req, storage_class_header=False)
         throttle = self._traffic_limit(req, route)
         with self.store.begin_append(route.bucket, key, position) as appender:
             _receive(body, appender.write, throttle, limit=MAX_PUT_SIZE - position)

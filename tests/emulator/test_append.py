@@ -67,6 +67,15 @@ def test_create_and_chain(cos, cos_emulator):
     assert g.status == 206 and g.body == data[3:8]
 
 
+def test_storage_class_is_ignored(cos):
+    r = append(cos, "sc", b"x", 0, {"x-cos-storage-class": "NO_SUCH_CLASS"})
+    assert r.status == 200
+    assert append(cos, "sc", b"y", 1, {"x-cos-storage-class": "ARCHIVE"}).status == 200
+    assert "x-cos-storage-class" not in cos.request("HEAD", "sc").headers  # STANDARD
+    r = append(cos, "acl", b"x", 0, {"x-cos-acl": "bogus"})
+    assert r.status == 400 and r.error_code() == "InvalidArgument"
+
+
 def test_empty_first_append_and_listing(cos):
     r = append(cos, "empty", b"", 0)
     assert r.status == 200 and r.headers["x-cos-next-append-position"] == "0"
