@@ -222,7 +222,7 @@ class CosEmulator:
             self._app.add_credentials(secret_id, secret_key, token)
 
     def reset(self) -> None:
-        """Delete every bucket and object, recreate the default buckets, clear faults and the request log."""
+        """Delete every bucket, object and multipart upload, recreate the default buckets, clear faults and the request log."""
         self.store.reset()
         self._ensure_buckets()
         self._faults.clear()
