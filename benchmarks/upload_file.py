@@ -50,7 +50,13 @@ try:
     outcome = 'ok'
 except Exception as exc:
     outcome = type(exc).__name__
-print(json.dumps({'wall': time.perf_counter() - start, 'outcome': outcome}))
+wall = time.perf_counter() - start
+try:
+    with open('/proc/self/io') as f:
+        rchar = int(dict(line.split(': ') for line in f.read().splitlines())['rchar'])
+except OSError:
+    rchar = None
+print(json.dumps({'wall': wall, 'outcome': outcome, 'read_mib': rchar / 1048576.0 if rchar else None}))
 '''
 
 SEED_PARTS = r'''
@@ -134,10 +140,13 @@ def main():
             emulator.wait()
     print('upload_file of %d MiB, PartSize=%d, MAXThread=%d (%d parts), emulator on loopback'
           % (args.size_mib, args.part_size, args.threads, total_parts))
-    print('%-16s %-32s %8s %9s %14s %8s' % ('client', 'run', 'wall s', 'CPU s', 'peak RSS MiB', 'result'))
+    print('%-16s %-32s %8s %7s %13s %13s %8s' % ('client', 'run', 'wall s', 'CPU s', 'peak RSS MiB',
+                                                 'read MiB', 'result'))
     for name, what, r in rows:
-        print('%-16s %-32s %8.2f %9.2f %14.1f %8s' % (name, what, r['wall'], r['cpu'], r['rss'],
-                                                        r.get('outcome', '?')))
+        read = '%13.0f' % r['read_mib'] if r.get('read_mib') is not None else '%13s' % '?'
+        print('%-16s %-32s %8.2f %7.2f %13.1f %s %8s' % (name, what, r['wall'], r['cpu'], r['rss'], read,
+                                                          r.get('outcome', '?')))
+    print('(read MiB: all bytes the client process read, file and sockets: /proc/self/io rchar)')
 
 
 if __name__ == '__main__':
