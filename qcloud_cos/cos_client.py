@@ -69,6 +69,17 @@ class CosS3Client:
             yield clone
 
     @staticmethod
+    def _upload_body(key, data, kwargs, *, enable_md5):
+        """Validate, map the kwargs to headers and wrap the body of a request that carries data."""
+        check_key(key)
+        headers = mapped(kwargs)
+        body = make_body(data)
+        body.use_declared_length(headers.pop('Content-Length', None))
+        if enable_md5:
+            headers['Content-MD5'] = body.content_md5()
+        return headers, body
+
+    @staticmethod
     def _headers_of(response):
         return _http.ResponseHeaders((name, _http.utf8_header(value))
                                      for name, value in response.headers.items())
@@ -90,12 +101,7 @@ class CosS3Client:
                                          Key='exampleobject')
             print(response['ETag'])
         """
-        check_key(Key)
-        headers = mapped(kwargs)
-        body = make_body(Body)
-        body.use_declared_length(headers.pop('Content-Length', None))
-        if EnableMD5:
-            headers['Content-MD5'] = body.content_md5()
+        headers, body = self._upload_body(Key, Body, kwargs, enable_md5=EnableMD5)
         logger.info('put object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
                     redact(headers))
         response = self._send(method='PUT', bucket=Bucket, key=Key, headers=headers, body=body,
@@ -155,10 +161,7 @@ class CosS3Client:
 
         :return(dict): the response headers, with ``x-cos-next-append-position``.
         """
-        check_key(Key)
-        headers = mapped(kwargs)
-        body = make_body(Data)
-        body.use_declared_length(headers.pop('Content-Length', None))
+        headers, body = self._upload_body(Key, Data, kwargs, enable_md5=False)
         logger.info('append object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
                     redact(headers))
         response = self._send(method='POST', bucket=Bucket, key=Key,
@@ -184,12 +187,7 @@ class CosS3Client:
 
         :return(dict): the response headers (``ETag``, ``x-cos-hash-crc64ecma``, ...).
         """
-        check_key(Key)
-        headers = mapped(kwargs)
-        body = make_body(Body)
-        body.use_declared_length(headers.pop('Content-Length', None))
-        if EnableMD5:
-            headers['Content-MD5'] = body.content_md5()
+        headers, body = self._upload_body(Key, Body, kwargs, enable_md5=EnableMD5)
         logger.debug('upload part, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
                      redact(headers))
         response = self._send(method='PUT', bucket=Bucket, key=Key,
