@@ -70,3 +70,37 @@ def test_official_sdk_against_our_emulator(official_python, cos_emulator, cos_em
         'from the official sdk', 'dir/a b+c.txt', '404']
     head = cos_emulator.requests[-1]
     assert head['headers']['User-Agent'].startswith('cos-python-sdk-v5')
+
+
+def test_upload_begun_by_the_official_sdk_is_resumed_by_ours(official_python, cos_emulator, cos_emulator_bucket,
+                                                              tmp_path):
+    """The official upload_file fails on one part and leaves its upload; ours adopts it and sends the rest."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    bucket = cos_emulator_bucket
+    path = tmp_path / 'big.bin'
+    path.write_bytes(os.urandom(25 * 1024 * 1024))
+    script = textwrap.dedent('''
+        import sys
+        from qcloud_cos import CosConfig, CosS3Client, CosClientError
+        conf = CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey',
+                         IP='127.0.0.1', Port=int(sys.argv[1]), Scheme='http')
+        try:
+            CosS3Client(conf, retry=0).upload_file(sys.argv[2], 'shared.bin', sys.argv[3], MAXThread=2)
+            print('completed')
+        except CosClientError as e:
+            print('failed:', e)
+    ''')
+    cos_emulator.inject_fault(status=403, code='AccessDenied', op='UploadPart', bucket=bucket, count=1)
+    proc = subprocess.run([official_python, '-c', script, str(cos_emulator.port), bucket, str(path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp_path), timeout=300)
+    assert proc.stdout.decode().startswith('failed:'), proc.stdout + proc.stderr
+    ops = lambda op: [r for r in cos_emulator.requests if r.get('op') == op and r.get('bucket') == bucket]
+    official_parts = len(ops('UploadPart'))
+
+    client = CosS3Client(CosConfig(**cos_emulator.config_kwargs()))
+    client.upload_file(bucket, 'shared.bin', str(path), CheckpointDir=str(tmp_path / 'ck'))
+    assert len(ops('InitiateMultipartUpload')) == 1          # the official SDK's upload was adopted
+    assert len(ops('UploadPart')) - official_parts == 1      # only the part that failed was sent
+    body = client.get_object(bucket, 'shared.bin')['Body'].get_raw_stream().read()
+    assert body == path.read_bytes()
