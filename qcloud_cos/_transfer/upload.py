@@ -37,6 +37,7 @@ WHOLE_BODY_KWARGS = ('ContentLength', 'ContentMD5')   # describe one request bod
 COMPLETE_KWARGS = ('Callback', 'CallbackVar')
 CHECKPOINT_EVERY = 1.0   # seconds between checkpoint writes while parts complete
 RESUME_CANDIDATES = 5    # unfinished uploads of a key examined when there is no checkpoint
+SIMPLE = object()        # FileUpload.prepare's answer for "one PUT"
 
 
 class UploadCancelled(CosClientError):
@@ -162,7 +163,7 @@ class FileUpload:
             self.skipped = True
             return None
         if is_simple(size=size, part_size=self.part_size):
-            return 'simple'
+            return SIMPLE
         self.part_size, self.parts = plan_parts(size=size, part_size=self.part_size)
         self.checkpoint_path = self.store.path_for(endpoint=self.client.get_conf().uri(bucket=self.bucket),
                                                    bucket=self.bucket, key=self.key, local_path=self.path)
@@ -172,7 +173,7 @@ class FileUpload:
             created = self.client.create_multipart_upload(self.bucket, self.key, **initiate)
             self.upload_id = created['UploadId']
             logger.info('created upload %s for %s', self.upload_id, self.key)
-            self.save_checkpoint(force=True)
+            self.save_checkpoint()
         return [p for p in self.parts if p.number not in self.done]
 
     def _exists_unchanged(self, size):
@@ -309,7 +310,7 @@ class FileUpload:
         if now - self._last_save >= CHECKPOINT_EVERY:
             self.save_checkpoint(now=now)
 
-    def save_checkpoint(self, *, force=False, now=0.0):
+    def save_checkpoint(self, *, now=0.0):
         if self.upload_id is None or self.checkpoint_path is None:
             return
         self._last_save = now
@@ -448,7 +449,7 @@ class Transfer:
             self.control.stop()
             self._scheduler.drain()
             for upload in self.files:
-                upload.save_checkpoint(force=True)
+                upload.save_checkpoint()
             if isinstance(exc, Stopped) and self.progress.error is not None:
                 raise self.progress.error from None
             raise
@@ -469,7 +470,7 @@ class Transfer:
                 exc = UploadCancelled('upload of %s stopped after another upload failed' % upload.path)
         upload.error = exc
         upload.control.stop()
-        upload.save_checkpoint(force=True)
+        upload.save_checkpoint()
         if self.fail_fast or self.progress.error is not None:
             self.control.stop()
         logger.info('upload of %s failed: %r', upload.path, exc)
@@ -482,8 +483,8 @@ class Transfer:
         if todo is None:                       # skipped: already there
             self.progress.add(upload.stat.st_size)
             return None
-        if todo == 'simple':
-            return self._scheduler.add_part(upload.upload_simple, lambda f: self._simple_done(upload, f))
+        if todo is SIMPLE:
+            return self._scheduler.add_part(upload.upload_simple, lambda f: self._completed(upload, f))
         reused = sum(info['size'] for info in upload.done.values())
         if reused:
             self.progress.add(reused)          # resumed bytes are reported first
@@ -495,13 +496,6 @@ class Transfer:
                                      lambda f, p=part: self._part_done(upload, p, f))
         return None
 
-    def _simple_done(self, upload, future):
-        exc = future.exception()
-        if exc is not None:
-            return self._fail(upload, exc)
-        upload.result = future.result()
-        return None
-
     def _part_done(self, upload, part, future):
         upload._pending -= 1
         exc = future.exception()
@@ -511,10 +505,11 @@ class Transfer:
             number, info = future.result()
             upload.part_done(number, info, now=self._clock())
         if upload._pending == 0 and upload.error is None:
-            upload.save_checkpoint(force=True)
+            upload.save_checkpoint()
             self._scheduler.add_part(upload.complete, lambda f: self._completed(upload, f))
 
     def _completed(self, upload, future):
+        """A simple upload or a Complete finished."""
         exc = future.exception()
         if exc is not None:
             return self._fail(upload, exc)
