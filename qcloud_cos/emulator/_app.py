@@ -62,7 +62,7 @@ where COS documents none:
   Part, a Part without an integer PartNumber or an ETag (``MalformedXML``) ->
   numbers not strictly ascending (``InvalidPartOrder``) -> a part not
   uploaded, an ETag mismatch (quotes and case ignored) or a part replaced
-  while assembling (``InvalidPart``) -> gaps, only with
+  during the Complete (``InvalidPart``) -> gaps, only with
   ``allow_part_gaps=False`` (``InvalidPart``) -> a non-last part under
   ``min_part_size`` (``EntityTooSmall``).  Completing a finished upload again
   -> 404 ``NoSuchUpload`` (no replay of the earlier result);
@@ -977,7 +977,7 @@ class CosApp:
         return Response(200, [("Content-Type", "application/xml")], "".join(out).encode("utf-8"))
 
     def complete_multipart_upload(self, req: Request, route: Route) -> Response:
-        """Assemble the listed parts into the object (validation order in the module docs)."""
+        """Publish the listed parts as the object's segments (validation order in the module docs)."""
         assert route.bucket is not None
         upload = self._upload(route)
         expected_md5 = _parse_content_md5(req.header("Content-MD5"))
@@ -1007,29 +1007,23 @@ class CosApp:
         crc = used[0].crc64
         for part in used[1:]:
             crc = _crc64.combine(crc, part.crc64, part.size)
-        with self.store.new_blob(hashing=False) as writer:
-            for part in used:
-                try:
-                    fh = self.store.open_part(part)
-                except FileNotFoundError:  # replaced or aborted while we were assembling
-                    self._upload(route)
-                    raise CosError("InvalidPart") from None
-                with fh:
-                    copy_stream(fh, writer.write, part.size)
-            record = ObjectRecord(
-                bucket=upload.bucket,
-                key=upload.key,
-                size=writer.size,
-                etag=f'"{digest}-{len(used)}"',
-                crc64=crc,
-                last_modified=self.clock(),
-                storage_class=upload.storage_class,
-                acl=upload.acl,
-                headers=dict(upload.headers),
-                meta=list(upload.meta),
-                extra=dict(upload.extra),
-            )
-            self.store.complete_upload(upload, writer, record, used)
+        record = ObjectRecord(
+            bucket=upload.bucket,
+            key=upload.key,
+            size=0,  # set by complete_upload: the parts' total
+            etag=f'"{digest}-{len(used)}"',
+            crc64=crc,
+            last_modified=self.clock(),
+            storage_class=upload.storage_class,
+            acl=upload.acl,
+            headers=dict(upload.headers),
+            meta=list(upload.meta),
+            extra=dict(upload.extra),
+        )
+        # The parts become the object's segments: no byte is copied, so the cost does not
+        # depend on the size.  A listed part replaced meanwhile -> InvalidPart; the upload
+        # aborted or completed meanwhile -> NoSuchUpload (both checked in the transaction).
+        self.store.complete_upload(upload, record, used)
         location = f"{route.host}/{quote(upload.key, safe='/-_.~')}"
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult>'

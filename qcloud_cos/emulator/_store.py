@@ -2,7 +2,7 @@
 
 Layout of the data directory::
 
-    meta.sqlite3          buckets, objects, multipart uploads and parts (WAL mode)
+    meta.sqlite3          buckets, objects, segments, multipart uploads and parts (WAL mode)
     blobs/ab/abcdef...    object and part bodies, named by an opaque uuid4 hex id
     tmp/                  bodies being received; emptied at start-up
 
@@ -14,11 +14,22 @@ Safety rules:
   (``BlobWriter``), moved into ``blobs/`` with ``os.replace`` and only then
   published by one SQLite transaction; the replaced body is unlinked after the
   commit.  A failed upload is discarded without touching the old object.
-  Parts (``commit_part``) and completed multipart objects (``complete_upload``)
-  follow the same rule; a completed object is one new blob assembled from the
-  part files, published together with the removal of the upload and its parts.
-* Readers open the body file under the same lock that publishes and unlinks, so
-  a GET never loses its file to a concurrent overwrite.
+  Parts (``commit_part``) follow the same rule.
+* An object's data is either one blob (``objects.blob_id``: PUT, APPEND) or,
+  for a completed multipart upload, the ordered blobs in ``segments``
+  (``objects.blob_id`` is then ``''``).  ``complete_upload`` copies no bytes:
+  in one transaction it writes the object row and one segment row per listed
+  part (the part's own blob, which changes owner from the upload to the
+  object) and drops the upload with its parts; the unlisted parts' blobs and
+  the replaced object's blobs are unlinked after the commit.  Segment rows are
+  keyed by (bucket, key) and every path that replaces or deletes an object row
+  drops them in the same transaction.
+* Readers open a single-blob body under the same lock that publishes and
+  unlinks, so a GET never loses its file to a concurrent overwrite.  A
+  segmented body is read one segment file at a time (``SegmentReader``);
+  instead of holding one descriptor per segment it *pins* the segment blobs
+  under that lock, and ``_unlink_blob`` defers the removal of a pinned blob
+  until its last reader closes.
 * Appends (``begin_append``) are serialised per object by an append lock (never
   the store lock, so other requests proceed while an append body streams in).
   The bytes go straight into the object's blob file past its published length;
@@ -27,17 +38,21 @@ Safety rules:
   invisible, and a failed append is truncated away.
 * At start-up, leftovers from a crash (temporary files, bodies no row refers
   to, bytes of an unpublished append) are removed.  Every table that owns
-  blobs (``objects``, ``parts``) is consulted.
+  blobs (``objects``, ``segments``, ``parts``) is consulted.
 
 The schema version lives in ``PRAGMA user_version`` (1: buckets and objects;
-2: adds ``uploads`` and ``parts``); older data directories are migrated in place.
+2: adds ``uploads`` and ``parts``; 3: adds ``segments``); older data
+directories are migrated in place (every migration only adds tables, so the
+objects of an older directory stay single-blob objects as they are).
 
 This module knows nothing about HTTP; it raises ``CosError`` for state errors.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -48,7 +63,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ._crc64 import Crc64
 from ._errors import CosError
@@ -60,13 +75,14 @@ __all__ = [
     "ListResult",
     "ObjectRecord",
     "PartRecord",
+    "SegmentReader",
     "Store",
     "UploadListResult",
     "UploadRecord",
     "valid_bucket_name",
 ]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS buckets (
     name        TEXT PRIMARY KEY,
@@ -112,8 +128,18 @@ CREATE TABLE IF NOT EXISTS parts (
     PRIMARY KEY (upload_id, part_number)
 );
 """
+_SCHEMA_V3 = """
+CREATE TABLE IF NOT EXISTS segments (
+    bucket        TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    blob_id       TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    PRIMARY KEY (bucket, key, seq)
+);
+"""
 #: version -> script that brings a database of the previous version to it (idempotent).
-_MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+_MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 _BUCKET_RE = re.compile(r"^(?P<custom>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?P<appid>[0-9]+)$")
 _BLOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
@@ -164,7 +190,12 @@ class ObjectRecord:
     headers: Dict[str, str] = field(default_factory=dict)
     meta: List[Tuple[str, str]] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
-    blob_id: str = ""
+    blob_id: str = ""  # "" for a stored object: its data are its ``segments`` rows
+
+    @property
+    def segmented(self) -> bool:
+        """Whether the data are a list of segments (a completed multipart upload)."""
+        return not self.blob_id
 
     def _attrs(self) -> str:
         return json.dumps({"headers": self.headers, "meta": self.meta, "extra": self.extra})
@@ -463,6 +494,84 @@ def _append_creation_check(db: sqlite3.Connection, record: ObjectRecord) -> List
     return []
 
 
+class SegmentReader:
+    """Read-only, seekable view of a segmented body: its segment blobs, concatenated.
+
+    Memory stays bounded: ``read(n)`` returns at most ``n`` bytes and never
+    crosses a segment boundary (short reads are normal; ``b''`` only at the
+    end), and only one segment file is open at a time.  The segment blobs are
+    pinned by ``Store.open_object`` so they outlive an overwrite or DELETE
+    until ``close`` (which unpins them; closing twice is harmless).
+    """
+
+    def __init__(self, store: "Store", segments: Sequence[Tuple[str, int]]) -> None:
+        self._store: Optional["Store"] = store
+        self._blob_ids = [blob_id for blob_id, _ in segments]
+        self._ends = list(itertools.accumulate(size for _, size in segments))
+        self.size = self._ends[-1] if self._ends else 0
+        self._pos = 0
+        self._index = -1  # segment whose file is open in ``_fh``
+        self._fh: Optional[IO[bytes]] = None
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = base + offset
+        self._close_file()  # reopened (and positioned) by the next read
+        return self._pos
+
+    def read(self, n: int) -> bytes:
+        """Up to ``n`` bytes from the current position (``n`` must be >= 0: reads are bounded)."""
+        if self._store is None:
+            raise ValueError("read from a closed SegmentReader")
+        if n < 0:
+            raise ValueError("SegmentReader.read needs a byte count")
+        if n == 0 or self._pos >= self.size:
+            return b""
+        index = bisect.bisect_right(self._ends, self._pos)  # first segment ending after pos (skips empty ones)
+        seg_start = self._ends[index - 1] if index else 0
+        if index != self._index:
+            self._close_file()
+            self._fh = open(self._store._blob_path(self._blob_ids[index]), "rb")
+            self._index = index
+            self._fh.seek(self._pos - seg_start)
+        assert self._fh is not None
+        data = self._fh.read(min(n, self._ends[index] - self._pos))
+        if not data:
+            raise OSError("object segment is shorter than its record")
+        self._pos += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def _close_file(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        self._index = -1
+
+    def close(self) -> None:
+        self._close_file()
+        store, self._store = self._store, None
+        if store is not None:
+            store._unpin(self._blob_ids)
+
+    @property
+    def closed(self) -> bool:
+        return self._store is None
+
+    def __enter__(self) -> "SegmentReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class Store:
     """Buckets, objects and multipart uploads.  Thread-safe: one SQLite connection behind one lock."""
 
@@ -492,6 +601,9 @@ class Store:
         self._append_locks: Dict[Tuple[str, str], List[Any]] = {}
         self._append_locks_guard = threading.Lock()
         self._md5_cache: "OrderedDict[str, Tuple[int, Any]]" = OrderedDict()
+        # blobs open readers still need (blob id -> readers), and pinned blobs no row owns any more
+        self._pins: Dict[str, int] = {}
+        self._doomed: Set[str] = set()
         self._last_upload_second = 0
         self._upload_seq = 0
         self._recover()
@@ -518,14 +630,60 @@ class Store:
         return os.path.join(self.blob_dir, blob_id[:2], blob_id)
 
     def _unlink_blob(self, blob_id: str) -> None:
-        try:
-            os.unlink(self._blob_path(blob_id))
-        except FileNotFoundError:
-            pass
+        """Remove a blob no row refers to any more (later, if an open reader pins it)."""
+        with self._lock:
+            if blob_id in self._pins:
+                self._doomed.add(blob_id)
+                return
+            try:
+                os.unlink(self._blob_path(blob_id))
+            except FileNotFoundError:
+                pass
+
+    def _pin(self, blob_ids: Iterable[str]) -> None:
+        with self._lock:
+            for blob_id in blob_ids:
+                self._pins[blob_id] = self._pins.get(blob_id, 0) + 1
+
+    def _unpin(self, blob_ids: Iterable[str]) -> None:
+        with self._lock:
+            for blob_id in blob_ids:
+                left = self._pins[blob_id] - 1
+                if left:
+                    self._pins[blob_id] = left
+                    continue
+                del self._pins[blob_id]
+                if blob_id in self._doomed:
+                    self._doomed.discard(blob_id)
+                    self._unlink_blob(blob_id)
+
+    def _take_object_data(self, bucket: str, key: str) -> List[str]:
+        """Inside a transaction: drop the segment rows of ``bucket``/``key`` and return every
+        blob id the current object owns (to unlink after the commit)."""
+        db = self.db
+        owned = [
+            r[0]
+            for r in db.execute("SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+            if r[0]
+        ]
+        owned.extend(
+            r[0] for r in db.execute("SELECT blob_id FROM segments WHERE bucket = ? AND key = ?", (bucket, key))
+        )
+        db.execute("DELETE FROM segments WHERE bucket = ? AND key = ?", (bucket, key))
+        return owned
+
+    def _segments(self, bucket: str, key: str) -> List[Tuple[str, int]]:
+        return [
+            (r[0], int(r[1]))
+            for r in self.db.execute(
+                "SELECT blob_id, size FROM segments WHERE bucket = ? AND key = ? ORDER BY seq", (bucket, key)
+            )
+        ]
 
     def _recover(self) -> None:
-        """Remove leftovers of a crash: temporary files, parts of vanished uploads, bodies no
-        row refers to, and bytes of an unpublished append past an appendable object's length."""
+        """Remove leftovers of a crash: temporary files, parts of vanished uploads, segment
+        rows of vanished objects, bodies no row refers to, and bytes of an unpublished append
+        past an appendable object's length."""
         with self._lock:
             for name in os.listdir(self.tmp_dir):
                 try:
@@ -533,8 +691,13 @@ class Store:
                 except OSError:
                     pass
             self.db.execute("DELETE FROM parts WHERE upload_id NOT IN (SELECT upload_id FROM uploads)")
+            self.db.execute(
+                "DELETE FROM segments WHERE NOT EXISTS (SELECT 1 FROM objects o "
+                "WHERE o.bucket = segments.bucket AND o.key = segments.key AND o.blob_id = '')"
+            )
             # Every table that owns blobs must be listed here.
             referenced = {row[0] for row in self.db.execute("SELECT blob_id FROM objects")}
+            referenced.update(row[0] for row in self.db.execute("SELECT blob_id FROM segments"))
             referenced.update(row[0] for row in self.db.execute("SELECT blob_id FROM parts"))
             for sub in os.listdir(self.blob_dir):
                 sub_path = os.path.join(self.blob_dir, sub)
@@ -547,7 +710,7 @@ class Store:
                         except OSError:
                             pass
             for blob_id, size in self.db.execute(
-                "SELECT blob_id, size FROM objects WHERE object_type = 'appendable'"
+                "SELECT blob_id, size FROM objects WHERE object_type = 'appendable' AND blob_id != ''"
             ).fetchall():
                 try:
                     path = self._blob_path(blob_id)
@@ -564,11 +727,21 @@ class Store:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM parts")
             self.db.execute("DELETE FROM uploads")
+            self.db.execute("DELETE FROM segments")
             self.db.execute("DELETE FROM objects")
             self.db.execute("DELETE FROM buckets")
             self.db.execute("COMMIT")
             self._md5_cache.clear()
-            shutil.rmtree(self.blob_dir, ignore_errors=True)
+            if not self._pins:
+                shutil.rmtree(self.blob_dir, ignore_errors=True)
+            else:  # open readers keep their pinned blobs until they close
+                for sub in os.listdir(self.blob_dir):
+                    sub_path = os.path.join(self.blob_dir, sub)
+                    for name in os.listdir(sub_path) if os.path.isdir(sub_path) else []:
+                        if name in self._pins:
+                            self._doomed.add(name)
+                        else:
+                            os.unlink(os.path.join(sub_path, name))
             os.makedirs(self.blob_dir, exist_ok=True)
 
     # -- buckets -----------------------------------------------------------------
@@ -632,22 +805,27 @@ class Store:
 
     def _publish(
         self,
-        writer: BlobWriter,
+        writer: Optional[BlobWriter],
         record: ObjectRecord,
         check: Optional[Callable[[sqlite3.Connection, ObjectRecord], List[str]]] = None,
         after: Optional[Callable[[sqlite3.Connection], None]] = None,
+        segments: Sequence[Tuple[str, int]] = (),
     ) -> ObjectRecord:
-        """Move ``writer``'s file into ``blobs/`` and write ``record`` in one transaction.
+        """Write ``record`` with its data in one transaction, replacing the object there.
 
-        ``check(db, record)`` runs first inside the transaction (raise to abort; it returns
-        more blob ids to unlink after the commit); ``after(db)`` runs after the row is written.
+        The data are ``writer``'s file (moved into ``blobs/``), or -- ``writer`` None --
+        ``segments``: (blob id, size) of blobs already in ``blobs/`` whose current owner
+        rows ``check``/``after`` drop in the same transaction.  ``check(db, record)`` runs
+        first inside the transaction (raise to abort; it returns more blob ids to unlink
+        after the commit); ``after(db)`` runs after the rows are written.  The replaced
+        object's blobs are unlinked after the commit.
         """
-        writer.close()
-        blob_id = uuid.uuid4().hex
+        blob_id = ""
+        if writer is not None:
+            writer.close()
+            blob_id = uuid.uuid4().hex
         record.blob_id = blob_id
-        target = self._blob_path(blob_id)
         with self._lock:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 if not self.db.execute(
@@ -655,12 +833,12 @@ class Store:
                 ).fetchone():
                     raise CosError("NoSuchBucket")
                 garbage = check(self.db, record) if check is not None else []
-                old = self.db.execute(
-                    "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?",
-                    (record.bucket, record.key),
-                ).fetchone()
-                os.replace(writer.path, target)
-                writer.committed = True
+                garbage.extend(self._take_object_data(record.bucket, record.key))
+                if writer is not None:
+                    target = self._blob_path(blob_id)
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    os.replace(writer.path, target)
+                    writer.committed = True
                 self.db.execute(
                     f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -678,17 +856,20 @@ class Store:
                         record._attrs(),
                     ),
                 )
+                if writer is None:
+                    self.db.executemany(
+                        "INSERT INTO segments (bucket, key, seq, blob_id, size) VALUES (?, ?, ?, ?, ?)",
+                        [(record.bucket, record.key, seq, b, size) for seq, (b, size) in enumerate(segments)],
+                    )
                 if after is not None:
                     after(self.db)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
-                if writer.committed:
+                if writer is not None and writer.committed:
                     self._unlink_blob(blob_id)
                     writer.committed = False
                 raise
-            if old:
-                self._unlink_blob(old[0])
             for garbage_id in garbage:
                 self._unlink_blob(garbage_id)
         return record
@@ -701,27 +882,52 @@ class Store:
         return ObjectRecord._from_row(row) if row else None
 
     def open_object(self, bucket: str, key: str) -> Optional[Tuple[ObjectRecord, IO[bytes]]]:
-        """The record and an open binary file of its body (the caller closes it).
+        """The record and an open binary reader of its body (the caller closes it).
 
-        Read at most ``record.size`` bytes: an appendable object's file may hold more
-        (an append in progress) that is not published yet.
+        A single-blob body is its open file; a segmented one a ``SegmentReader``.
+        Both support ``read(n)``, ``seek`` and ``close``; read with a byte count, at
+        most ``record.size`` bytes: an appendable object's file may hold more (an
+        append in progress) that is not published yet.
         """
         with self._lock:
             record = self.get_object(bucket, key)
             if record is None:
                 return None
-            return record, open(self._blob_path(record.blob_id), "rb")
+            if not record.segmented:
+                return record, open(self._blob_path(record.blob_id), "rb")
+            segments = self._segments(bucket, key)
+            self._pin(blob_id for blob_id, _ in segments)
+            return record, SegmentReader(self, segments)  # type: ignore[return-value]
+
+    def object_segments(self, bucket: str, key: str) -> Optional[List[Tuple[str, int]]]:
+        """(blob id, size) of each piece of the object's data in order (one for a
+        single-blob object); None if there is no such object.  For tests and tools."""
+        with self._lock:
+            record = self.get_object(bucket, key)
+            if record is None:
+                return None
+            if not record.segmented:
+                return [(record.blob_id, record.size)]
+            return self._segments(bucket, key)
 
     def delete_object(self, bucket: str, key: str) -> bool:
-        """Delete an object; multipart uploads of the same key are not affected."""
+        """Delete an object and its blobs; multipart uploads of the same key are not affected."""
         with self._lock:
-            row = self.db.execute(
-                "SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
-            ).fetchone()
-            if not row:
-                return False
-            self.db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
-            self._unlink_blob(row[0])
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if not self.db.execute(
+                    "SELECT 1 FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
+                ).fetchone():
+                    self.db.execute("COMMIT")
+                    return False
+                garbage = self._take_object_data(bucket, key)
+                self.db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            for blob_id in garbage:
+                self._unlink_blob(blob_id)
         return True
 
     # -- appends -----------------------------------------------------------------
@@ -969,19 +1175,17 @@ class Store:
             ).fetchall()
         return {int(r[1]): PartRecord._from_row(r) for r in rows}
 
-    def open_part(self, part: PartRecord) -> IO[bytes]:
-        """An open file of ``part``'s body; ``FileNotFoundError`` if it was replaced or aborted."""
-        with self._lock:
-            return open(self._blob_path(part.blob_id), "rb")
+    def complete_upload(self, upload: UploadRecord, record: ObjectRecord, used: Sequence[PartRecord]) -> ObjectRecord:
+        """Publish ``record`` as the segments ``used`` (in order) and drop the upload.
 
-    def complete_upload(
-        self, upload: UploadRecord, writer: BlobWriter, record: ObjectRecord, used: Sequence[PartRecord]
-    ) -> ObjectRecord:
-        """Publish the assembled ``writer`` as ``record`` and drop the upload with all its parts.
-
-        ``used`` are the parts the body was assembled from; if any was replaced meanwhile
-        -> 400 ``InvalidPart``; if the upload is gone (aborted, completed) -> 404 ``NoSuchUpload``.
+        No byte is copied: the listed parts' blobs become the object's segments and the
+        other parts' blobs are unlinked, all in one transaction with the removal of the
+        upload and its parts (``record.size`` is set to the parts' total).  If a listed
+        part was replaced meanwhile -> 400 ``InvalidPart``; if the upload is gone
+        (aborted, completed) -> 404 ``NoSuchUpload``.
         """
+        listed = {part.blob_id for part in used}
+        record.size = sum(part.size for part in used)
 
         def check(db: sqlite3.Connection, _record: ObjectRecord) -> List[str]:
             if self._upload_row(upload.bucket, upload.key, upload.upload_id) is None:
@@ -994,13 +1198,14 @@ class Store:
             for part in used:
                 if current.get(part.part_number) != part.blob_id:
                     raise CosError("InvalidPart")
-            return list(current.values())
+            return [blob_id for blob_id in current.values() if blob_id not in listed]
 
         def after(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM parts WHERE upload_id = ?", (upload.upload_id,))
             db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload.upload_id,))
 
-        return self._publish(writer, record, check=check, after=after)
+        segments = [(part.blob_id, part.size) for part in used]
+        return self._publish(None, record, check=check, after=after, segments=segments)
 
     def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """Drop an upload and its part bodies; 404 ``NoSuchUpload`` if there is none."""

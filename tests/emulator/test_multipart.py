@@ -173,7 +173,9 @@ def test_parts_not_listed_are_discarded(cos, cos_emulator):
     assert r.status == 200, r
     assert xml_value(r.body, "ETag").endswith("-2&quot;")
     assert cos.request("GET", "gaps").body == chunks[1] + chunks[3]
-    assert not any(blob_exists(cos_emulator, b) for b in blobs.values())
+    # the listed parts' blobs are now the object's segments; the others are gone
+    assert cos_emulator.store.object_segments(cos.bucket, "gaps") == [(blobs[1], MiB), (blobs[3], MiB)]
+    assert not blob_exists(cos_emulator, blobs[2]) and not blob_exists(cos_emulator, blobs[4])
 
 
 def test_complete_overwrites_existing_object(cos):
@@ -612,7 +614,7 @@ def test_schema_v1_data_dir_is_migrated(tmp_path):
     db.close()
     store = Store(str(root))
     try:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == _store.SCHEMA_VERSION == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == _store.SCHEMA_VERSION == 3
         assert store.get_object(BUCKET, "old.txt").size == 7
     finally:
         store.close()
