@@ -5,6 +5,7 @@ Layout of the data directory::
     meta.sqlite3          buckets, objects, segments, multipart uploads and parts (WAL mode)
     blobs/ab/abcdef...    object and part bodies, named by an opaque uuid4 hex id
     tmp/                  bodies being received; emptied at start-up
+    trash/                bodies no row refers to any more, being deleted in the background
 
 Safety rules:
 
@@ -24,6 +25,10 @@ Safety rules:
   the replaced object's blobs are unlinked after the commit.  Segment rows are
   keyed by (bucket, key) and every path that replaces or deletes an object row
   drops them in the same transaction.
+* "Unlinking" a blob moves it into ``trash/`` (a rename, O(1)); a background
+  thread deletes what lands there, so a request never pays for freeing the
+  bytes of what it replaced or deleted (freeing 1 GiB of cached file costs
+  about 0.2 s).
 * Readers open a single-blob body under the same lock that publishes and
   unlinks, so a GET never loses its file to a concurrent overwrite.  A
   segmented body is read one segment file at a time (``SegmentReader``);
@@ -37,7 +42,7 @@ Safety rules:
   only ever read up to a published length, so a half-written append is
   invisible, and a failed append is truncated away.
 * At start-up, leftovers from a crash (temporary files, bodies no row refers
-  to, bytes of an unpublished append) are removed.  Every table that owns
+  to, bytes of an unpublished append, ``trash/``) are removed.  Every table that owns
   blobs (``objects``, ``segments``, ``parts``) is consulted.
 
 The schema version lives in ``PRAGMA user_version`` (1: buckets and objects;
@@ -572,6 +577,57 @@ class SegmentReader:
         self.close()
 
 
+def _empty_dir(path: str) -> None:
+    """Delete everything in ``path`` (best effort; files may vanish meanwhile)."""
+    try:
+        names = os.listdir(path)
+    except FileNotFoundError:
+        return
+    for name in names:
+        entry = os.path.join(path, name)
+        if os.path.isdir(entry) and not os.path.islink(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry)
+            except OSError:
+                pass
+
+
+class _Reaper:
+    """Empties ``trash/`` on a daemon thread whenever poked; ``stop`` empties it once more and joins."""
+
+    def __init__(self, trash_dir: str) -> None:
+        self.trash_dir = trash_dir
+        self._cv = threading.Condition()
+        self._wanted = False
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="cos-emulator-reaper", daemon=True)
+        self._thread.start()
+
+    def poke(self) -> None:
+        with self._cv:
+            self._wanted = True
+            self._cv.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cv:
+                while not (self._wanted or self._stopping):
+                    self._cv.wait()
+                self._wanted = False
+                stopping = self._stopping
+            _empty_dir(self.trash_dir)
+            if stopping:
+                return
+
+    def stop(self) -> None:
+        with self._cv:
+            self._stopping = True
+            self._cv.notify()
+        self._thread.join()
+
+
 class Store:
     """Buckets, objects and multipart uploads.  Thread-safe: one SQLite connection behind one lock."""
 
@@ -583,8 +639,9 @@ class Store:
         self.root = os.path.abspath(root or tempfile.mkdtemp(prefix="cos-emulator-"))
         self.blob_dir = os.path.join(self.root, "blobs")
         self.tmp_dir = os.path.join(self.root, "tmp")
-        os.makedirs(self.blob_dir, exist_ok=True)
-        os.makedirs(self.tmp_dir, exist_ok=True)
+        self.trash_dir = os.path.join(self.root, "trash")
+        for path in (self.blob_dir, self.tmp_dir, self.trash_dir):
+            os.makedirs(path, exist_ok=True)
         self._lock = threading.RLock()
         self._db: Optional[sqlite3.Connection] = sqlite3.connect(
             os.path.join(self.root, "meta.sqlite3"), check_same_thread=False, isolation_level=None
@@ -606,7 +663,10 @@ class Store:
         self._doomed: Set[str] = set()
         self._last_upload_second = 0
         self._upload_seq = 0
+        self._reaper: Optional[_Reaper] = None
         self._recover()
+        self._reaper = _Reaper(self.trash_dir)
+        self._reaper.poke()  # leftovers of an earlier run
 
     # -- housekeeping ------------------------------------------------------------
 
@@ -621,6 +681,9 @@ class Store:
             if self._db is not None:
                 self._db.close()
                 self._db = None
+            reaper, self._reaper = self._reaper, None
+        if reaper is not None:
+            reaper.stop()
         if self._owns_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -630,15 +693,24 @@ class Store:
         return os.path.join(self.blob_dir, blob_id[:2], blob_id)
 
     def _unlink_blob(self, blob_id: str) -> None:
-        """Remove a blob no row refers to any more (later, if an open reader pins it)."""
+        """Remove a blob no row refers to any more (later, if an open reader pins it).
+
+        The file moves into ``trash/`` at once and the reaper thread deletes it.
+        """
         with self._lock:
             if blob_id in self._pins:
                 self._doomed.add(blob_id)
                 return
             try:
-                os.unlink(self._blob_path(blob_id))
+                os.replace(self._blob_path(blob_id), os.path.join(self.trash_dir, blob_id))
             except FileNotFoundError:
-                pass
+                return
+            if self._reaper is not None:
+                self._reaper.poke()
+
+    def empty_trash(self) -> None:
+        """Delete the removed blobs now rather than in the background (for tests and tools)."""
+        _empty_dir(self.trash_dir)
 
     def _pin(self, blob_ids: Iterable[str]) -> None:
         with self._lock:
@@ -683,7 +755,7 @@ class Store:
     def _recover(self) -> None:
         """Remove leftovers of a crash: temporary files, parts of vanished uploads, segment
         rows of vanished objects, bodies no row refers to, and bytes of an unpublished append
-        past an appendable object's length."""
+        past an appendable object's length.  (``trash/`` is emptied by the reaper.)"""
         with self._lock:
             for name in os.listdir(self.tmp_dir):
                 try:
@@ -732,8 +804,8 @@ class Store:
             self.db.execute("DELETE FROM buckets")
             self.db.execute("COMMIT")
             self._md5_cache.clear()
-            if not self._pins:
-                shutil.rmtree(self.blob_dir, ignore_errors=True)
+            if not self._pins:  # the whole directory goes to the reaper
+                os.replace(self.blob_dir, os.path.join(self.trash_dir, f"blobs-{uuid.uuid4().hex}"))
             else:  # open readers keep their pinned blobs until they close
                 for sub in os.listdir(self.blob_dir):
                     sub_path = os.path.join(self.blob_dir, sub)
@@ -741,8 +813,10 @@ class Store:
                         if name in self._pins:
                             self._doomed.add(name)
                         else:
-                            os.unlink(os.path.join(sub_path, name))
+                            os.replace(os.path.join(sub_path, name), os.path.join(self.trash_dir, name))
             os.makedirs(self.blob_dir, exist_ok=True)
+            if self._reaper is not None:
+                self._reaper.poke()
 
     # -- buckets -----------------------------------------------------------------
 
