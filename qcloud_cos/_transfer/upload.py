@@ -38,6 +38,7 @@ COMPLETE_KWARGS = ('Callback', 'CallbackVar')
 CHECKPOINT_EVERY = 1.0   # seconds between checkpoint writes while parts complete
 RESUME_CANDIDATES = 5    # unfinished uploads of a key examined when there is no checkpoint
 SIMPLE = object()        # FileUpload.prepare's answer for "one PUT"
+HASH_THREADS = max(1, min(4, os.cpu_count() or 1))   # threads hashing file ranges to verify parts
 
 
 class UploadCancelled(CosClientError):
@@ -251,18 +252,30 @@ class FileUpload:
                 return
 
     def _verify_by_content(self, upload_id):
-        """The parts of ``upload_id`` if every one matches the file, else None."""
+        """The parts of ``upload_id`` if every one matches the file, else None.
+
+        The file ranges are hashed on a few threads (hashlib releases the GIL), stopping at the
+        first mismatch.
+        """
         remote = list_all_parts(self.client, bucket=self.bucket, key=self.key, upload_id=upload_id)
         by_number = {p.number: p for p in self.parts}
-        done = {}
+        checks = []
         for item in remote:
             plan = by_number.get(int(item['PartNumber']))
             if plan is None or int(item['Size']) != plan.size:
                 return None
-            md5, crc = _hash_range(self.path, plan.offset, plan.size)
-            if md5 != _plain_etag(item['ETag']):
-                return None
-            done[plan.number] = {'etag': item['ETag'], 'crc64': crc, 'size': plan.size}
+            checks.append((plan, item['ETag']))
+        done = {}
+        with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix='cos-verify') as pool:
+            futures = [(plan, etag, pool.submit(_hash_range, self.path, plan.offset, plan.size))
+                       for plan, etag in checks]
+            for plan, etag, future in futures:
+                md5, crc = future.result()
+                if md5 != _plain_etag(etag):
+                    for _, _, pending in futures:
+                        pending.cancel()
+                    return None
+                done[plan.number] = {'etag': etag, 'crc64': crc, 'size': plan.size}
         return done
 
     def _abort_quietly(self, upload_id):
