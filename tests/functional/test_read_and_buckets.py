@@ -155,3 +155,24 @@ def test_presigned_url_works_with_plain_requests(client, bucket, stored, cos_emu
     response = requests.get(url.split('?')[0], headers={'Host': host, 'Authorization': auth}, timeout=10)
     assert response.status_code == 200
     assert response.content == stored
+
+
+def test_cos_s3_auth_as_a_requests_auth_object(client, bucket, cos_emulator):
+    """CosS3Auth signs exactly what requests prepares, as in the official SDK."""
+    import requests
+    from qcloud_cos import CosS3Auth
+
+    conf = client.get_conf()
+    host = '%s.cos.ap-beijing.myqcloud.com' % bucket
+    url = conf.uri(bucket=bucket, path='via auth.txt')
+    response = requests.put(url, data=b'signed by CosS3Auth', headers={'Host': host, 'Content-Type': 'text/plain'},
+                            auth=CosS3Auth(conf, 'via auth.txt'), timeout=10)
+    assert response.status_code == 200, response.text
+    assert 'content-type' in cos_emulator.requests[-1]['headers']['Authorization']
+    assert client.get_object(bucket, 'via auth.txt')['Body'].read() == b'signed by CosS3Auth'
+    response = requests.get(url, params={'response-content-type': 'application/x-a'}, headers={'Host': host},
+                            auth=CosS3Auth(conf, 'via auth.txt', params={'response-content-type': 'application/x-a'}),
+                            timeout=10)
+    assert response.status_code == 200 and response.headers['Content-Type'] == 'application/x-a'
+    bad = requests.get(url, headers={'Host': host}, auth=CosS3Auth(conf, 'other key'), timeout=10)
+    assert bad.status_code == 403
