@@ -5,6 +5,7 @@ hands it to the transport (``_http``), which signs and sends it.
 """
 import contextlib
 import copy
+import hashlib
 import logging
 import posixpath
 from urllib.parse import quote, urlencode
@@ -12,7 +13,7 @@ from urllib.parse import quote, urlencode
 from . import _http, _transfer
 from ._body import make_body
 from ._config import CosConfig
-from ._endpoint import check_key, format_bucket, format_endpoint
+from ._endpoint import check_key, format_bucket, format_endpoint, quote_key
 from ._headers import mapped, redact, split_params
 from ._xml import decode_result, dict_to_xml, format_dict, xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
@@ -273,14 +274,48 @@ class CosS3Client:
         headers = mapped(kwargs)
         logger.info('complete multipart upload, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
                     redact(headers))
-        response = self._send(method='POST', bucket=Bucket, key=Key, params={'uploadId': UploadId},
-                              headers=headers, body=body, timeout=1200)
+        try:
+            response = self._send(method='POST', bucket=Bucket, key=Key, params={'uploadId': UploadId},
+                                  headers=headers, body=body, timeout=1200)
+        except CosServiceError as exc:
+            done = self._completed_already(exc, Bucket, Key, MultipartUpload)
+            if done is None:
+                raise
+            return done
         data = xml_to_dict(response.content)
         if 'ETag' not in data:
             logger.debug('complete multipart upload answered without ETag: %s', response.text)
             raise CosServiceError('POST', response.text, response.status_code)
         result = self._headers_of(response)
         result.update(data)
+        return result
+
+    def _completed_already(self, error, bucket, key, multipart_upload):
+        """After NoSuchUpload: the result of this very Complete if an earlier attempt did it.
+
+        When the answer to a Complete is lost and the request is retried, the upload is gone and
+        COS says NoSuchUpload.  If the object now has exactly the ETag these parts produce
+        (``"<md5 of the part MD5s>-<N>"``), the first attempt succeeded: report that success.
+        """
+        if error.get_status_code() != 404 or error.get_error_code() != 'NoSuchUpload':
+            return None
+        try:
+            digests = [bytes.fromhex(str(p['ETag']).strip().strip('"')) for p in multipart_upload['Part']]
+        except (KeyError, TypeError, ValueError):
+            return None
+        if not digests or any(len(d) != 16 for d in digests):
+            return None
+        expected = '"%s-%d"' % (hashlib.md5(b''.join(digests)).hexdigest(), len(digests))
+        try:
+            head = self.head_object(bucket, key)
+        except CosServiceError:
+            return None
+        if head.get('ETag') != expected:
+            return None
+        logger.info('complete multipart upload of %s: the upload was already completed (lost response)', key)
+        result = _http.ResponseHeaders(head.items())
+        result.update({'Location': '%s/%s' % (self._conf.get_host(bucket), quote_key(key)), 'Bucket': bucket,
+                       'Key': key, 'ETag': expected})
         return result
 
     def abort_multipart_upload(self, Bucket, Key, UploadId, **kwargs):

@@ -245,6 +245,7 @@ class CosEmulator:
         reset_connection: bool = False,
         after_bytes: Optional[int] = None,
         corrupt_crc: bool = False,
+        lose_response: bool = False,
     ) -> Fault:
         """Fail the next ``count`` requests matching ``method``/``key``/``op``/``bucket``.
 
@@ -262,6 +263,12 @@ class CosEmulator:
         fail or carry no CRC do not use the fault up.  The request log marks
         such responses with ``crc_corrupted: True``.  For testing a client's
         integrity checks.
+
+        With ``lose_response=True`` the next ``count`` matching requests that
+        succeed are carried out in full (the object is written, the upload
+        completed, ...) but the connection is reset instead of answering: the
+        response is lost on its way back, so a client that retries meets the
+        state its first attempt created.  The request log shows ``status: None``.
 
         ``op`` is a COS API name: PutObject, GetObject, HeadObject,
         DeleteObject, PutBucket, HeadBucket, DeleteBucket, GetBucket,
@@ -283,6 +290,7 @@ class CosEmulator:
                 reset_connection=reset_connection,
                 after_bytes=after_bytes,
                 corrupt_crc=corrupt_crc,
+                lose_response=lose_response,
             )
         )
 

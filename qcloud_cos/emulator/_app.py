@@ -367,6 +367,7 @@ class CosApp:
                 )
                 response = self.dispatch(req, route, credential)
                 self._maybe_corrupt_crc(req, route, response)
+                self._maybe_lose_response(req, route, response)
         except CosError as err:
             response = self.error_response(req, err, request_id, route)
         except Exception:  # a bug: answer 500 and let the server close the connection
@@ -394,6 +395,17 @@ class CosApp:
         response.headers[index] = (name, str(wrong))
         response.crc_corrupted = True
         logger.info("injecting a wrong %s into %s %s", CRC_HEADER, req.method, route.op)
+
+    def _maybe_lose_response(self, req: Request, route: Route, response: Response) -> None:
+        """Apply a pending ``lose_response`` fault: the work is done, the answer never arrives."""
+        if not 200 <= response.status < 300:
+            return
+        fault = self.faults.take(
+            method=req.method, bucket=route.bucket, key=route.key or None, op=route.op, lose_response=True
+        )
+        if fault is not None:
+            response.reset_now = True
+            logger.info("losing the response to %s %s", req.method, route.op)
 
     def route(self, req: Request) -> Route:
         host = _auth.strip_port(req.host.strip()).lower().rstrip(".")

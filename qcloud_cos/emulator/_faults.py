@@ -21,6 +21,9 @@ class Fault:
     With ``corrupt_crc`` the request is served normally, and the next matching
     *successful* response that carries ``x-cos-hash-crc64ecma`` gets a wrong
     value there (the stored data is untouched); ``status``/``code`` are unused.
+    With ``lose_response`` the next matching request that *succeeds* is carried
+    out in full, but its response is never sent: the connection is reset
+    instead (a response lost on the way back).
     """
 
     status: int = 503
@@ -34,6 +37,7 @@ class Fault:
     reset_connection: bool = False
     after_bytes: Optional[int] = None
     corrupt_crc: bool = False
+    lose_response: bool = False
 
     def matches(self, *, method: str, bucket: Optional[str], key: Optional[str], op: str) -> bool:
         return (
@@ -59,12 +63,23 @@ class FaultPlan:
         return fault
 
     def take(
-        self, *, method: str, bucket: Optional[str], key: Optional[str], op: str, corrupt_crc: bool = False
+        self,
+        *,
+        method: str,
+        bucket: Optional[str],
+        key: Optional[str],
+        op: str,
+        corrupt_crc: bool = False,
+        lose_response: bool = False,
     ) -> Optional[Fault]:
-        """Use up the first matching fault of the kind asked for (``corrupt_crc`` or the others)."""
+        """Use up the first matching fault of the kind asked for: ``corrupt_crc``,
+        ``lose_response``, or (neither) one that replaces serving the request."""
         with self._lock:
             for fault in self._faults:
-                if fault.corrupt_crc == corrupt_crc and fault.matches(method=method, bucket=bucket, key=key, op=op):
+                kind = (fault.corrupt_crc, fault.lose_response)
+                if kind == (corrupt_crc, lose_response) and fault.matches(
+                    method=method, bucket=bucket, key=key, op=op
+                ):
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)

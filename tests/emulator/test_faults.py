@@ -200,3 +200,31 @@ def test_corrupt_crc(cos, cos_emulator):
     assert r.headers["x-cos-hash-crc64ecma"] != right
     assert cos.request("HEAD", "ap.bin").headers["x-cos-hash-crc64ecma"] == right
     assert cos_emulator._faults.pending == []
+
+
+def test_lose_response(cos, cos_emulator):
+    from ._mp import complete, initiate, upload_part
+
+    cos_emulator.inject_fault(lose_response=True, op="PutObject", key="lost.bin")
+    assert cos.request("GET", "lost.bin").status == 404  # another op does not use it up
+    with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
+        cos.request("PUT", "lost.bin", b"written anyway")
+    cos.close()
+    assert cos_emulator.requests[-1]["status"] is None
+    assert cos.request("GET", "lost.bin").body == b"written anyway"  # the work was done
+    assert cos.request("PUT", "lost.bin", b"again").status == 200  # used up
+
+    upload_id = initiate(cos, "lost-mp.bin")
+    part = upload_part(cos, "lost-mp.bin", upload_id, 1, b"p" * 10)
+    cos_emulator.inject_fault(lose_response=True, op="CompleteMultipartUpload")
+    with pytest.raises((ConnectionError, http.client.RemoteDisconnected)):
+        complete(cos, "lost-mp.bin", upload_id, [(1, part.headers["etag"])])
+    cos.close()
+    assert cos.request("GET", "lost-mp.bin").body == b"p" * 10
+    # a retry meets the completed state: the upload is gone
+    assert complete(cos, "lost-mp.bin", upload_id, [(1, part.headers["etag"])]).status == 404
+
+    cos_emulator.inject_fault(lose_response=True, key="never.bin")  # failures do not use it up
+    assert cos.request("GET", "never.bin").status == 404
+    assert len(cos_emulator._faults.pending) == 1
+    cos_emulator.clear_faults()

@@ -342,3 +342,23 @@ def test_copy_part_errors(client, bucket, source):
     assert exc.get_status_code() == 400
     with pytest.raises(CosClientError, match='CopySource Need Parameter Bucket'):
         client.upload_part_copy(bucket, 'bad.bin', 1, upload_id, {'Key': 'k'})
+
+
+def test_lost_complete_response_is_recognised_on_retry(client, bucket, cos_emulator, two_parts):
+    """The first Complete succeeds but its answer is lost; the retry meets NoSuchUpload and reports success."""
+    upload_id, parts = two_parts
+    cos_emulator.inject_fault(lose_response=True, op='CompleteMultipartUpload')
+    result = client.complete_multipart_upload(bucket, 'err.bin', upload_id, {'Part': parts})
+    assert result['ETag'] == '"4075b7e9311da7fee8b3df13ccfc203c-2"'
+    assert result['Key'] == 'err.bin' and result['Bucket'] == bucket
+    assert result['x-cos-hash-crc64ecma'] == '7220253992730643760'
+    completes = [r for r in cos_emulator.requests if r.get('op') == 'CompleteMultipartUpload'
+                 and r.get('bucket') == bucket]
+    assert [r['status'] for r in completes] == [None, 404]
+
+
+def test_no_such_upload_stays_an_error_when_nothing_was_completed(client, bucket, two_parts):
+    upload_id, parts = two_parts
+    client.abort_multipart_upload(bucket, 'err.bin', upload_id)
+    exc = _error(lambda: client.complete_multipart_upload(bucket, 'err.bin', upload_id, {'Part': parts}))
+    assert exc.get_error_code() == 'NoSuchUpload'

@@ -333,3 +333,15 @@ def test_many_parts_do_not_open_many_files(client, bucket, make_file, ckdir):
     client.upload_file(bucket, 'fds.bin', path, MAXThread=4, progress_callback=watch, CheckpointDir=ckdir)
     if fds_before is not None:
         assert peak[0] <= 4 + 8    # ≤ one file per worker, plus sockets
+
+
+def test_lost_responses_are_survived(client, bucket, cos_emulator, make_file, ckdir):
+    """A part's and the Complete's answers are lost after the work was done: the upload still succeeds."""
+    path = make_file(22 * MIB)
+    cos_emulator.inject_fault(lose_response=True, op='UploadPart', count=2)
+    cos_emulator.inject_fault(lose_response=True, op='CompleteMultipartUpload')
+    result = client.upload_file(bucket, 'lost.bin', path, CheckpointDir=ckdir)
+    assert result['ETag'].endswith('-22"')
+    assert result['x-cos-hash-crc64ecma'] == str(crc64(open(path, 'rb').read()))
+    assert _same(client, bucket, 'lost.bin', path)
+    assert len(_requests(cos_emulator, bucket, 'UploadPart')) == 22 + 2   # two parts sent twice
