@@ -234,7 +234,7 @@ class Transport:
             failure = response
             if response.status_code < 500:
                 break
-            response.content  # read the error body now; the connection goes back to the pool
+            _ = response.content  # read the error body now; the connection goes back to the pool
         if isinstance(failure, requests.Response):
             raise service_error(request.method, failure)
         if isinstance(failure, CosClientError):

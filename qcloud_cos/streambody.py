@@ -2,6 +2,9 @@
 import os
 import uuid
 
+import requests
+import urllib3
+
 from . import _crc64
 from .cos_exception import CosClientError
 
@@ -43,7 +46,8 @@ class StreamBody:
     def get_stream_to_file(self, file_name, disable_tmp_file=False, auto_decompress=False):
         """Write the body to ``file_name`` through a temporary file renamed at the end.
 
-        Raises IOError if fewer bytes than Content-Length arrived, and CosClientError if the
+        Raises IOError if fewer bytes than Content-Length arrived (or the connection broke), and
+        CosClientError if the
         whole-object CRC-64 announced by COS does not match what was written.
         """
         target = file_name if disable_tmp_file else '%s_%s' % (file_name, uuid.uuid4().hex)
@@ -51,10 +55,13 @@ class StreamBody:
         written = 0
         try:
             with open(target, 'wb') as fp:
-                for chunk in self.get_stream(CHUNK, auto_decompress):
-                    fp.write(chunk)
-                    crc.update(chunk)
-                    written += len(chunk)
+                try:
+                    for chunk in self.get_stream(CHUNK, auto_decompress):
+                        fp.write(chunk)
+                        crc.update(chunk)
+                        written += len(chunk)
+                except (urllib3.exceptions.HTTPError, requests.RequestException) as exc:
+                    raise IOError('download failed with incomplete file: %s' % exc) from exc
             if self._content_len is not None and not auto_decompress and written != self._content_len:
                 raise IOError('download failed with incomplete file')
             self._check_crc(crc.value, auto_decompress)

@@ -49,7 +49,7 @@ def test_get_stream_to_file_detects_a_truncated_download(client, bucket, stored,
     cos_emulator.inject_fault(reset_connection=True, after_bytes=1000, op='GetObject', count=1)
     target = tmp_path / 'out.bin'
     response = client.get_object(bucket, 'data.bin')
-    with pytest.raises(Exception):
+    with pytest.raises(IOError, match='download failed with incomplete file'):
         response['Body'].get_stream_to_file(str(target))
     assert os.listdir(tmp_path) == []  # nothing half-written is left behind
 

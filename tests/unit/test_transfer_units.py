@@ -6,7 +6,6 @@ import threading
 import pytest
 
 from qcloud_cos import CosClientError
-from qcloud_cos._crc64 import crc64
 from qcloud_cos._transfer.checkpoint import CheckpointStore, default_directory
 from qcloud_cos._transfer.planner import MIB, is_simple, part_size_bytes, plan_parts
 from qcloud_cos._transfer.progress import Progress, Stopped
