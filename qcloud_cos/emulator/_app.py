@@ -90,7 +90,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from typing import IO, Callable, Dict, List, Optional, Protocol, Tuple
+from typing import IO, Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
 from . import _auth, _crc64
@@ -223,6 +223,16 @@ class Request:
         lname = name.lower()
         values = [v for k, v in self.headers if k.lower() == lname]
         return ", ".join(v.strip() for v in values) if values else None
+
+
+class ObjectOptions(NamedTuple):
+    """Validated attributes a PUT, an Initiate or a first APPEND gives an object."""
+
+    storage_class: str
+    acl: str
+    headers: Dict[str, str]
+    meta: List[Tuple[str, str]]
+    extra: Dict[str, object]
 
 
 @dataclass
@@ -603,11 +613,8 @@ class CosApp:
             raise CosError("InvalidObjectName", "The object key contains a forbidden control character.")
 
     @staticmethod
-    def _object_options(
-        req: Request, *, storage_class_header: bool = True
-    ) -> Tuple[str, str, Dict[str, str], List[Tuple[str, str]], Dict[str, object]]:
-        """Validated object attributes of a PUT / Initiate / first APPEND:
-        ``(storage_class, acl, headers, meta, extra)``.  APPEND ignores
+    def _object_options(req: Request, *, storage_class_header: bool = True) -> "ObjectOptions":
+        """Validated object attributes of a PUT / Initiate / first APPEND.  APPEND ignores
         ``x-cos-storage-class`` altogether (``storage_class_header=False``)."""
         raw_class = req.header("x-cos-storage-class") if storage_class_header else None
         storage_class = (raw_class or "STANDARD").strip().upper()
@@ -634,7 +641,12 @@ class CosApp:
             "tagging": req.header("x-cos-tagging"),
             "sse": {n: req.header(n) for n in SSE_ECHO_HEADERS if req.header(n) is not None},
         }
-        return storage_class, acl, headers, meta, extra
+        return ObjectOptions(storage_class=storage_class, acl=acl, headers=headers, meta=meta, extra=extra)
+
+    def _new_object(self, bucket: str, key: str, options: "ObjectOptions") -> ObjectRecord:
+        """The record of an object being written; the store fills in size, ETag and CRC."""
+        return ObjectRecord(bucket=bucket, key=key, size=0, etag="", crc64=0, last_modified=self.clock(),
+                            **options._asdict())
 
     def put_object(self, req: Request, route: Route) -> Response:
         assert route.bucket is not None
@@ -646,26 +658,14 @@ class CosApp:
         if body.length is not None and body.length > MAX_PUT_SIZE:
             raise CosError("EntityTooLarge")
         expected_md5 = _parse_content_md5(req.header("Content-MD5"))
-        storage_class, acl, headers, meta, extra = self._object_options(req)
+        options = self._object_options(req)
         throttle = self._traffic_limit(req, route)
 
         with self.store.new_blob() as writer:
             _receive(body, writer.write, throttle, limit=MAX_PUT_SIZE)
             if expected_md5 is not None and writer.md5 != expected_md5:
                 raise CosError("BadDigest")
-            record = ObjectRecord(
-                bucket=route.bucket,
-                key=key,
-                size=0,
-                etag="",
-                crc64=0,
-                last_modified=self.clock(),
-                storage_class=storage_class,
-                acl=acl,
-                headers=headers,
-                meta=meta,
-                extra=extra,
-            )
+            record = self._new_object(route.bucket, key, options)
             self.store.commit_object(writer, record)
         out = [("ETag", record.etag), (CRC_HEADER, str(record.crc64))]
         out.extend(record.extra["sse"].items())
@@ -806,25 +806,13 @@ class CosApp:
         if position + body.length > MAX_PUT_SIZE:
             raise CosError("EntityTooLarge")
         expected_md5 = _parse_content_md5(req.header("Content-MD5"))
-        _, acl, headers, meta, extra = self._object_options(req, storage_class_header=False)
+        options = self._object_options(req, storage_class_header=False)
         throttle = self._traffic_limit(req, route)
         with self.store.begin_append(route.bucket, key, position) as appender:
             _receive(body, appender.write, throttle, limit=MAX_PUT_SIZE - position)
             if expected_md5 is not None and appender.chunk_md5 != expected_md5:
                 raise CosError("BadDigest")
-            template = ObjectRecord(
-                bucket=route.bucket,
-                key=key,
-                size=0,
-                etag="",
-                crc64=0,
-                last_modified=self.clock(),
-                acl=acl,
-                headers=headers,
-                meta=meta,
-                extra=extra,
-            )
-            record = appender.commit(template)
+            record = appender.commit(self._new_object(route.bucket, key, options))
             chunk_md5 = appender.chunk_md5.hex()
         return Response(
             200,
@@ -841,20 +829,11 @@ class CosApp:
     def initiate_multipart_upload(self, req: Request, route: Route) -> Response:
         assert route.bucket is not None
         self._check_key(route.key)
-        storage_class, acl, headers, meta, extra = self._object_options(req)
+        options = self._object_options(req)
         _drain(req.body)
         upload = self.store.create_upload(
-            UploadRecord(
-                upload_id="",
-                bucket=route.bucket,
-                key=route.key,
-                initiated=self.clock(),
-                storage_class=storage_class,
-                acl=acl,
-                headers=headers,
-                meta=meta,
-                extra=extra,
-            )
+            UploadRecord(upload_id="", bucket=route.bucket, key=route.key, initiated=self.clock(),
+                         **options._asdict())
         )
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult>'
