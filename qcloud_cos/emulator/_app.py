@@ -709,26 +709,7 @@ class CosApp:
 
     def _conditional(self, req: Request, record: ObjectRecord) -> Optional[Response]:
         """RFC 7232 evaluation order: a 304/412 response, or None to serve."""
-        etag = record.etag.strip('"')
-        lm = int(record.last_modified)
-        if_match = req.header("If-Match")
-        if if_match is not None:
-            tags = _etag_list(if_match)
-            if "*" not in tags and etag not in tags:
-                raise CosError("PreconditionFailed")
-        else:
-            ius = _parse_http_date(req.header("If-Unmodified-Since"))
-            if ius is not None and lm > ius:
-                raise CosError("PreconditionFailed")
-        if_none = req.header("If-None-Match")
-        not_modified = False
-        if if_none is not None:
-            tags = _etag_list(if_none)
-            not_modified = "*" in tags or etag in tags
-        else:
-            ims = _parse_http_date(req.header("If-Modified-Since"))
-            not_modified = ims is not None and lm <= ims
-        if not_modified:
+        if _not_modified(req, record, prefix=""):
             return Response(304, [("ETag", record.etag), ("Last-Modified", http_date(record.last_modified))])
         return None
 
@@ -1289,29 +1270,34 @@ def _parse_copy_range(value: Optional[str], size: int) -> Tuple[int, int]:
     return first, last - first + 1
 
 
-def _copy_preconditions(req: Request, source: ObjectRecord) -> None:
-    """The ``x-cos-copy-source-If-*`` conditions (names case-insensitive) -> 412 PreconditionFailed.
+def _not_modified(req: Request, record: ObjectRecord, *, prefix: str) -> bool:
+    """Evaluate the ``<prefix>If-*`` conditions in RFC 7232 order.
 
-    As for GET (RFC 7232): If-Match present makes If-Unmodified-Since moot, If-None-Match
-    present makes If-Modified-Since moot; unparsable dates are ignored.
+    A failed If-Match / If-Unmodified-Since raises 412 PreconditionFailed; the result says whether
+    If-None-Match / If-Modified-Since find the object not modified.  If-Match present makes
+    If-Unmodified-Since moot, If-None-Match present makes If-Modified-Since moot; unparsable dates
+    are ignored.
     """
-    etag = source.etag.strip('"')
-    lm = int(source.last_modified)
-    if_match = req.header("x-cos-copy-source-If-Match")
+    etag = record.etag.strip('"')
+    lm = int(record.last_modified)
+    if_match = req.header(prefix + "If-Match")
     if if_match is not None:
         tags = _etag_list(if_match)
         if "*" not in tags and etag not in tags:
             raise CosError("PreconditionFailed")
     else:
-        ius = _parse_http_date(req.header("x-cos-copy-source-If-Unmodified-Since"))
+        ius = _parse_http_date(req.header(prefix + "If-Unmodified-Since"))
         if ius is not None and lm > ius:
             raise CosError("PreconditionFailed")
-    if_none = req.header("x-cos-copy-source-If-None-Match")
+    if_none = req.header(prefix + "If-None-Match")
     if if_none is not None:
         tags = _etag_list(if_none)
-        if "*" in tags or etag in tags:
-            raise CosError("PreconditionFailed")
-    else:
-        ims = _parse_http_date(req.header("x-cos-copy-source-If-Modified-Since"))
-        if ims is not None and lm <= ims:
-            raise CosError("PreconditionFailed")
+        return "*" in tags or etag in tags
+    ims = _parse_http_date(req.header(prefix + "If-Modified-Since"))
+    return ims is not None and lm <= ims
+
+
+def _copy_preconditions(req: Request, source: ObjectRecord) -> None:
+    """The ``x-cos-copy-source-If-*`` conditions (names case-insensitive) -> 412 PreconditionFailed."""
+    if _not_modified(req, source, prefix="x-cos-copy-source-"):
+        raise CosError("PreconditionFailed")
