@@ -816,16 +816,11 @@ class CosApp:
             UploadRecord(upload_id="", bucket=route.bucket, key=route.key, initiated=self.clock(),
                          **options._asdict())
         )
-        body = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult>'
-            f"<Bucket>{xml_text(upload.bucket)}</Bucket>"
-            f"<Key>{xml_text(upload.key)}</Key>"
-            f"<UploadId>{upload.upload_id}</UploadId>"
-            "</InitiateMultipartUploadResult>"
+        return _upload_result(
+            "InitiateMultipartUploadResult",
+            [("Bucket", upload.bucket), ("Key", upload.key), ("UploadId", upload.upload_id)],
+            upload=upload,
         )
-        out = [("Content-Type", "application/xml")]
-        out.extend(_sse_headers(upload))
-        return Response(200, out, body.encode("utf-8"))
 
     @staticmethod
     def _part_number(route: Route) -> int:
@@ -900,15 +895,12 @@ class CosApp:
                     part_number=number,
                     now=self.clock(),
                 )
-        body = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<CopyPartResult>'
-            f"<ETag>{xml_text(part.etag)}</ETag>"
-            f"<LastModified>{iso_date(part.last_modified)}</LastModified>"
-            "</CopyPartResult>"
+        return _upload_result(
+            "CopyPartResult",
+            [("ETag", part.etag), ("LastModified", iso_date(part.last_modified))],
+            upload=upload,
+            crc64=part.crc64,
         )
-        out = [("Content-Type", "application/xml"), (CRC_HEADER, str(part.crc64))]
-        out.extend(_sse_headers(upload))
-        return Response(200, out, body.encode("utf-8"))
 
     def list_parts(self, req: Request, route: Route) -> Response:
         assert route.bucket is not None
@@ -997,17 +989,12 @@ class CosApp:
         # aborted or completed meanwhile -> NoSuchUpload (both checked in the transaction).
         self.store.complete_upload(upload, record, used)
         location = f"{route.host}/{quote(upload.key, safe='/-_.~')}"
-        body = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult>'
-            f"<Location>{xml_text(location)}</Location>"
-            f"<Bucket>{xml_text(upload.bucket)}</Bucket>"
-            f"<Key>{xml_text(upload.key)}</Key>"
-            f"<ETag>{xml_text(record.etag)}</ETag>"
-            "</CompleteMultipartUploadResult>"
+        return _upload_result(
+            "CompleteMultipartUploadResult",
+            [("Location", location), ("Bucket", upload.bucket), ("Key", upload.key), ("ETag", record.etag)],
+            upload=upload,
+            crc64=record.crc64,
         )
-        out = [("Content-Type", "application/xml"), (CRC_HEADER, str(record.crc64))]
-        out.extend(_sse_headers(upload))
-        return Response(200, out, body.encode("utf-8"))
 
     def abort_multipart_upload(self, req: Request, route: Route) -> Response:
         assert route.bucket is not None
@@ -1301,3 +1288,17 @@ def _copy_preconditions(req: Request, source: ObjectRecord) -> None:
     """The ``x-cos-copy-source-If-*`` conditions (names case-insensitive) -> 412 PreconditionFailed."""
     if _not_modified(req, source, prefix="x-cos-copy-source-"):
         raise CosError("PreconditionFailed")
+
+
+def _upload_result(
+    root: str, elements: List[Tuple[str, str]], *, upload: UploadRecord, crc64: Optional[int] = None
+) -> Response:
+    """A 200 multipart-upload answer: ``<root>`` with the given elements, the CRC header when
+    given, and the upload's SSE echo headers."""
+    inner = "".join(f"<{name}>{xml_text(value)}</{name}>" for name, value in elements)
+    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}>{inner}</{root}>'
+    out = [("Content-Type", "application/xml")]
+    if crc64 is not None:
+        out.append((CRC_HEADER, str(crc64)))
+    out.extend(_sse_headers(upload))
+    return Response(200, out, body.encode("utf-8"))
