@@ -10,7 +10,7 @@ import logging
 import posixpath
 from urllib.parse import quote, urlencode
 
-from . import _http, _transfer
+from . import _http, _surface, _transfer
 from ._body import make_body
 from ._config import CosConfig
 from ._endpoint import check_key, format_bucket, format_endpoint, quote_key
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 CosConfig.__module__ = __name__
 
 
-class CosS3Client:
+class CosS3Client(_surface.OfficialSurface):
     """A COS client: ``CosS3Client(CosConfig(...))``.
 
     ``retry`` is the number of retries after the first attempt (5xx, connection errors and

@@ -4,8 +4,11 @@ Most of the implementation lives in private modules; this module keeps the offic
 """
 import base64
 import hashlib
+import io
+import os
 import re
 import threading
+from urllib.parse import quote
 
 from ._body import READ_BLOCK as DEFAULT_CHUNK_SIZE, SINGLE_UPLOAD_LENGTH, make_body
 from ._endpoint import format_bucket, format_endpoint, format_region
@@ -19,7 +22,15 @@ __all__ = [
     'format_endpoint', 'format_region', 'get_content_md5', 'get_date', 'get_md5', 'get_raw_md5',
     'mapped', 'maplist', 'switch_hostname', 'switch_hostname_for_url', 'to_bytes', 'to_str',
     'to_unicode', 'xml_to_dict', 'check_object_content_length',
+    'CiDetectType', 'binary_type', 'client_can_retry', 'format_dict_or_list', 'format_path',
+    'gen_copy_source_range', 'get_file_like_object_length', 'path_simplify_check', 'string_types',
+    'text_type',
 ]
+
+# The official module's Python 2/3 aliases.
+string_types = (str,)
+text_type = str
+binary_type = bytes
 
 
 def to_bytes(s):
@@ -96,3 +107,119 @@ class ProgressCallback:
             self.completed += size
             if self.progress_callback:
                 self.progress_callback(self.completed, self.total)
+
+
+def format_path(path):
+    """An object key as it appears in a URL path: one leading ``/`` dropped, the rest percent-encoded
+    (UTF-8; ``/``, letters, digits and ``-_.~`` kept).  ``'/a b'`` → ``'a%20b'``."""
+    if not isinstance(path, str):
+        raise CosClientError('key is not string')
+    if not path:
+        raise CosClientError('Key is required not empty')
+    try:
+        path.encode('utf-8')
+    except UnicodeEncodeError:
+        raise CosClientError('your unicode strings can not encoded in utf8, utf8 support only!') from None
+    if path.startswith('/'):
+        path = path[1:]
+    return quote(path, safe='/-_.~')
+
+
+def path_simplify_check(path):
+    """Raise ``CosClientError('GetObject Key is invalid')`` when ``path`` resolves to the bucket root
+    once ``.``/``..``/empty segments are resolved (``''``, ``'/'``, ``'a/..'``, ``'./'``); else None."""
+    segments = []
+    for segment in to_unicode(path).split('/'):
+        if segment == '..':
+            if segments:
+                segments.pop()
+        elif segment not in ('', '.'):
+            segments.append(segment)
+    if not segments:
+        raise CosClientError('GetObject Key is invalid')
+
+
+def _listify(data, key_lst):
+    if isinstance(data, dict) and isinstance(key_lst, list):
+        for key in key_lst:
+            if key in data:
+                value = data[key]
+                if isinstance(value, (dict, str)):
+                    data[key] = [value]
+                elif value is None:
+                    data[key] = []
+
+
+def format_dict_or_list(data, key_lst):
+    """``format_dict`` applied to a dict, or to each dict of a list (in place; returns ``data``).
+
+    Each listed top-level key whose value is a dict or a str becomes a one-item list and ``None``
+    becomes ``[]`` (xmltodict gives a lone XML element as a dict, not a list).  ``key_lst`` must be a list.
+    """
+    if isinstance(data, list):
+        for item in data:
+            _listify(item, key_lst)
+    else:
+        _listify(data, key_lst)
+    return data
+
+
+def client_can_retry(file_position, **kwargs):
+    """Whether a request with these ``requests`` keyword arguments can be sent again.
+
+    True without a ``data`` body or with a str/bytes one; a file-like body (``seek``, ``tell`` and
+    ``read``) can be retried only from a known ``file_position``, to which it is rewound here.
+    """
+    if 'data' not in kwargs:
+        return True
+    data = kwargs['data']
+    if isinstance(data, (str, bytes)):
+        return True
+    if file_position is None or not all(hasattr(data, name) for name in ('seek', 'tell', 'read')):
+        return False
+    try:
+        data.seek(file_position)
+    except Exception:  # noqa: BLE001 - any failure to rewind means "cannot retry"
+        return False
+    return True
+
+
+def gen_copy_source_range(begin_range, end_range):
+    """``x-cos-copy-source-range`` value: ``gen_copy_source_range(0, 9)`` → ``'bytes=0-9'``."""
+    return 'bytes=%s-%s' % (begin_range, end_range)
+
+
+def get_file_like_object_length(data):
+    """Bytes (characters, for a text stream) from the current position of a file-like object to its
+    end; the position is left unchanged."""
+    fileno = data.fileno
+    try:
+        size = os.fstat(fileno()).st_size
+    except (OSError, io.UnsupportedOperation, ValueError):
+        position = data.tell()
+        data.seek(0, io.SEEK_END)
+        size = data.tell()
+        data.seek(position)
+        return size - position
+    return size - data.tell()
+
+
+class CiDetectType:
+    """Content-moderation categories of the CI auditing APIs, as bit flags."""
+
+    PORN = 1
+    TERRORIST = 2
+    POLITICS = 4
+    ADS = 8
+    ILLEGAL = 16
+    ABUSE = 32
+    TEENAGER = 64
+
+    @staticmethod
+    def get_detect_type_str(DetectType):
+        """The comma-separated category names of a flag set: ``3`` → ``'Porn,Terrorism'``."""
+        names = [(CiDetectType.PORN, 'Porn'), (CiDetectType.TERRORIST, 'Terrorism'),
+                 (CiDetectType.POLITICS, 'Politics'), (CiDetectType.ADS, 'Ads'),
+                 (CiDetectType.ILLEGAL, 'Illegal'), (CiDetectType.ABUSE, 'Abuse'),
+                 (CiDetectType.TEENAGER, 'Teenager')]
+        return ','.join(name for flag, name in names if DetectType & flag)
