@@ -1,23 +1,34 @@
 """The one request path: a ``Request`` is built once, then each attempt is prepared from it,
 signed, and sent exactly as signed.
 
-Retries: 5xx answers, connection errors and timeouts are retried with exponential backoff and
-full jitter, re-signed each time, the body rewound; 4xx answers are never retried and a body that
-cannot be replayed is never sent twice.  Errors come out as ``CosServiceError`` (built from COS's
-answer) or ``CosClientError``.  Secrets never reach the logs.
+Retries: transient 5xx answers, connection errors and timeouts are retried with exponential
+backoff and full jitter, re-signed each time, the body rewound; 4xx answers and 5xx answers that
+say the request itself cannot be served (501 NotImplemented, ...) are never retried, a body that
+cannot be replayed is never sent twice, and a local error reading the body (an ``OSError`` from
+the file) is raised as itself at once.  Errors come out as ``CosServiceError`` (built from COS's
+answer), ``CosClientError`` (a network failure says what was contacted, how many attempts were
+made, why they failed in one line and what to check) or that local ``OSError``.
+
+Secrets never reach the logs or the exceptions: every server text, library message and log line
+is masked by value (the exact token, SSE-C keys, Authorization, signature, SecretKey and signing
+key of the request) and by name (``_redact``).
 """
 import contextlib
+import errno
+import http.client
 import logging
 import os
 import random
+import socket
 import threading
 import time
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.exceptions import ChunkedEncodingError
 
-from . import _signing
-from ._headers import redact
+from . import _redact, _signing
 from .cos_exception import CosClientError, CosServiceError
 from .version import __version__
 
@@ -27,6 +38,17 @@ DEFAULT_UA = 'cos-python-sdk-v' + __version__
 SIGN_EXPIRE = 10000
 
 _RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, ChunkedEncodingError)
+
+# 5xx answers about the request itself, not the server's state: retrying cannot help.
+# (501 NotImplemented: COS does not support a header or feature the request uses.)
+NOT_TRANSIENT_5XX = frozenset((
+    501,  # Not Implemented
+    505,  # HTTP Version Not Supported
+    506,  # Variant Also Negotiates (a server misconfiguration)
+    508,  # Loop Detected
+    510,  # Not Extended
+    511,  # Network Authentication Required (a captive portal)
+))
 
 
 class Request:
@@ -101,16 +123,49 @@ def header_value(value):
 SEND_BLOCK = 1024 * 1024
 
 
+# The block size is given to the connections themselves rather than as a pool-manager keyword:
+# urllib3 2.x knows a ``blocksize`` pool keyword, urllib3 1.x does not (its PoolKey rejects
+# it), but on both the connection classes pass ``blocksize`` on to ``http.client``.
+# (The classes keep urllib3's names, which appear in its messages.)
+class HTTPConnection(urllib3.connection.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault('blocksize', SEND_BLOCK)
+        super().__init__(*args, **kwargs)
+
+
+class HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault('blocksize', SEND_BLOCK)
+        super().__init__(*args, **kwargs)
+
+
+class HTTPConnectionPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = HTTPConnection
+
+
+class HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = HTTPSConnection
+
+
+_POOL_CLASSES = {'http': HTTPConnectionPool, 'https': HTTPSConnectionPool}
+
+
+def _use_large_blocks(manager):
+    """Make ``manager``'s new pools use connections with the large send block (not SOCKS ones)."""
+    if type(manager) in (urllib3.PoolManager, urllib3.ProxyManager):
+        manager.pool_classes_by_scheme = _POOL_CLASSES
+    return manager
+
+
 class _StreamingAdapter(requests.adapters.HTTPAdapter):
     """An HTTPAdapter whose connections send request bodies in larger blocks."""
 
     def init_poolmanager(self, *args, **kwargs):
-        kwargs.setdefault('blocksize', SEND_BLOCK)
         super().init_poolmanager(*args, **kwargs)
+        _use_large_blocks(self.poolmanager)
 
     def proxy_manager_for(self, proxy, **proxy_kwargs):
-        proxy_kwargs.setdefault('blocksize', SEND_BLOCK)
-        return super().proxy_manager_for(proxy, **proxy_kwargs)
+        return _use_large_blocks(super().proxy_manager_for(proxy, **proxy_kwargs))
 
 
 _SESSIONS = {}
@@ -206,7 +261,9 @@ class Transport:
 
     def send(self, request):
         """Send with retries; return the ``requests.Response`` of a successful (< 400) answer."""
+        secrets = self._secrets(request)
         failure = None
+        attempts = 0
         for attempt in range(self.retry + 1):
             if attempt:
                 if request.body is not None and not request.body.rewindable:
@@ -214,17 +271,28 @@ class Transport:
                 self._retry_count.add()
                 delay = self.backoff(attempt)
                 logger.info('retry %d/%d of %s %s in %.2fs after: %s', attempt, self.retry,
-                            request.method, request.url, delay, _describe(failure))
+                            request.method, secrets.scrub(request.url), delay,
+                            _describe(failure, secrets))
                 (self._sleep or time.sleep)(delay)
+            attempts += 1
+            payload = None
             try:
-                response = self._send_once(request, attempt=attempt)
+                prepared = self.prepare(request, attempt=attempt, secrets=secrets)
+                payload = prepared.body
+                response = self._send_prepared(request, prepared, secrets=secrets)
+                if response.status_code >= 400:
+                    _ = response.content  # read the error body now; the connection goes back to the pool
             except requests.exceptions.SSLError as exc:  # a certificate problem does not heal by retrying
-                raise CosClientError(str(exc)) from exc
+                raise self._client_error(exc, secrets=secrets) from exc
             except _RETRYABLE_ERRORS as exc:
+                local = _local_body_error(exc, payload)
+                if local is not None:
+                    failure = local
+                    break
                 failure = exc
                 continue
-            except requests.RequestException as exc:
-                raise CosClientError(str(exc)) from exc
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                raise self._client_error(exc, secrets=secrets) from exc
             if response.status_code < 400:
                 mismatch = self._crc_mismatch(request, response)
                 if mismatch is None:
@@ -232,14 +300,64 @@ class Transport:
                 failure = CosClientError(mismatch)
                 continue
             failure = response
-            if response.status_code < 500:
+            if response.status_code < 500 or response.status_code in NOT_TRANSIENT_5XX:
                 break
-            _ = response.content  # read the error body now; the connection goes back to the pool
+        if isinstance(failure, OSError) and not isinstance(failure, requests.RequestException):
+            secrets.scrub_exception(failure)
+            raise failure  # a local error reading the body: the user's problem, as itself
         if isinstance(failure, requests.Response):
-            raise service_error(request.method, failure)
+            raise service_error(request.method, failure, secrets=secrets)
         if isinstance(failure, CosClientError):
             raise failure
-        raise CosClientError(str(failure)) from failure
+        raise self._network_error(request, failure, attempts=attempts, secrets=secrets) from failure
+
+    def _secrets(self, request):
+        """The secret values this request will carry (Authorization is added once signed)."""
+        conf = self._conf
+        secrets = _redact.Secrets()
+        secret_key = None
+        if not conf._anonymous:
+            try:
+                secret_key = conf._current_keys()[1]
+            except CosClientError:
+                pass
+        secrets.add(conf._current_token())
+        return _redact.add_request(secrets, headers=request.headers, secret_key=secret_key,
+                                   proxies=conf._proxies if isinstance(conf._proxies, dict) else None)
+
+    def _client_error(self, exc, *, secrets):
+        """A ``CosClientError`` from a library exception, its text (and chain) masked."""
+        secrets.scrub_exception(exc)
+        return CosClientError(secrets.scrub(str(exc)))
+
+    def _network_error(self, request, failure, *, attempts, secrets):
+        """The ``CosClientError`` for a request that no attempt could deliver."""
+        secrets.scrub_exception(failure)
+        conf = self._conf
+        parts = urlsplit(request.url)
+        port = parts.port or (443 if parts.scheme == 'https' else 80)
+        target = '%s://%s:%s%s' % (parts.scheme, parts.hostname, port, parts.path)
+        if parts.query:
+            target += '?' + parts.query
+        if request.host:
+            target += ' (Host: %s)' % request.host
+        proxies = _proxies_for(request.url, conf._proxies)
+        proxy = proxies.get(parts.scheme) or proxies.get('all')
+        if proxy:
+            target += ' through proxy %s' % _redact.scrub_names(proxy)
+        reason, advice = _explain(failure, host=parts.hostname, timeout=conf._timeout or request.timeout)
+        if attempts == 1 and self.retry and request.body is not None and not request.body.rewindable:
+            tries = '1 attempt (the body cannot be replayed, so it was not retried)'
+        else:
+            tries = '%d attempt%s' % (attempts, '' if attempts == 1 else 's')
+        checks = advice
+        if proxy:
+            checks += '; check the proxy (CosConfig Proxies or the *_proxy environment variables)'
+        elif not proxies:
+            checks += '; no proxy is in use'
+        message = '%s %s failed after %s: %s. %s.' % (
+            request.method, target, tries, reason, checks[0].upper() + checks[1:])
+        return CosClientError(secrets.scrub(message))
 
     def _crc_mismatch(self, request, response):
         if not request.check_crc or request.body is None:
@@ -268,8 +386,8 @@ class Transport:
             headers['x-cos-sdk-retry'] = 'true'
         return headers
 
-    def prepare(self, request, *, attempt=0):
-        """Build and sign the PreparedRequest for one attempt."""
+    def prepare(self, request, *, attempt=0, secrets=None):
+        """Build and sign the PreparedRequest for one attempt (adding its secrets to ``secrets``)."""
         session = self.session
         data = request.body.payload() if request.body is not None else None
         prepared = session.prepare_request(requests.Request(
@@ -278,6 +396,11 @@ class Transport:
         prepared.headers['Authorization'] = self.authorization(
             method=request.method, key=request.key, url=prepared.url, params=request.params,
             headers=prepared.headers)
+        if secrets is not None:
+            secret_key = None
+            if not self._conf._anonymous:
+                secret_key = self._conf._current_keys()[1]
+            _redact.add_request(secrets, headers=prepared.headers, secret_key=secret_key)
         return prepared
 
     def authorization(self, *, method, key, url, params, headers, expire=SIGN_EXPIRE, sign_host=None):
@@ -294,34 +417,144 @@ class Transport:
                 headers=headers, url=url, sign_host=conf._sign_host if sign_host is None else sign_host),
             start=start, end=end)
 
-    def _send_once(self, request, *, attempt):
+    def _send_prepared(self, request, prepared, *, secrets):
         conf = self._conf
         session = self.session
-        prepared = self.prepare(request, attempt=attempt)
         https = prepared.url.startswith('https://')
         settings = session.merge_environment_settings(
             prepared.url, conf._proxies or {}, request.stream,
             conf._verify_ssl if https and conf._verify_ssl is not None else None,
             conf._ssl_cert if https else None)
+        _redact.add_request(secrets, proxies=settings.get('proxies'))
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug('send request: %s %s headers=%s', prepared.method, prepared.url,
-                         redact(dict(prepared.headers)))
+            logger.debug('send request: %s %s headers=%s', prepared.method, secrets.scrub(prepared.url),
+                         secrets.scrub(str(_redact.headers(dict(prepared.headers)))))
         response = session.send(prepared, timeout=conf._timeout or request.timeout,
                                 allow_redirects=conf._allow_redirects, **settings)
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug('recv response: %s %s status=%s headers=%s', prepared.method, prepared.url,
-                         response.status_code, dict(response.headers))
+            logger.debug('recv response: %s %s status=%s headers=%s', prepared.method,
+                         secrets.scrub(prepared.url), response.status_code,
+                         secrets.scrub(str(_redact.headers(dict(response.headers)))))
         return response
 
 
-def _describe(failure):
+def _proxies_for(url, proxies):
+    """The proxies that apply to ``url``: the configured ones, else the environment's."""
+    if isinstance(proxies, dict) and proxies:
+        return {k: v for k, v in proxies.items() if isinstance(v, str)}
+    try:
+        env = requests.utils.get_environ_proxies(url)
+    except Exception:  # a malformed environment must not hide the real error
+        env = {}
+    return {k: v for k, v in env.items() if isinstance(v, str)}
+
+
+def _chain(exc, limit=16):
+    """``exc`` and the exceptions it wraps (args, urllib3 ``reason``, cause and context)."""
+    seen, todo, out = set(), [exc], []
+    while todo and len(out) < limit:
+        item = todo.pop(0)
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        out.append(item)
+        todo.extend(a for a in item.args if isinstance(a, BaseException))
+        todo.extend((getattr(item, 'reason', None), item.__cause__, item.__context__))
+    return out
+
+
+def _local_body_error(exc, payload):
+    """The ``OSError`` raised while reading the request body, hidden inside ``exc``, or None.
+
+    urllib3 and requests turn any ``OSError`` raised while a request is written into "Connection
+    aborted"; when the frame that raised it is the body's own (the payload object's ``read`` or
+    ``__iter__``, or the generator that is the payload), it is a local error (an unreadable file,
+    a directory, a closed descriptor), not a network one, and retrying cannot help.
+    """
+    if payload is None or isinstance(payload, (bytes, str)):
+        return None
+    code = getattr(payload, 'gi_code', None)
+    for item in _chain(exc):
+        if not isinstance(item, OSError) or isinstance(item, (requests.RequestException,
+                                                               urllib3.exceptions.HTTPError)):
+            continue
+        tb = item.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            if (code is not None and frame.f_code is code) or frame.f_locals.get('self') is payload:
+                return item
+            tb = tb.tb_next
+    return None
+
+
+_CHECK_SERVER = ('check that the server is running and that QCLOUD_COS_ENDPOINT_URL, or CosConfig '
+                 'IP / Port / Scheme, point at it')
+_CHECK_NAME = ('check Region / Endpoint / Domain (the host name is built from them) and the DNS of '
+               'this machine; to use a local server, set QCLOUD_COS_ENDPOINT_URL=http://127.0.0.1:PORT '
+               'or pass CosConfig(IP=..., Port=..., Scheme=...)')
+
+
+def _explain(failure, *, host, timeout):
+    """(reason in one short line, what to check) for a network failure."""
+    chain = _chain(failure)
+    types = tuple(type(e) for e in chain)
+
+    def has(*classes):
+        return any(issubclass(t, classes) for t in types)
+
+    if isinstance(failure, CosClientError):
+        return str(failure), 'check the data sent'
+    if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
+        if has(ConnectionRefusedError):
+            why = 'connection refused'
+        elif has(socket.gaierror) or any(type(e).__name__ == 'NameResolutionError' for e in chain):
+            why = 'DNS lookup failed'
+        elif has(socket.timeout, urllib3.exceptions.TimeoutError):
+            why = 'timed out'
+        else:
+            why = 'it failed'
+        return 'could not use the proxy (%s)' % why, 'check that the proxy is running and allows this connection'
+    if has(socket.gaierror) or any(type(e).__name__ == 'NameResolutionError' for e in chain):
+        return 'DNS lookup of %s failed' % host, _CHECK_NAME
+    if has(ConnectionRefusedError):
+        return 'connection refused', _CHECK_SERVER
+    if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
+        return ('connect timed out (Timeout=%s s)' % (timeout,),
+                'check the host and port, the network or firewall, or raise CosConfig(Timeout=...)')
+    if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
+        return ('timed out waiting for the answer (Timeout=%s s)' % (timeout,),
+                'the server may be overloaded or the network slow; raise CosConfig(Timeout=...) or retry later')
+    if has(ConnectionResetError):
+        return 'connection reset by the server', 'check Scheme (http or https) and that the server is a COS endpoint'
+    if has(BrokenPipeError, ConnectionAbortedError):
+        return 'the server closed the connection while the request was sent', _CHECK_SERVER
+    if has(http.client.RemoteDisconnected):
+        return 'the server closed the connection without answering', \
+            'check Scheme (http or https) and that the server is a COS endpoint'
+    if has(ChunkedEncodingError, http.client.IncompleteRead, urllib3.exceptions.ProtocolError):
+        return 'the connection broke while the answer was read', 'retry later; check the network'
+    for e in chain:
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return 'network or host unreachable', 'check the network, the host and any proxy'
+    text = str(failure).strip().splitlines()
+    line = text[0] if text else type(failure).__name__
+    return (line if len(line) <= 200 else line[:197] + '...'), _CHECK_SERVER
+
+
+def _describe(failure, secrets):
     if isinstance(failure, requests.Response):
         return 'HTTP %s' % failure.status_code
-    return repr(failure)
+    return secrets.scrub(repr(failure))
 
 
-def service_error(method, response):
-    """Turn an HTTP error answer into ``CosServiceError`` the way the official SDK does."""
+def service_error(method, response, *, secrets=None):
+    """Turn an HTTP error answer into ``CosServiceError`` the way the official SDK does.
+
+    Every text taken from the answer is masked with ``secrets`` (the values the request sent):
+    a server that echoes the signed headers (SignatureDoesNotMatch) must not put them in the
+    exception or the logs.
+    """
+    secrets = secrets if secrets is not None else _redact.Secrets()
     status = response.status_code
     headers = response.headers
     if method == 'HEAD' and status == 404:
@@ -331,6 +564,7 @@ def service_error(method, response):
             info['requestid'] = headers['x-cos-request-id']
         if 'x-cos-trace-id' in headers:
             info['traceid'] = headers['x-cos-trace-id']
+        info = secrets.scrub_value(info)
         logger.debug('HEAD 404: %s', info)
         return CosServiceError(method, info, status)
     if 'x-cos-error-code' in headers:
@@ -338,7 +572,10 @@ def service_error(method, response):
         if 'x-cos-request-id' in headers:
             info['requestid'] = headers['x-cos-request-id']
         info['message'] = response.text
+        info = secrets.scrub_value(info)
+        logger.debug('service error %s: %s', status, info)
         return CosServiceError(method, info, status)
     text = response.text
-    logger.debug('service error %s: %s', status, text)
-    return CosServiceError(method, text if text else headers, status)
+    message = secrets.scrub(text) if text else secrets.scrub_value(headers)
+    logger.debug('service error %s: %s', status, message)
+    return CosServiceError(method, message, status)

@@ -3,10 +3,16 @@
 ``CosClientError`` covers everything that happens on the client side (bad arguments, network
 failures after retries); ``CosServiceError`` wraps an error answer from COS and exposes the
 official getters.  Unlike the official SDK, a getter whose field is missing returns
-``'Unknown'`` instead of raising ``KeyError``.
+``'Unknown'`` instead of raising ``KeyError``, and a message never carries a secret: the values
+of secret-named fields (``Authorization``, ``q-signature``, ``x-cos-security-token``, SSE-C
+keys, ...) are masked when the exception is made, so ``str``, ``repr``, the getters, pickling
+and tracebacks show ``***`` instead.  (The transport also masks, by value, the exact secrets the
+failed request carried before it builds the exception.)
 """
 import json
 import xml.etree.ElementTree as ElementTree
+
+from . import _redact
 
 __all__ = ['CosException', 'CosClientError', 'CosServiceError']
 
@@ -15,8 +21,21 @@ _REQUIRED = (('Code', 'code'), ('Message', 'message'), ('Resource', 'resource'),
              ('RequestId', 'requestid'))
 
 
+def _scrubbed(message):
+    if isinstance(message, str):
+        return _redact.scrub_names(message)
+    if hasattr(message, 'items'):
+        result = _redact.headers(message)
+        for name, value in list(result.items()):
+            if isinstance(value, str):
+                result[name] = _redact.scrub_names(value)
+        return result
+    return message
+
+
 class CosException(Exception):
     def __init__(self, message):
+        message = _scrubbed(message)
         self._message = message
         super().__init__(message)
 
@@ -67,6 +86,7 @@ class CosServiceError(CosException):
 
     def __init__(self, method, message, status_code):
         super().__init__(message)
+        message = self._message
         self._method = method
         self._status_code = status_code
         if isinstance(message, dict) or (hasattr(message, 'items') and not isinstance(message, str)):
