@@ -7,14 +7,33 @@
 A local COS emulator for tests and development: ``python -m qcloud_cos.emulator``.
 """
 import logging
+import os
+
+from . import _coinstall
+from ._coinstall import CoInstallWarning
+
+# First, so that the warning comes even when the mix of two packages makes the imports below fail.
+_coinstall.check(os.path.dirname(os.path.abspath(__file__)))
 
 from .cos_auth import CosS3Auth
 from .cos_client import CosConfig, CosS3Client
 from .cos_comm import get_date
 from .cos_exception import CosClientError, CosServiceError
-from .version import __version__
+from ._surface import NotImplementedInDropin
+from .version import __dropin_version__, __official_sdk_version__, __version__
 
 __all__ = ['CosConfig', 'CosS3Client', 'CosServiceError', 'CosClientError', 'CosS3Auth', 'get_date',
-           '__version__']
+           'NotImplementedInDropin', 'CoInstallWarning', '__version__', '__dropin_version__',
+           '__official_sdk_version__']
+
+# The official package's other clients, not implemented here yet: looking one up says so.
+_NOT_IMPLEMENTED = frozenset(['AIRecognitionClient', 'CosVectorsClient', 'MetaInsightClient'])
+
+
+def __getattr__(name):
+    if name in _NOT_IMPLEMENTED:
+        raise NotImplementedInDropin(__name__, name)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

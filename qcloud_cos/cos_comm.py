@@ -223,3 +223,15 @@ class CiDetectType:
                  (CiDetectType.ILLEGAL, 'Illegal'), (CiDetectType.ABUSE, 'Abuse'),
                  (CiDetectType.TEENAGER, 'Teenager')]
         return ','.join(name for flag, name in names if DetectType & flag)
+
+
+# Official module-level names not implemented here yet: looking one up says so (an AttributeError).
+_NOT_IMPLEMENTED = frozenset(['Xml2Dict', 'format_values', 'format_xml', 'gen_copy_source_url', 'get_copy_source_info',
+                              'parse_bucket_canned_acl', 'parse_object_canned_acl'])
+
+
+def __getattr__(name):
+    if name in _NOT_IMPLEMENTED:
+        from ._surface import NotImplementedInDropin
+        raise NotImplementedInDropin(__name__, name)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
