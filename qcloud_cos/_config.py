@@ -8,7 +8,10 @@ Host header and the signature stay those of the real bucket domain, so an unmodi
 talks to a local emulator.  When it is unset nothing changes.
 """
 import logging
+import math
+import numbers
 import os
+import re
 from urllib.parse import urlsplit
 
 from ._endpoint import format_bucket, format_endpoint, quote_key
@@ -21,6 +24,128 @@ ENDPOINT_URL_ENV = 'QCLOUD_COS_ENDPOINT_URL'
 
 def _to_unicode(value):
     return value.decode('utf-8') if isinstance(value, bytes) else value
+
+
+_LOCAL_SERVER_HINT = ("to point the client at a local server, pass CosConfig(IP='%s', Port=%s, "
+                      "Scheme='%s', Region='ap-beijing', ...) or set the environment variable "
+                      "%s=%s")
+_HOST_PORT_RE = re.compile(r'^(?P<host>[^:\[\]]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d*)$')
+
+
+def _local_hint(url=None):
+    parts = urlsplit(url) if url else None
+    try:
+        host, port = (parts.hostname, parts.port) if parts else (None, None)
+    except ValueError:
+        host, port = parts.hostname, None
+    host = host or '127.0.0.1'
+    scheme = parts.scheme if parts and parts.scheme in ('http', 'https') else 'http'
+    port = port or ((443 if scheme == 'https' else 80) if parts else 9000)
+    return _LOCAL_SERVER_HINT % (host, port, scheme, ENDPOINT_URL_ENV, '%s://%s:%s' % (scheme, host, port))
+
+
+def _is_address(host):
+    if not host:
+        return False
+    if host == 'localhost' or ':' in host:
+        return True
+    return bool(re.match(r'^\d+\.\d+\.\d+\.\d+$', host))
+
+
+def _url_instead_of_host(name, url):
+    """The message for a URL given where a host name is expected, saying what to pass instead."""
+    parts = urlsplit(url)
+    scheme = parts.scheme if parts.scheme in ('http', 'https') else 'https'
+    netloc = parts.netloc.rpartition('@')[2]
+    message = '%s=%r is a URL, but %s takes a host name without scheme or path' % (name, url, name)
+    if name == 'Domain':
+        return message + ": pass Domain=%r, Scheme=%r" % (netloc, scheme)
+    if name == 'IP' or _is_address(parts.hostname):
+        return message + '; ' + _local_hint(url)
+    return message + ": pass %s=%r, Scheme=%r" % (name, netloc, scheme)
+
+
+def _check_host(name, value, *, allow_port=True):
+    """``Endpoint``/``Domain``/``IP``-like values are host names (``host`` or ``host:port``), not URLs."""
+    if value is None or value == '':
+        return
+    if not isinstance(value, str):
+        raise CosClientError('%s must be a host name (str), not %s' % (name, type(value).__name__))
+    if '://' in value:
+        raise CosClientError(_url_instead_of_host(name, value))
+    if any(c in value for c in '/?#@') or any(c.isspace() for c in value):
+        raise CosClientError('%s=%r must be a host name%s, without a path, user, query or spaces'
+                             % (name, value, ' (optionally host:port)' if allow_port else ''))
+    match = _HOST_PORT_RE.match(value)
+    if match and not allow_port:
+        raise CosClientError('%s=%r must not contain a port: pass %s=%r, Port=%s'
+                             % (name, value, name, match.group('host'), match.group('port') or 'PORT'))
+    if not match and value.count(':') > 1 and not (value.startswith('[') and value.endswith(']')):
+        raise CosClientError('%s=%r: write an IPv6 address in brackets, e.g. %s=%r'
+                             % (name, value, name, '[%s]' % value))
+    if match and allow_port and not _valid_port(match.group('port')):
+        raise CosClientError('%s=%r: the port must be a number from 1 to 65535' % (name, value))
+
+
+def _valid_port(port):
+    if isinstance(port, bool):
+        return False
+    if isinstance(port, str):
+        if not port.isdigit() or not port.isascii():
+            return False
+        port = int(port)
+    return isinstance(port, int) and 1 <= port <= 65535
+
+
+def _check_port(value):
+    if value is not None and not _valid_port(value):
+        raise CosClientError('Port must be an int from 1 to 65535 (or None), got %r' % (value,))
+
+
+def _positive_number(value):
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and math.isfinite(value) and value > 0)
+
+
+def _check_timeout(value):
+    if value is None or _positive_number(value):
+        return
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
+            v is None or _positive_number(v) for v in value):
+        return
+    if type(value).__name__ == 'Timeout' and type(value).__module__.startswith('urllib3'):
+        return
+    raise CosClientError('Timeout must be a number of seconds > 0 or a (connect, read) tuple of '
+                         'them (or None for the default), got %r' % (value,))
+
+
+def _check_proxies(value):
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise CosClientError("Proxies must be a dict such as {'http': 'http://proxy:3128', "
+                             "'https': 'http://proxy:3128'} (or None), got %s" % type(value).__name__)
+    for key, url in value.items():
+        if not isinstance(key, str) or not (url is None or isinstance(url, str)):
+            raise CosClientError('Proxies must map a scheme (str) to a proxy URL (str), got %r: %s'
+                                 % (key, type(url).__name__))
+
+
+def _check_pool_size(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise CosClientError('%s must be an int >= 1, got %r' % (name, value))
+
+
+def _region_hint(exc, region):
+    """The official region error, plus a hint when the Region looks like a URL."""
+    if isinstance(region, str) and '://' in region:
+        return CosClientError('%s Region=%r is a URL; Region takes a region name such as '
+                              "'ap-beijing'; %s" % (exc, region, _local_hint(region)))
+    return exc
+
+
+def _redact_userinfo(url):
+    return re.sub(r'//[^/@]*@', '//***@', url) if isinstance(url, str) else url
 
 
 def _convert_secret(value):
@@ -71,16 +196,22 @@ class CosConfig:
         self._secret_key = None
 
         if self._domain is None:
-            self._endpoint = format_endpoint(Endpoint, Region, 'cos.', EnableOldDomain,
-                                             EnableInternalDomain)
+            try:
+                self._endpoint = format_endpoint(Endpoint, Region, 'cos.', EnableOldDomain,
+                                                 EnableInternalDomain)
+            except CosClientError as exc:
+                raise _region_hint(exc, Region) from None
         if Scheme is None:
             Scheme = 'https'
         if Scheme != 'http' and Scheme != 'https':
             raise CosClientError('Scheme can be only set to http/https')
         self._scheme = Scheme
         if Region or EndpointCi:
-            self._endpoint_ci = format_endpoint(EndpointCi, Region, 'ci.', True, False)
-            self._endpoint_pic = format_endpoint(EndpointPic or EndpointCi, Region, 'pic.', True, False)
+            try:
+                self._endpoint_ci = format_endpoint(EndpointCi, Region, 'ci.', True, False)
+                self._endpoint_pic = format_endpoint(EndpointPic or EndpointCi, Region, 'pic.', True, False)
+            except CosClientError as exc:
+                raise _region_hint(exc, Region) from None
 
         if SecretId and SecretKey:
             self._set_keys(SecretId, SecretKey)
@@ -95,7 +226,23 @@ class CosConfig:
             self._credential_inst = None
         else:
             raise CosClientError('SecretId and SecretKey is Required!')
+        self._validate()
         self._apply_endpoint_url_env()
+
+    def _validate(self):
+        """Checks beyond the official ones (run after them, so their order and messages stay):
+        every transport parameter is refused at construction, naming it, instead of failing
+        later inside requests (or, for a URL given as Endpoint, as a DNS error)."""
+        for name, value in (('Endpoint', self._endpoint), ('Domain', self._domain),
+                            ('ServiceDomain', self._service_domain), ('EndpointCi', self._endpoint_ci),
+                            ('EndpointPic', self._endpoint_pic)):
+            _check_host(name, value)
+        _check_host('IP', self._ip, allow_port=False)
+        _check_port(self._port)
+        _check_timeout(self._timeout)
+        _check_proxies(self._proxies)
+        _check_pool_size('PoolConnections', self._pool_connections)
+        _check_pool_size('PoolMaxSize', self._pool_maxsize)
 
     def _set_keys(self, secret_id, secret_key):
         self._secret_id = _convert_secret(secret_id)
@@ -106,11 +253,20 @@ class CosConfig:
         if not url:
             return
         parts = urlsplit(url)
-        if parts.scheme not in ('http', 'https') or not parts.hostname:
-            raise CosClientError('%s must look like http://127.0.0.1:9000, got %r' % (ENDPOINT_URL_ENV, url))
+        try:
+            port = parts.port
+        except ValueError:
+            port = -1
+        if (parts.scheme not in ('http', 'https') or not parts.hostname or port == -1
+                or parts.path not in ('', '/') or parts.query or parts.fragment or parts.username):
+            raise CosClientError('%s must look like http://127.0.0.1:9000 (scheme, host and port only), '
+                                 'got %r' % (ENDPOINT_URL_ENV, _redact_userinfo(url)))
+        host = parts.hostname
+        if ':' in host:
+            host = '[%s]' % host
         self._scheme = parts.scheme
-        self._ip = parts.hostname
-        self._port = parts.port
+        self._ip = host
+        self._port = port
         logger.info('%s is set: connecting to %s://%s:%s', ENDPOINT_URL_ENV, parts.scheme,
                     parts.hostname, parts.port)
 
@@ -135,7 +291,10 @@ class CosConfig:
     # -- official public methods -----------------------------------------------------------
     def set_ip_port(self, IP, Port=None):
         """Connect to ``IP[:Port]``; the Host header keeps the bucket domain."""
-        self._ip = _to_unicode(IP)
+        IP = _to_unicode(IP)
+        _check_host('IP', IP, allow_port=False)
+        _check_port(Port)
+        self._ip = IP
         self._port = Port
 
     def set_credential(self, SecretId, SecretKey, Token=None):

@@ -67,3 +67,100 @@ def test_pinned_module_path():
 def test_metadata_must_be_a_dict():
     with pytest.raises(CosClientError, match='Metadata'):
         _put(CosConfig(**KEYS), Metadata='x-cos-meta-a: 1')
+
+
+# -- transport parameters are refused at construction, naming the parameter -----------------
+@pytest.mark.parametrize('kwargs,pattern', [
+    (dict(Timeout=-1), 'Timeout'),
+    (dict(Timeout=0), 'Timeout'),
+    (dict(Timeout='abc'), 'Timeout'),
+    (dict(Timeout=float('nan')), 'Timeout'),
+    (dict(Timeout=True), 'Timeout'),
+    (dict(Timeout=(1, 'x')), 'Timeout'),
+    (dict(Timeout=(1, 2, 3)), 'Timeout'),
+    (dict(Proxies='str'), 'Proxies must be a dict'),
+    (dict(Proxies={'http': 3128}), 'Proxies'),
+    (dict(Port='abc'), 'Port'),
+    (dict(Port=0), 'Port'),
+    (dict(Port=70000), 'Port'),
+    (dict(Port=True), 'Port'),
+    (dict(Port=9000.5), 'Port'),
+    (dict(IP='127.0.0.1:9000'), r"IP='127\.0\.0\.1:9000' must not contain a port: pass IP='127\.0\.0\.1', Port=9000"),
+    (dict(IP='::1'), r"IPv6 address in brackets, e\.g\. IP='\[::1\]'"),
+    (dict(IP='127.0.0.1/x'), 'IP'),
+    (dict(PoolMaxSize=0), 'PoolMaxSize'),
+    (dict(PoolMaxSize='x'), 'PoolMaxSize'),
+    (dict(PoolConnections=-2), 'PoolConnections'),
+    (dict(Endpoint='cos.example.com/path'), 'Endpoint'),
+    (dict(Endpoint='127.0.0.1:99999'), 'Endpoint'),
+    (dict(Domain='my.cdn.com/x'), 'Domain'),
+    (dict(Domain='https://my.cdn.com'), r"Domain='https://my\.cdn\.com' is a URL.*pass Domain='my\.cdn\.com', Scheme='https'"),
+    (dict(Endpoint='https://cos.example.com'), r"pass Endpoint='cos\.example\.com', Scheme='https'"),
+])
+def test_bad_transport_parameters_are_refused(kwargs, pattern):
+    with pytest.raises(CosClientError, match=pattern):
+        CosConfig(**dict(KEYS, **kwargs))
+
+
+@pytest.mark.parametrize('name', ['Endpoint', 'IP', 'EndpointCi'])
+def test_a_url_where_a_host_is_expected_says_how_to_reach_a_local_server(name):
+    with pytest.raises(CosClientError) as info:
+        CosConfig(**dict(KEYS, **{name: 'http://127.0.0.1:9000'}))
+    message = str(info.value)
+    assert "%s='http://127.0.0.1:9000' is a URL" % name in message
+    assert "CosConfig(IP='127.0.0.1', Port=9000, Scheme='http', Region=" in message
+    assert ENDPOINT_URL_ENV + '=http://127.0.0.1:9000' in message
+
+
+def test_a_url_as_region_keeps_the_official_message_and_adds_the_hint():
+    with pytest.raises(CosClientError) as info:
+        CosConfig(Region='http://127.0.0.1:9000', SecretId='a', SecretKey='b')
+    message = str(info.value)
+    assert message.startswith('region format is illegal, only digit, letter and - is allowed!')
+    assert "IP='127.0.0.1', Port=9000" in message and ENDPOINT_URL_ENV in message
+
+
+def test_official_scheme_message_is_kept():
+    with pytest.raises(CosClientError) as info:
+        CosConfig(Scheme='HTTP', **KEYS)
+    assert str(info.value) == 'Scheme can be only set to http/https'
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(Timeout=5), dict(Timeout=0.5), dict(Timeout=(3, 30)), dict(Timeout=(3, None)), dict(Timeout=None),
+    dict(Proxies={'http': 'http://proxy:3128', 'https': None}), dict(Proxies={}),
+    dict(Endpoint='127.0.0.1:9000'), dict(Endpoint='cos.example.com:8080'),
+    dict(IP='127.0.0.1', Port=9000), dict(IP='[::1]', Port=9000), dict(Port='9000'),
+    dict(Domain='localhost:9000'), dict(PoolMaxSize=1, PoolConnections=1),
+])
+def test_good_transport_parameters_are_accepted(kwargs):
+    CosConfig(**dict(KEYS, **kwargs))
+
+
+def test_endpoint_host_port_is_used_verbatim():
+    wire = _put(CosConfig(Endpoint='127.0.0.1:9876', SecretId='a', SecretKey='b', Scheme='http'))
+    assert wire['url'] == 'http://examplebucket-1250000000.127.0.0.1:9876/k'
+
+
+def test_set_ip_port_is_validated_too():
+    conf = CosConfig(**KEYS)
+    with pytest.raises(CosClientError, match='must not contain a port'):
+        conf.set_ip_port('127.0.0.1:9000')
+    with pytest.raises(CosClientError, match='Port'):
+        conf.set_ip_port('127.0.0.1', 'x')
+    conf.set_ip_port('127.0.0.1', 9000)
+
+
+@pytest.mark.parametrize('url', ['http://127.0.0.1:abc', 'http://127.0.0.1:9000/some/path',
+                                 'ftp://127.0.0.1:9000', 'http://user:pw@127.0.0.1:9000'])
+def test_endpoint_env_rejects_urls_it_cannot_honour(monkeypatch, url):
+    monkeypatch.setenv(ENDPOINT_URL_ENV, url)
+    with pytest.raises(CosClientError, match=ENDPOINT_URL_ENV) as info:
+        CosConfig(**KEYS)
+    assert 'pw' not in str(info.value)
+
+
+def test_endpoint_env_with_ipv6(monkeypatch):
+    monkeypatch.setenv(ENDPOINT_URL_ENV, 'http://[::1]:9876')
+    wire = _put(CosConfig(**KEYS))
+    assert wire['url'] == 'http://[::1]:9876/k'
