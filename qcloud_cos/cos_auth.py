@@ -10,6 +10,7 @@ from requests.auth import AuthBase
 
 from . import _signing
 from ._signing import filter_headers as _filter_pairs
+from .cos_comm import to_bytes, to_str, to_unicode  # noqa: F401 - importable from here, as officially
 
 __all__ = ['CosS3Auth', 'filter_headers']
 

@@ -23,7 +23,7 @@ __all__ = [
     'mapped', 'maplist', 'switch_hostname', 'switch_hostname_for_url', 'to_bytes', 'to_str',
     'to_unicode', 'xml_to_dict', 'check_object_content_length',
     'CiDetectType', 'binary_type', 'client_can_retry', 'format_dict_or_list', 'format_path',
-    'gen_copy_source_range', 'get_file_like_object_length', 'path_simplify_check', 'string_types',
+    'gen_copy_source_range', 'gen_copy_source_url', 'get_copy_source_info', 'get_file_like_object_length', 'path_simplify_check', 'string_types',
     'text_type',
 ]
 
@@ -225,9 +225,35 @@ class CiDetectType:
         return ','.join(name for flag, name in names if DetectType & flag)
 
 
+def get_copy_source_info(CopySource, EnableOldDomain, EnableInternalDomain):
+    """``(bucket, key, endpoint, version id)`` of a copy source dict (``Bucket``, ``Key``, ``Region`` or
+    ``Endpoint``, optional ``Appid`` and ``VersionId``); the key loses one leading ``/``."""
+    if 'Bucket' not in CopySource:
+        raise CosClientError('CopySource Need Parameter Bucket')
+    bucket = format_bucket(CopySource['Bucket'], CopySource.get('Appid'))
+    endpoint = format_endpoint(CopySource.get('Endpoint'), CopySource.get('Region'), 'cos.', EnableOldDomain,
+                               EnableInternalDomain)
+    if 'Key' not in CopySource:
+        raise CosClientError('CopySource Need Parameter Key')
+    path = CopySource['Key']
+    if path and path[0] == '/':
+        path = path[1:]
+    return bucket, path, endpoint, CopySource.get('VersionId', '')
+
+
+def gen_copy_source_url(CopySource, EnableOldDomain, EnableInternalDomain):
+    """The ``x-cos-copy-source`` value: ``<bucket>.<endpoint>/<quoted key>[?versionId=<id>]``."""
+    bucket, path, endpoint, version_id = get_copy_source_info(CopySource, EnableOldDomain, EnableInternalDomain)
+    url = '%s.%s/%s' % (bucket, endpoint, format_path(path))
+    if version_id != '':
+        url += '?versionId=' + version_id
+    return url
+
+
+
 # Official module-level names not implemented here yet: looking one up says so (an AttributeError).
-_NOT_IMPLEMENTED = frozenset(['Xml2Dict', 'format_values', 'format_xml', 'gen_copy_source_url', 'get_copy_source_info',
-                              'parse_bucket_canned_acl', 'parse_object_canned_acl'])
+_NOT_IMPLEMENTED = frozenset(['Xml2Dict', 'format_values', 'format_xml', 'parse_bucket_canned_acl',
+                              'parse_object_canned_acl'])
 
 
 def __getattr__(name):

@@ -114,6 +114,37 @@ SWITCH_HEADERS = [('empty', {}), ('request-id', {'x-cos-request-id': 'abc'}),
                   ('other', {'x-cos-trace-id': 't'}), ('None', None), ('default', Ellipsis)]
 
 
+COPY_SOURCES = [
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a/b c.txt', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': '/a', 'Region': 'ap-beijing', 'VersionId': 'v1'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'ap-beijing', 'VersionId': ''},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Endpoint': 'cos.ap-beijing.myqcloud.com'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Endpoint': 'x.example.com', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'cos.ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'cossh'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'cn-north'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'ap beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Appid': '1250000000', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket', 'Key': 'a', 'Appid': '1250000000', 'Region': 'ap-beijing'},
+    {'Bucket': 'example_bucket', 'Key': 'a', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a'}, {'Key': 'a', 'Region': 'ap-beijing'}, {},
+    {'Bucket': 'examplebucket-1250000000', 'Region': 'ap-beijing'}, {'Bucket': 'examplebucket-1250000000'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': '', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': '中文 ~!@#$%^&*()+=?', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'ap-beijing', 'VersionId': 'v 1&x'},
+    {'Bucket': 'example_bucket', 'Key': 'a'}, {'Bucket': 'example_bucket', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': '//a', 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': None, 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 1, 'Region': 'ap-beijing'},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'ap-beijing', 'VersionId': None},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': 'ap-beijing', 'Appid': None},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': '', 'Endpoint': ''},
+    {'Bucket': 'examplebucket-1250000000', 'Key': 'a', 'Region': None, 'Endpoint': 'e.example.com'},
+    {'Bucket': '', 'Key': 'a', 'Region': 'ap-beijing'}, {'Bucket': None, 'Key': 'a', 'Region': 'ap-beijing'},
+    'str', None,
+]
+
+
 def _outcome(fn, *args, **kwargs):
     try:
         value = fn(*args, **kwargs)
@@ -176,6 +207,12 @@ def collect(qcloud_cos):
             out['get_file_like_object_length %s' % name] = result
     finally:
         os.unlink(tmp.name)
+    for source in COPY_SOURCES:
+        for old, internal in [(True, True), (False, True), (True, False), (False, False)]:
+            for fn in ('get_copy_source_info', 'gen_copy_source_url'):
+                import copy
+                out['%s %r old=%s internal=%s' % (fn, source, old, internal)] = _outcome(
+                    getattr(cos_comm, fn), copy.deepcopy(source), old, internal)
     detect = cos_comm.CiDetectType
     out['CiDetectType constants'] = {'return': repr([(n, getattr(detect, n)) for n in
                                                      ['PORN', 'TERRORIST', 'POLITICS', 'ADS', 'ILLEGAL', 'ABUSE', 'TEENAGER']])}

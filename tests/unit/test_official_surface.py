@@ -68,9 +68,9 @@ SIGNATURE_GAPS = {
 # we do not provide.  The ones marked "raises" give NotImplementedInDropin when looked up.
 MISSING_MODULE_NAMES = {
     'qcloud_cos': {'AIRecognitionClient', 'CosVectorsClient', 'MetaInsightClient'},  # raises
-    'qcloud_cos.cos_comm': {'Xml2Dict', 'format_values', 'format_xml', 'gen_copy_source_url',  # raises
-                            'get_copy_source_info', 'parse_bucket_canned_acl', 'parse_object_canned_acl'},
-    'qcloud_cos.cos_auth': {'CosRtmpAuth', 'to_bytes', 'to_str', 'to_unicode'},
+    'qcloud_cos.cos_comm': {'Xml2Dict', 'format_values', 'format_xml',  # raises
+                            'parse_bucket_canned_acl', 'parse_object_canned_acl'},
+    'qcloud_cos.cos_auth': {'CosRtmpAuth'},
     'qcloud_cos.cos_exception': {'digest_json'},
     # cos_client re-exports much of cos_comm in the official package; ours only its own names.
     'qcloud_cos.cos_client': {
