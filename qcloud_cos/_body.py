@@ -6,12 +6,15 @@ payload.  Files are streamed from disk in blocks (never read whole), and the CRC
 actually sent is computed on the way out so it can be checked against ``x-cos-hash-crc64ecma``.
 """
 import base64
+import errno
 import hashlib
 import io
 import os
+import stat as _stat
 from stat import S_ISREG
 
 from . import _crc64
+from ._headers import content_length
 from .cos_exception import CosClientError
 
 SINGLE_UPLOAD_LENGTH = 5 * 1024 ** 3
@@ -21,7 +24,8 @@ READ_BLOCK = 1024 * 1024
 class _FileReader:
     """Streams exactly ``length`` bytes of a file object, feeding a CRC as it goes."""
 
-    def __init__(self, fileobj, length, crc):
+    def __init__(self, fileobj, length, crc, *, name='Body'):
+        self._name = name
         self._fileobj = fileobj
         self._left = length
         self._length = length
@@ -35,11 +39,19 @@ class _FileReader:
             return b''
         if size is None or size < 0 or size > self._left:
             size = self._left
-        chunk = self._fileobj.read(size)
+        chunk = _read(self._fileobj, size, self._name)
         if not chunk:
+            if isinstance(self._fileobj, _IterFile):
+                raise CosClientError('%s ended %d bytes short of ContentLength=%d'
+                                     % (self._name, self._left, self._length))
             raise CosClientError('body file ended %d bytes early: it changed while uploading'
                                  % self._left)
+        if len(chunk) > self._left:
+            raise CosClientError('%s delivered more bytes than asked for' % self._name)
         self._left -= len(chunk)
+        if not self._left and isinstance(self._fileobj, _IterFile) and self._fileobj.has_more():
+            # Refuse before the last byte goes out: the server must not store a truncated object.
+            raise CosClientError('%s has more bytes than ContentLength=%d' % (self._name, self._length))
         self._crc.update(chunk)
         return chunk
 
@@ -54,24 +66,66 @@ class _FileReader:
 class _IterFile:
     """``read(n)`` over an iterable of byte chunks."""
 
-    def __init__(self, iterable):
-        self._chunks = iter(iterable)
+    def __init__(self, chunks):
+        self._chunks = chunks
         self._pending = b''
 
-    def read(self, size):
+    def _fill(self, size):
         while len(self._pending) < size:
             chunk = next(self._chunks, None)
             if chunk is None:
-                break
-            self._pending += chunk.encode('utf-8') if isinstance(chunk, str) else bytes(chunk)
+                return
+            self._pending += chunk
+
+    def read(self, size):
+        self._fill(size)
         data, self._pending = self._pending[:size], self._pending[size:]
         return data
+
+    def has_more(self):
+        self._fill(1)
+        return bool(self._pending)
+
+
+def _chunk_bytes(chunk, where):
+    """One chunk of an iterable Body as bytes; anything but bytes or str is an error."""
+    if isinstance(chunk, bytes):
+        return chunk
+    if isinstance(chunk, (bytearray, memoryview)):
+        return bytes(chunk)
+    if isinstance(chunk, str):
+        return chunk.encode('utf-8')
+    raise CosClientError('%s is %s: an iterable body must yield bytes or str'
+                         % (where, type(chunk).__name__))
+
+
+def _checked_chunks(iterable, name):
+    """The chunks of an iterable body as bytes, failing (before sending it) on the first bad one."""
+    for index, chunk in enumerate(iterable):
+        yield _chunk_bytes(chunk, '%s item %d' % (name, index))
+
+
+def _read(fileobj, size, name):
+    """``fileobj.read(size)``; a local read failure is the body's error (never retried as a network one)."""
+    try:
+        chunk = fileobj.read(size)
+    except CosClientError:
+        raise
+    except (OSError, ValueError) as exc:
+        raise CosClientError('cannot read %s: %s' % (name, exc)) from exc
+    if chunk is None:  # a non-blocking stream with nothing to read now
+        raise CosClientError('cannot read %s: read() returned None (a non-blocking stream?)' % name)
+    if isinstance(chunk, str):
+        raise CosClientError('%s must be opened in binary mode (read() returned str)' % name)
+    return _chunk_bytes(chunk, '%s.read() result' % name)
 
 
 class Body:
     """One request body.  ``payload()`` gives the data for the next attempt."""
 
-    def __init__(self, *, data=None, fileobj=None, iterable=None, length=None, position=None):
+    def __init__(self, *, data=None, fileobj=None, iterable=None, length=None, position=None,
+                 name='Body'):
+        self.name = name
         self._data = data
         self._fileobj = fileobj
         self._iterable = iterable
@@ -102,7 +156,7 @@ class Body:
         self._used = True
         if self.length == 0:
             return b''
-        return _FileReader(self._fileobj, self.length, self._crc)
+        return _FileReader(self._fileobj, self.length, self._crc, name=self.name)
 
     def use_declared_length(self, declared):
         """Honour a caller-declared ContentLength for a stream of unknown length.
@@ -110,12 +164,9 @@ class Body:
         The stream is then sent with that Content-Length (not chunked) and must deliver exactly
         that many bytes.  For bodies whose length is known the real length always wins.
         """
-        if declared is None or self.length is not None or self._iterable is None:
+        length = content_length(declared)
+        if length is None or self.length is not None or self._iterable is None:
             return
-        try:
-            length = int(declared)
-        except (TypeError, ValueError):
-            raise CosClientError('ContentLength must be an integer, got %r' % (declared,)) from None
         self._fileobj = _IterFile(self._iterable)
         self._iterable = None
         self.length = length
@@ -171,12 +222,59 @@ def _remaining(fileobj):
         return None, None
 
 
-def _read_chunks(fileobj):
+def _read_chunks(fileobj, name):
     while True:
-        chunk = fileobj.read(READ_BLOCK)
+        chunk = _read(fileobj, READ_BLOCK, name)
         if not chunk:
             return
         yield chunk
+
+
+def _check_readable(fileobj, name):
+    """Refuse closed, write-only and text-mode file objects before any request is made."""
+    if getattr(fileobj, 'closed', False) is True:
+        raise CosClientError('%s is a closed file' % name)
+    readable = getattr(fileobj, 'readable', None)
+    if callable(readable):
+        try:
+            ok = readable()
+        except (OSError, ValueError) as exc:
+            raise CosClientError('%s cannot be read: %s' % (name, exc)) from exc
+        if not ok:
+            raise CosClientError('%s is not readable (a file opened for writing only?)' % name)
+    if isinstance(fileobj, io.TextIOBase):
+        raise CosClientError('%s must be opened in binary mode (got a text file)' % name)
+
+
+_FILE_KINDS = ((_stat.S_ISFIFO, 'a FIFO'), (_stat.S_ISCHR, 'a character device'),
+               (_stat.S_ISBLK, 'a block device'), (_stat.S_ISSOCK, 'a socket'))
+
+
+def open_local_file(path, *, name='LocalFilePath'):
+    """Open a local regular file for binary reading, refusing anything else before it can block.
+
+    A missing path or a directory raises the OSError naming the path (as ``open`` would); a FIFO,
+    device or socket raises CosClientError naming ``name``: reading one would block, or upload
+    whatever it yields.  The file is opened without blocking (O_NONBLOCK) and checked with
+    ``fstat`` on the descriptor itself, so nothing can swap the path in between.
+    """
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise CosClientError('%s must be a path (str, bytes or os.PathLike), not %s'
+                             % (name, type(path).__name__))
+    fd = os.open(path, os.O_RDONLY | getattr(os, 'O_BINARY', 0) | getattr(os, 'O_NONBLOCK', 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if _stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not S_ISREG(mode):
+            kind = next((what for test, what in _FILE_KINDS if test(mode)), 'not a regular file')
+            raise CosClientError('%s %r is %s, not a regular file' % (name, os.fsdecode(path), kind))
+        if getattr(os, 'O_NONBLOCK', 0) and hasattr(os, 'set_blocking'):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, 'rb')
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def make_body(body, *, limit=SINGLE_UPLOAD_LENGTH, name='Body'):
@@ -190,18 +288,21 @@ def make_body(body, *, limit=SINGLE_UPLOAD_LENGTH, name='Body'):
     if isinstance(body, bytes):
         result = Body(data=body, length=len(body))
     elif hasattr(body, 'read'):
-        if isinstance(body, io.TextIOBase):
-            raise CosClientError('%s must be opened in binary mode (got a text file)' % name)
+        _check_readable(body, name)
         position, length = _remaining(body)
         if length is None:
-            result = Body(iterable=_read_chunks(body))
+            result = Body(iterable=_read_chunks(body, name), name=name)
         else:
-            result = Body(fileobj=body, length=length, position=position)
-    elif hasattr(body, '__iter__'):
-        result = Body(iterable=iter(body))
-    else:
+            result = Body(fileobj=body, length=length, position=position, name=name)
+    elif isinstance(body, (list, tuple)):
+        # Already in memory: sent with its length, and replayable.
+        data = b''.join(_chunk_bytes(chunk, '%s item %d' % (name, i)) for i, chunk in enumerate(body))
+        result = Body(data=data, length=len(data))
+    elif isinstance(body, (dict, set, frozenset)) or not hasattr(body, '__iter__'):
         raise CosClientError('%s must be bytes, str, a binary file object or an iterable of bytes, not %s'
                              % (name, type(body).__name__))
+    else:
+        result = Body(iterable=_checked_chunks(body, name), name=name)
     if result.length is not None and result.length > limit:
         raise CosClientError('The object size you upload can not be larger than 5GB in put_object or upload_part')
     return result

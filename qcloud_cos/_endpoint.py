@@ -61,14 +61,70 @@ def format_bucket(bucket, appid):
     return bucket if bucket.endswith(suffix) else bucket + suffix
 
 
-def check_key(key):
-    """Reject keys that would turn an object request into a bucket request."""
-    if key is None or (isinstance(key, str) and not key):
-        raise CosClientError('Key is required not empty')
+_UTF8_ONLY = 'your unicode strings can not encoded in utf8, utf8 support only!'
+
+
+def key_text(key, name):
+    """``key`` as str (bytes are decoded as UTF-8, as the official SDK does); type and encoding checked."""
+    if isinstance(key, (bytes, bytearray)):
+        try:
+            key = bytes(key).decode('utf-8')
+        except UnicodeDecodeError:
+            raise CosClientError('%s %r is not valid UTF-8' % (name, bytes(key))) from None
     if not isinstance(key, str):
-        raise CosClientError('Key must be a string, not %s' % type(key).__name__)
+        raise CosClientError('%s must be a string, not %s' % (name, type(key).__name__))
+    try:
+        key.encode('utf-8')
+    except UnicodeEncodeError:
+        raise CosClientError('%s %r is invalid: %s' % (name, key, _UTF8_ONLY)) from None
+    return key
+
+
+def object_key(key, *, name='Key'):
+    """The key of an object request, as str; refuses every key that would not name an object.
+
+    ``None`` and ``'/'`` would otherwise become a request on the bucket itself (a DELETE Bucket
+    instead of a DELETE Object), so they are refused here, before any URL is built.
+    """
+    if key is None:
+        raise CosClientError('%s is required: None would make this a request on the bucket, '
+                             'not on an object' % name)
+    key = key_text(key, name)
+    if not key:
+        raise CosClientError('%s is required not empty' % name)
     if key == '/':
-        raise CosClientError("Key '/' is invalid: it names the bucket, not an object")
+        raise CosClientError("%s '/' is invalid: it names the bucket, not an object" % name)
+    return key
+
+
+def signing_key(key):
+    """The key of get_auth, presigned and plain URLs: as for objects, except that ``'/'`` is the bucket.
+
+    (The official SDK signs bucket-level requests this way; None is refused rather than guessed.)
+    """
+    if key is None:
+        raise CosClientError("Key is required (Key='/' means the bucket itself)")
+    key = key_text(key, 'Key')
+    if not key:
+        raise CosClientError('Key is required not empty')
+    return key
+
+
+def copy_source_key(key):
+    """``CopySource['Key']``, with the official SDK's messages."""
+    if key is None:
+        raise CosClientError('key is not string')
+    key = key_text(key, 'CopySource Key')
+    if key.startswith('/'):
+        key = key[1:]
+    if not key:
+        raise CosClientError('Key is required not empty')
+    return key
+
+
+def check_key(key):
+    """Raise CosClientError unless ``key`` names an object (see ``object_key``)."""
+    object_key(key)
 
 
 def quote_key(key):

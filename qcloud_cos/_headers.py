@@ -1,4 +1,7 @@
 """The official keyword-argument → HTTP header (or query parameter) mapping."""
+import math
+import re
+
 from .cos_exception import CosClientError
 
 # kwarg name → header name (or query parameter name for VersionId and Response*).
@@ -76,6 +79,89 @@ def mapped(headers):
         else:
             result[MAPLIST[name]] = value
     return result
+
+
+# RFC 7230 ``token``: what a header name may be made of.
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_VALUE_CHARS = ('\r', '\n', '\x00')
+
+
+def check_value(value, what):
+    """Raise CosClientError unless ``value`` can be sent as this header's (or parameter's) value.
+
+    Text (str, UTF-8; or bytes) and numbers are accepted; ``None`` means "not sent".
+    """
+    if value is None:
+        return
+    if isinstance(value, bool):
+        raise CosClientError('%s must be a string, not bool (%r)' % (what, value))
+    if isinstance(value, float) and not math.isfinite(value):
+        raise CosClientError('%s must be a string or a finite number, not %r' % (what, value))
+    if isinstance(value, (int, float)):
+        return
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            text = bytes(value).decode('utf-8')
+        except UnicodeDecodeError:
+            raise CosClientError('%s is not valid UTF-8: %r' % (what, bytes(value))) from None
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise CosClientError('%s must be a string, not %s (%r)' % (what, type(value).__name__, value))
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        raise CosClientError('%s can not be encoded in UTF-8: %r' % (what, text)) from None
+    if any(c in text for c in _BAD_VALUE_CHARS):
+        raise CosClientError('%s must not contain CR, LF or NUL characters: %r' % (what, text))
+    if text[:1].isspace():
+        raise CosClientError('%s must not start with whitespace: %r' % (what, text))
+
+
+def _check_metadata_name(name):
+    if not isinstance(name, str):
+        raise CosClientError('Metadata names must be strings (x-cos-meta-*), not %s (%r)'
+                             % (type(name).__name__, name))
+    if not name.isascii():
+        raise CosClientError('Metadata name %r is not ASCII: HTTP header names must be ASCII '
+                             '(non-ASCII text is allowed in the value)' % (name,))
+    if not _TOKEN.match(name):
+        raise CosClientError('Metadata name %r is not a valid header name (letters, digits and '
+                             "!#$%%&'*+-.^_`|~ only)" % (name,))
+
+
+def request_headers(kwargs):
+    """``mapped(kwargs)`` with every value checked, for the client's requests.
+
+    Raises CosClientError naming the kwarg (or the Metadata entry) whose value cannot be sent
+    as it is: a list or dict, a bool, CR/LF (header injection), a non-ASCII header name.
+    Numbers are sent as their text; ``None`` values are left out.
+    """
+    for name, value in kwargs.items():
+        if name == 'Metadata' and isinstance(value, dict):
+            for meta_name, meta_value in value.items():
+                _check_metadata_name(meta_name)
+                check_value(meta_value, 'Metadata[%r]' % (meta_name,))
+        elif name == 'ContentLength':
+            content_length(value)
+        elif name in MAPLIST and name != 'Metadata':
+            check_value(value, name)
+    return mapped(kwargs)
+
+
+def content_length(value):
+    """A caller's ``ContentLength`` as an int (None when not given); it must be a count of bytes."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise CosClientError('ContentLength must be a non-negative integer, not %r' % (value,))
+    if isinstance(value, bytes):
+        value = value.decode('ascii', 'replace')
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    if isinstance(value, int) and value >= 0:
+        return value
+    raise CosClientError('ContentLength must be a non-negative integer, not %r' % (value,))
 
 
 def split_params(headers, *, names=(), prefix=None):

@@ -11,10 +11,12 @@ import posixpath
 from urllib.parse import quote, urlencode
 
 from . import _http, _surface, _transfer
-from ._body import make_body
+from ._body import make_body, open_local_file
 from ._config import CosConfig
-from ._endpoint import check_key, format_bucket, format_endpoint, quote_key
-from ._headers import mapped, redact, split_params
+from ._endpoint import (copy_source_key, format_bucket, format_endpoint, key_text, object_key,
+                        quote_key, signing_key)
+# ``mapped`` is imported for the official module's namespace (cos_client.mapped).
+from ._headers import check_value, mapped, redact, request_headers, split_params  # noqa: F401
 from ._xml import decode_result, dict_to_xml, format_dict, xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
 from .streambody import StreamBody
@@ -24,6 +26,87 @@ __all__ = ['CosConfig', 'CosS3Client']
 logger = logging.getLogger(__name__)
 
 CosConfig.__module__ = __name__
+
+
+class _BucketLevel:
+    """``_send(key=BUCKET)``: the request is on the bucket itself, not on an object."""
+
+    def __repr__(self):
+        return 'BUCKET'
+
+
+BUCKET = _BucketLevel()
+
+
+def _integer(value, name, *, low, high=None, optional=False):
+    """``value`` if it is a whole number in [low, high] (an int or a string of digits), else CosClientError.
+
+    With ``optional``, None is accepted too (the parameter is then not sent).
+    """
+    if optional and value is None:
+        return value
+    text = value.strip() if isinstance(value, str) else None
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif text and text.isascii() and text.isdigit():
+        number = int(text)
+    if number is None or number < low or (high is not None and number > high):
+        bounds = 'from %d to %d' % (low, high) if high is not None else 'of at least %d' % low
+        raise CosClientError('%s must be an integer %s, not %r' % (name, bounds, value))
+    return value
+
+
+def _upload_id(value):
+    if isinstance(value, bytes):
+        value = key_text(value, 'UploadId')
+    if not isinstance(value, str) or not value.strip():
+        raise CosClientError('UploadId is required: a non-empty string (the UploadId that '
+                             'create_multipart_upload returned), not %r' % (value,))
+    check_value(value, 'UploadId')
+    return value
+
+
+def _text_param(value, name):
+    """A query parameter given as text (Prefix, Marker, ...): str, int or None (not sent)."""
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    if isinstance(value, bytes):
+        return key_text(value, name)
+    if not isinstance(value, str):
+        raise CosClientError('%s must be a string, not %s' % (name, type(value).__name__))
+    return key_text(value, name)
+
+
+def _encoding_type(value):
+    if value and value != 'url':
+        raise CosClientError('EncodingType must be url')
+    return value
+
+
+def _complete_parts(multipart_upload):
+    """Check ``MultipartUpload`` of complete_multipart_upload before anything is sent."""
+    if not isinstance(multipart_upload, dict) or 'Part' not in multipart_upload:
+        raise CosClientError('Invalid Parameter, Part Is Required!')
+    parts = multipart_upload['Part']
+    if isinstance(parts, dict):
+        parts = [parts]
+    if not isinstance(parts, (list, tuple)):
+        raise CosClientError("MultipartUpload['Part'] must be a list of {'PartNumber': n, 'ETag': etag} "
+                             'dicts, not %s' % type(parts).__name__)
+    for index, part in enumerate(parts):
+        where = "MultipartUpload['Part'][%d]" % index
+        if not isinstance(part, dict):
+            raise CosClientError("%s must be a dict {'PartNumber': n, 'ETag': etag}, not %s"
+                                 % (where, type(part).__name__))
+        if 'PartNumber' not in part:
+            raise CosClientError('Invalid Parameter, PartNumber Is Required!')
+        if 'ETag' not in part:
+            raise CosClientError('Invalid Parameter, ETag Is Required!')
+        _integer(part['PartNumber'], where + "['PartNumber']", low=1, high=10000)
+        if not isinstance(part['ETag'], (str, bytes)):
+            raise CosClientError("%s['ETag'] must be a string, not %s" % (where, type(part['ETag']).__name__))
+        check_value(part['ETag'], where + "['ETag']")
 
 
 class CosS3Client(_surface.OfficialSurface):
@@ -48,13 +131,25 @@ class CosS3Client(_surface.OfficialSurface):
         return self._transport.retries_done
 
     # -- the one way requests are made -----------------------------------------------------
-    def _send(self, *, method, bucket, key=None, params=None, headers=None, body=None, timeout=30,
-              stream=False, check_crc=False):
-        if key is not None:
-            check_key(key)
-        url = self._conf.uri(bucket=bucket, path=key)
+    def _send(self, *, method, bucket, key, params=None, headers=None, body=None, timeout=30,
+              stream=False, check_crc=False, log=None, log_level=logging.INFO):
+        """Build the one ``Request`` of a call and send it.
+
+        ``key`` has no default: an object call passes its key, which is always validated here
+        (None, '' and '/' are refused: they would make the request one on the bucket itself, e.g.
+        a DELETE Bucket instead of a DELETE Object); a bucket call passes ``key=BUCKET``.
+        ``log`` names the call for the official INFO line ``<log>, url=:... ,headers=:...``.
+        """
+        path = None if key is BUCKET else object_key(key)
+        headers = dict(headers or {})
+        # The body says how long it is; a caller's ContentLength never overrides that (an
+        # upload's declared length was applied to its body already).
+        headers.pop('Content-Length', None)
+        url = self._conf.uri(bucket=bucket, path=path)
+        if log:
+            logger.log(log_level, '%s, url=:%s ,headers=:%s', log, url, redact(headers))
         request = _http.Request(
-            method=method, url=url, key=key, host=self._conf.host_header(bucket), params=params,
+            method=method, url=url, key=path, host=self._conf.host_header(bucket), params=params,
             headers=headers, body=body, timeout=timeout, stream=stream, check_crc=check_crc)
         return self._transport.send(request)
 
@@ -70,11 +165,11 @@ class CosS3Client(_surface.OfficialSurface):
             yield clone
 
     @staticmethod
-    def _upload_body(key, data, kwargs, *, enable_md5):
+    def _upload_body(key, data, kwargs, *, enable_md5, name='Body'):
         """Validate, map the kwargs to headers and wrap the body of a request that carries data."""
-        check_key(key)
-        headers = mapped(kwargs)
-        body = make_body(data)
+        object_key(key)
+        headers = request_headers(kwargs)
+        body = make_body(data, name=name)
         body.use_declared_length(headers.pop('Content-Length', None))
         if enable_md5:
             headers['Content-MD5'] = body.content_md5()
@@ -103,15 +198,20 @@ class CosS3Client(_surface.OfficialSurface):
             print(response['ETag'])
         """
         headers, body = self._upload_body(Key, Body, kwargs, enable_md5=EnableMD5)
-        logger.info('put object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
-                    redact(headers))
         response = self._send(method='PUT', bucket=Bucket, key=Key, headers=headers, body=body,
-                              check_crc=True)
+                              check_crc=True, log='put object')
         return self._headers_of(response)
 
     def put_object_from_local_file(self, Bucket, LocalFilePath, Key, EnableMD5=False, **kwargs):
-        """Upload a local file in one request; same return value as ``put_object``."""
-        with open(LocalFilePath, 'rb') as fp:
+        """Upload a local file in one request; same return value as ``put_object``.
+
+        Only a regular file is accepted (a directory or a missing path raises the OSError naming
+        it; a FIFO or device is refused with CosClientError instead of blocking or uploading
+        whatever it yields).
+        """
+        object_key(Key)
+        request_headers(kwargs)
+        with open_local_file(LocalFilePath) as fp:
             return self.put_object(Bucket, fp, Key, EnableMD5, **kwargs)
 
     def get_object(self, Bucket, Key, KeySimplifyCheck=True, **kwargs):
@@ -119,32 +219,34 @@ class CosS3Client(_surface.OfficialSurface):
 
         ``Range``, ``If*`` kwargs are headers; ``VersionId`` and ``Response*`` go to the query.
         """
-        check_key(Key)
-        if KeySimplifyCheck and posixpath.normpath('/' + Key.lstrip('/')) == '/':
-            raise CosClientError('GetObject Key is invalid')
-        headers = mapped(kwargs)
+        if KeySimplifyCheck and Key is not None:
+            text = key_text(Key, 'Key')
+            if posixpath.normpath('/' + text.lstrip('/')) == '/':
+                raise CosClientError('GetObject Key is invalid')
+        object_key(Key)
+        headers = request_headers(kwargs)
         params = split_params(headers, names=('versionId',), prefix='response')
-        logger.info('get object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
-                    redact(headers))
         response = self._send(method='GET', bucket=Bucket, key=Key, params=params, headers=headers,
-                              stream=True)
+                              stream=True, log='get object')
         result = self._headers_of(response)
         result['Body'] = StreamBody(response)
         return result
 
     def head_object(self, Bucket, Key, **kwargs):
         """The object's metadata as a dict of response headers (404 → CosServiceError)."""
-        headers = mapped(kwargs)
+        object_key(Key)
+        headers = request_headers(kwargs)
         params = split_params(headers, names=('versionId',))
         response = self._send(method='HEAD', bucket=Bucket, key=Key, params=params, headers=headers)
         return self._headers_of(response)
 
     def delete_object(self, Bucket, Key, **kwargs):
         """Delete an object (succeeds also when it does not exist); returns the response headers."""
-        headers = mapped(kwargs)
+        object_key(Key)
+        headers = request_headers(kwargs)
         params = split_params(headers, names=('versionId',))
-        logger.info('delete object, url=:%s', self._conf.uri(bucket=Bucket, path=Key))
-        response = self._send(method='DELETE', bucket=Bucket, key=Key, params=params, headers=headers)
+        response = self._send(method='DELETE', bucket=Bucket, key=Key, params=params, headers=headers,
+                              log='delete object')
         return self._headers_of(response)
 
     def object_exists(self, Bucket, Key):
@@ -162,11 +264,12 @@ class CosS3Client(_surface.OfficialSurface):
 
         :return(dict): the response headers, with ``x-cos-next-append-position``.
         """
-        headers, body = self._upload_body(Key, Data, kwargs, enable_md5=False)
-        logger.info('append object, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
-                    redact(headers))
+        object_key(Key)
+        _integer(Position, 'Position', low=0)
+        headers, body = self._upload_body(Key, Data, kwargs, enable_md5=False, name='Data')
         response = self._send(method='POST', bucket=Bucket, key=Key,
-                              params={'append': '', 'position': Position}, headers=headers, body=body)
+                              params={'append': '', 'position': Position}, headers=headers, body=body,
+                              log='append object')
         return self._headers_of(response)
 
     # -- multipart -------------------------------------------------------------------------
@@ -175,12 +278,10 @@ class CosS3Client(_surface.OfficialSurface):
 
         :return(dict): ``{'Bucket': ..., 'Key': ..., 'UploadId': ...}``.
         """
-        headers = mapped(kwargs)
-        headers.pop('Content-Length', None)  # the request body is empty whatever was passed
-        logger.info('create multipart upload, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
-                    redact(headers))
+        object_key(Key)
+        headers = request_headers(kwargs)  # a ContentLength is dropped: the request body is empty
         response = self._send(method='POST', bucket=Bucket, key=Key, params={'uploads': ''},
-                              headers=headers, body=make_body(b''))
+                              headers=headers, body=make_body(b''), log='create multipart upload')
         return xml_to_dict(response.content)
 
     def upload_part(self, Bucket, Key, Body, PartNumber, UploadId, EnableMD5=False, **kwargs):
@@ -188,12 +289,13 @@ class CosS3Client(_surface.OfficialSurface):
 
         :return(dict): the response headers (``ETag``, ``x-cos-hash-crc64ecma``, ...).
         """
+        object_key(Key)
+        _integer(PartNumber, 'PartNumber', low=1, high=10000)
+        _upload_id(UploadId)
         headers, body = self._upload_body(Key, Body, kwargs, enable_md5=EnableMD5)
-        logger.debug('upload part, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
-                     redact(headers))
         response = self._send(method='PUT', bucket=Bucket, key=Key,
                               params={'partNumber': PartNumber, 'uploadId': UploadId}, headers=headers,
-                              body=body, check_crc=True)
+                              body=body, check_crc=True, log='upload part', log_level=logging.DEBUG)
         return self._headers_of(response)
 
     def upload_part_copy(self, Bucket, Key, PartNumber, UploadId, CopySource, CopySourceRange='', **kwargs):
@@ -204,14 +306,16 @@ class CosS3Client(_surface.OfficialSurface):
         :param CopySourceRange(string): ``'bytes=first-last'``; empty copies the whole object.
         :return(dict): the response headers updated with ``ETag`` and ``LastModified``.
         """
-        headers = mapped(kwargs)
+        object_key(Key)
+        _integer(PartNumber, 'PartNumber', low=1, high=10000)
+        _upload_id(UploadId)
+        check_value(CopySourceRange, 'CopySourceRange')
+        headers = request_headers(kwargs)
         headers['x-cos-copy-source'] = self._copy_source(CopySource)
         headers['x-cos-copy-source-range'] = CopySourceRange
-        logger.debug('upload part copy, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
-                     redact(headers))
         response = self._send(method='PUT', bucket=Bucket, key=Key,
                               params={'partNumber': PartNumber, 'uploadId': UploadId}, headers=headers,
-                              body=make_body(b''))
+                              body=make_body(b''), log='upload part copy', log_level=logging.DEBUG)
         result = self._headers_of(response)
         result.update(xml_to_dict(response.content))
         return result
@@ -227,22 +331,28 @@ class CosS3Client(_surface.OfficialSurface):
                                    conf._enable_old_domain, conf._enable_internal_domain)
         if 'Key' not in source:
             raise CosClientError('CopySource Need Parameter Key')
-        key = source['Key']
-        if key.startswith('/'):
-            key = key[1:]
+        key = copy_source_key(source['Key'])
         url = '%s.%s/%s' % (format_bucket(source['Bucket'], source.get('Appid')), endpoint,
                             quote(key.encode('utf-8'), safe='/-_.~'))
-        if source.get('VersionId'):
-            url += '?versionId=' + source['VersionId']
+        version = source.get('VersionId')
+        if version:
+            if not isinstance(version, str):
+                raise CosClientError("CopySource VersionId must be a string, not %s" % type(version).__name__)
+            check_value(version, 'CopySource VersionId')
+            url += '?versionId=' + version
         return url
 
     def list_parts(self, Bucket, Key, UploadId, EncodingType='', MaxParts=1000, PartNumberMarker=0, **kwargs):
         """One page of the parts of an upload: ``Part`` is a list; ``Key`` decoded unless EncodingType='url'."""
-        if EncodingType and EncodingType != 'url':
-            raise CosClientError('EncodingType must be url')
+        object_key(Key)
+        _upload_id(UploadId)
+        _encoding_type(EncodingType)
+        _integer(MaxParts, 'MaxParts', low=0, optional=True)
+        _integer(PartNumberMarker, 'PartNumberMarker', low=0, optional=True)
         params = {'uploadId': UploadId, 'part-number-marker': PartNumberMarker, 'max-parts': MaxParts,
                   'encoding-type': 'url'}
-        response = self._send(method='GET', bucket=Bucket, key=Key, params=params, headers=mapped(kwargs))
+        response = self._send(method='GET', bucket=Bucket, key=Key, params=params,
+                              headers=request_headers(kwargs))
         data = xml_to_dict(response.content)
         format_dict(data, ['Part'])
         if not EncodingType:
@@ -252,11 +362,15 @@ class CosS3Client(_surface.OfficialSurface):
     def list_multipart_uploads(self, Bucket, Prefix='', Delimiter='', KeyMarker='', UploadIdMarker='',
                                MaxUploads=1000, EncodingType='', **kwargs):
         """One page of the bucket's unfinished uploads (``Upload`` and ``CommonPrefixes`` are lists)."""
-        if EncodingType and EncodingType != 'url':
-            raise CosClientError('EncodingType must be url')
-        params = {'uploads': '', 'prefix': Prefix, 'delimiter': Delimiter, 'key-marker': KeyMarker,
-                  'upload-id-marker': UploadIdMarker, 'max-uploads': MaxUploads, 'encoding-type': 'url'}
-        response = self._send(method='GET', bucket=Bucket, params=params, headers=mapped(kwargs))
+        _encoding_type(EncodingType)
+        params = {'uploads': '', 'prefix': _text_param(Prefix, 'Prefix'),
+                  'delimiter': _text_param(Delimiter, 'Delimiter'),
+                  'key-marker': _text_param(KeyMarker, 'KeyMarker'),
+                  'upload-id-marker': _text_param(UploadIdMarker, 'UploadIdMarker'),
+                  'max-uploads': _integer(MaxUploads, 'MaxUploads', low=0, optional=True),
+                  'encoding-type': 'url'}
+        response = self._send(method='GET', bucket=Bucket, key=BUCKET, params=params,
+                              headers=request_headers(kwargs))
         data = xml_to_dict(response.content)
         format_dict(data, ['Upload', 'CommonPrefixes'])
         if not EncodingType:
@@ -270,13 +384,14 @@ class CosS3Client(_surface.OfficialSurface):
         :param MultipartUpload(dict): ``{'Part': [{'PartNumber': 1, 'ETag': '"..."'}, ...]}``.
         :return(dict): the response headers updated with ``Location``, ``Bucket``, ``Key``, ``ETag``.
         """
+        Key = object_key(Key)
+        _upload_id(UploadId)
+        _complete_parts(MultipartUpload or {})
         body = make_body(dict_to_xml(MultipartUpload or {}))
-        headers = mapped(kwargs)
-        logger.info('complete multipart upload, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket, path=Key),
-                    redact(headers))
+        headers = request_headers(kwargs)
         try:
             response = self._send(method='POST', bucket=Bucket, key=Key, params={'uploadId': UploadId},
-                                  headers=headers, body=body, timeout=1200)
+                                  headers=headers, body=body, timeout=1200, log='complete multipart upload')
         except CosServiceError as exc:
             done = self._completed_already(exc, Bucket, Key, MultipartUpload)
             if done is None:
@@ -320,9 +435,10 @@ class CosS3Client(_surface.OfficialSurface):
 
     def abort_multipart_upload(self, Bucket, Key, UploadId, **kwargs):
         """Abort an upload and delete its parts."""
-        logger.info('abort multipart upload, url=:%s', self._conf.uri(bucket=Bucket, path=Key))
+        object_key(Key)
+        _upload_id(UploadId)  # without it, this would be a DELETE Object
         self._send(method='DELETE', bucket=Bucket, key=Key, params={'uploadId': UploadId},
-                   headers=mapped(kwargs), body=make_body(b''))
+                   headers=request_headers(kwargs), body=make_body(b''), log='abort multipart upload')
         return None
 
     # -- high-level transfers --------------------------------------------------------------
@@ -369,7 +485,7 @@ class CosS3Client(_surface.OfficialSurface):
     # -- buckets ---------------------------------------------------------------------------
     def create_bucket(self, Bucket, BucketAZConfig=None, BucketArchConfig=None, **kwargs):
         """Create a bucket (``ACL`` and ``Grant*`` kwargs become headers)."""
-        headers = mapped(kwargs)
+        headers = request_headers(kwargs)
         body = None
         if BucketAZConfig is not None or BucketArchConfig is not None:
             inner = ''
@@ -378,19 +494,18 @@ class CosS3Client(_surface.OfficialSurface):
             if BucketArchConfig is not None:
                 inner += '<BucketArchConfig>%s</BucketArchConfig>' % BucketArchConfig
             body = make_body('<CreateBucketConfiguration>%s</CreateBucketConfiguration>' % inner)
-        logger.info('create bucket, url=:%s ,headers=:%s', self._conf.uri(bucket=Bucket), redact(headers))
-        self._send(method='PUT', bucket=Bucket, headers=headers, body=body)
+        self._send(method='PUT', bucket=Bucket, key=BUCKET, headers=headers, body=body, log='create bucket')
         return None
 
     def head_bucket(self, Bucket, **kwargs):
         """The bucket's response headers (404 → CosServiceError)."""
-        response = self._send(method='HEAD', bucket=Bucket, headers=mapped(kwargs))
+        response = self._send(method='HEAD', bucket=Bucket, key=BUCKET, headers=request_headers(kwargs))
         return self._headers_of(response)
 
     def delete_bucket(self, Bucket, **kwargs):
         """Delete an (empty) bucket."""
-        logger.info('delete bucket, url=:%s', self._conf.uri(bucket=Bucket))
-        self._send(method='DELETE', bucket=Bucket, headers=mapped(kwargs), body=make_body(b''))
+        self._send(method='DELETE', bucket=Bucket, key=BUCKET, headers=request_headers(kwargs),
+                   body=make_body(b''), log='delete bucket')
         return None
 
     def bucket_exists(self, Bucket):
@@ -409,11 +524,12 @@ class CosS3Client(_surface.OfficialSurface):
 
         Keys come back decoded unless ``EncodingType='url'`` is passed.
         """
-        if EncodingType and EncodingType != 'url':
-            raise CosClientError('EncodingType must be url')
-        params = {'prefix': Prefix, 'delimiter': Delimiter, 'marker': Marker,
-                  'max-keys': MaxKeys, 'encoding-type': 'url'}
-        response = self._send(method='GET', bucket=Bucket, params=params, headers=mapped(kwargs))
+        _encoding_type(EncodingType)
+        params = {'prefix': _text_param(Prefix, 'Prefix'), 'delimiter': _text_param(Delimiter, 'Delimiter'),
+                  'marker': _text_param(Marker, 'Marker'),
+                  'max-keys': _integer(MaxKeys, 'MaxKeys', low=0, optional=True), 'encoding-type': 'url'}
+        response = self._send(method='GET', bucket=Bucket, key=BUCKET, params=params,
+                              headers=request_headers(kwargs))
         data = xml_to_dict(response.content)
         format_dict(data, ['Contents', 'CommonPrefixes'])
         if not EncodingType:
@@ -424,22 +540,35 @@ class CosS3Client(_surface.OfficialSurface):
     # -- signatures and URLs ---------------------------------------------------------------
     def get_auth(self, Method, Bucket, Key, Expired=300, Headers=None, Params=None, SignHost=None,
                  UseCiEndPoint=False):
-        """An Authorization value for a request you send yourself (valid ``Expired`` seconds)."""
-        url = self._conf.uri(bucket=Bucket, path=Key)
+        """An Authorization value for a request you send yourself (valid ``Expired`` seconds).
+
+        ``Key='/'`` signs a request on the bucket itself.
+        """
+        key = signing_key(Key)
+        if not isinstance(Method, str) or not Method:
+            raise CosClientError('Method must be an HTTP method name such as GET or PUT, not %r' % (Method,))
+        _integer(Expired, 'Expired', low=1)
+        for name, value in (('Headers', Headers), ('Params', Params)):
+            if value is not None and not isinstance(value, dict):
+                raise CosClientError('%s must be a dict, not %s' % (name, type(value).__name__))
+        url = self._conf.uri(bucket=Bucket, path=key)
         params = {k: v for k, v in (Params or {}).items() if v is not None}
-        return self._transport.authorization(method=Method, key=Key, url=url, params=params,
-                                             headers=dict(Headers or {}), expire=Expired,
+        return self._transport.authorization(method=Method, key=key, url=url, params=params,
+                                             headers=dict(Headers or {}), expire=int(Expired),
                                              sign_host=SignHost)
 
     def get_presigned_url(self, Bucket, Key, Method, Expired=300, Params=None, Headers=None,
                           UseCiEndPoint=False, SignHost=None):
         """A URL carrying its own signature.  With temporary keys the token is included."""
+        key = signing_key(Key)
+        if Params is not None and not isinstance(Params, dict):
+            raise CosClientError('Params must be a dict, not %s' % type(Params).__name__)
         params = dict(Params or {})
         token = self._conf._current_token()
         if token and 'x-cos-security-token' not in params:
             params['x-cos-security-token'] = token
-        url = self._conf.uri(bucket=Bucket, path=Key)
-        sign = self.get_auth(Method, Bucket, Key, Expired, Headers, params, SignHost)
+        sign = self.get_auth(Method, Bucket, key, Expired, Headers, params, SignHost)
+        url = self._conf.uri(bucket=Bucket, path=key)
         fields = dict(pair.split('=', 1) for pair in sign.split('&'))
         url += '?' + urlencode(fields)
         if params:
@@ -453,5 +582,5 @@ class CosS3Client(_surface.OfficialSurface):
                                       SignHost)
 
     def get_object_url(self, Bucket, Key):
-        """The plain (unsigned) URL of an object."""
-        return self._conf.uri(bucket=Bucket, path=Key)
+        """The plain (unsigned) URL of an object (``Key='/'``: of the bucket)."""
+        return self._conf.uri(bucket=Bucket, path=signing_key(Key))
