@@ -7,6 +7,7 @@ of inputs and returns ``{case id: outcome}``.  ``make_comm_vectors.py`` records 
 An outcome is ``{'return': repr(value), 'arg': repr(first argument afterwards)}`` (``arg`` shows
 in-place changes), or ``{'raises': exception class name, 'message': str(exception)}``.
 """
+import copy
 import io
 import os
 import tempfile
@@ -165,7 +166,6 @@ def collect(qcloud_cos):
         out['format_path %r' % (path,)] = _outcome(cos_comm.format_path, path)
         out['path_simplify_check %r' % (path,)] = _outcome(cos_comm.path_simplify_check, path)
     for data, keys in DICTS:
-        import copy
         out['format_dict_or_list %r %r' % (data, keys)] = _outcome(cos_comm.format_dict_or_list,
                                                                   copy.deepcopy(data), keys)
     for case_id, pos, kwargs in _retry_cases():
@@ -210,7 +210,6 @@ def collect(qcloud_cos):
     for source in COPY_SOURCES:
         for old, internal in [(True, True), (False, True), (True, False), (False, False)]:
             for fn in ('get_copy_source_info', 'gen_copy_source_url'):
-                import copy
                 out['%s %r old=%s internal=%s' % (fn, source, old, internal)] = _outcome(
                     getattr(cos_comm, fn), copy.deepcopy(source), old, internal)
     detect = cos_comm.CiDetectType
