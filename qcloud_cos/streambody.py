@@ -11,6 +11,11 @@ from .cos_exception import CosClientError
 CHUNK = 1024 * 1024
 
 
+def _check_chunk_size(chunk_size):
+    if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool)):
+        raise CosClientError('chunk_size must be an integer (bytes per chunk), not %r' % (chunk_size,))
+
+
 class StreamBody:
     def __init__(self, rt):
         self._rt = rt
@@ -35,6 +40,7 @@ class StreamBody:
 
     def get_stream(self, chunk_size=1024, auto_decompress=False):
         """Iterate over the body in chunks; ``auto_decompress`` undoes Content-Encoding gzip."""
+        _check_chunk_size(chunk_size)
         if auto_decompress:
             return self._rt.iter_content(chunk_size=chunk_size)
         return self._rt.raw.stream(chunk_size, decode_content=False)
@@ -50,7 +56,16 @@ class StreamBody:
         CosClientError if the
         whole-object CRC-64 announced by COS does not match what was written.
         """
-        target = file_name if disable_tmp_file else '%s_%s' % (file_name, uuid.uuid4().hex)
+        if not isinstance(file_name, (str, bytes, os.PathLike)):
+            raise CosClientError('file_name must be a path (str, bytes or os.PathLike), not %s'
+                                 % type(file_name).__name__)
+        file_name = os.fspath(file_name)
+        if disable_tmp_file:
+            target = file_name
+        elif isinstance(file_name, bytes):
+            target = b'%s_%s' % (file_name, uuid.uuid4().hex.encode('ascii'))
+        else:
+            target = '%s_%s' % (file_name, uuid.uuid4().hex)
         crc = _crc64.Crc64()
         written = 0
         try:

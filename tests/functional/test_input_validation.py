@@ -503,3 +503,28 @@ def test_local_file_still_uploads(client, bucket, tmp_path):
     client.put_object_from_local_file(bucket, path, 'g')  # os.PathLike
     assert client.get_object(bucket, 'f')['Body'].read() == b'0123456789'
     assert client.get_object(bucket, 'g')['Body'].read() == b'0123456789'
+
+
+# -- get_object's StreamBody ----------------------------------------------------------------------
+
+def test_stream_to_file_without_a_path_writes_nothing(client, bucket, tmp_path, monkeypatch):
+    """get_stream_to_file(None) downloaded into a file named 'None_<uuid>', then raised TypeError."""
+    client.put_object(bucket, b'hello', 'k')
+    monkeypatch.chdir(tmp_path)
+    body = client.get_object(bucket, 'k')['Body']
+    with pytest.raises(CosClientError) as info:
+        body.get_stream_to_file(None)
+    assert type(info.value) is CosClientError
+    assert str(info.value) == 'file_name must be a path (str, bytes or os.PathLike), not NoneType'
+    assert os.listdir(tmp_path) == []
+    body.get_stream_to_file(tmp_path / 'out.bin')  # os.PathLike works
+    assert (tmp_path / 'out.bin').read_bytes() == b'hello'
+
+
+@pytest.mark.parametrize('chunk_size', ['a', True, 1.5])
+def test_stream_chunk_size_must_be_an_integer(client, bucket, chunk_size):
+    client.put_object(bucket, b'hello', 'k')
+    body = client.get_object(bucket, 'k')['Body']
+    with pytest.raises(CosClientError, match=r'^chunk_size must be an integer \(bytes per chunk\), not '):
+        body.read(chunk_size)
+    assert body.read() == b'hello'
