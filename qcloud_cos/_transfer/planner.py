@@ -1,4 +1,6 @@
 """Pure planning: simple upload or multipart, and the part layout.  No I/O."""
+import math
+
 from ..cos_exception import CosClientError
 
 MIB = 1024 * 1024
@@ -26,6 +28,8 @@ def part_size_bytes(part_size_mib):
     """Validate ``PartSize`` (MiB, int or float) and return it in bytes."""
     if isinstance(part_size_mib, bool) or not isinstance(part_size_mib, (int, float)):
         raise CosClientError('PartSize must be a number of MiB, got %r' % (part_size_mib,))
+    if not math.isfinite(part_size_mib):
+        raise CosClientError('PartSize must be between 1 and 5120 (MiB), got %r' % (part_size_mib,))
     size = int(part_size_mib * MIB)
     if size < MIN_PART or size > MAX_PART:
         raise CosClientError('PartSize must be between 1 and 5120 (MiB), got %r' % (part_size_mib,))

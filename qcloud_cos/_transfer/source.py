@@ -3,12 +3,33 @@
 ``PartReader`` looks like a seekable binary file of exactly ``size`` bytes; the HTTP layer reads it
 block by block (so memory stays O(block), not O(part)), rewinds it with ``seek(0)`` to retry, and
 every block read is counted towards progress (taken back on rewind) and checked for cancellation.
-The CRC-64 of what is sent is computed by the request layer, which checks it against COS's.
+The CRC-64 of what is sent is computed by the request layer, which checks it against COS's; the
+reader keeps its own (``crc64``: of the bytes read since the last rewind) for the engine's checks.
+
+A local read error (the file replaced by a directory, a permission or I/O error) is raised as
+``LocalReadError``, a BaseException like ``Stopped``, so that no HTTP layer mistakes the OSError
+for a network failure and retries it; the engine raises the OSError itself.
 """
 import os
 
+from .. import _crc64
 from .progress import Stopped
 from ..cos_exception import CosClientError
+
+
+class LocalReadError(BaseException):
+    """An OSError reading the local file inside a request body; ``error`` is the OSError."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
+
+    def oserror(self, path):
+        """The OSError, naming ``path`` when it did not already."""
+        error = self.error
+        if getattr(error, 'filename', None) is None and error.errno is not None:
+            return type(error)(error.errno, error.strerror, path)
+        return error
 
 
 class PartReader:
@@ -20,6 +41,7 @@ class PartReader:
         self._should_stop = should_stop
         self._file = None
         self._pos = 0
+        self.crc64 = 0
 
     # -- file protocol used by the HTTP layer ----------------------------------------------
     def read(self, amount=-1):
@@ -30,14 +52,18 @@ class PartReader:
             amount = left
         if amount <= 0:
             return b''
-        if self._file is None:
-            self._file = open(self._path, 'rb')
-            self._file.seek(self._offset + self._pos)
-        data = self._file.read(amount)
+        try:
+            if self._file is None:
+                self._file = open(self._path, 'rb')
+                self._file.seek(self._offset + self._pos)
+            data = self._file.read(amount)
+        except OSError as exc:
+            raise LocalReadError(exc) from exc
         if len(data) < amount:
             raise CosClientError('%s is shorter than when the upload was planned: it changed while uploading'
                                  % self._path)
         self._pos += len(data)
+        self.crc64 = _crc64.crc64(data, self.crc64)
         if self._progress is not None:
             self._progress.add(len(data))
         return data
@@ -61,8 +87,12 @@ class PartReader:
             if self._progress is not None:
                 self._progress.take_back(self._pos)
             self._pos = 0
+            self.crc64 = 0
             if self._file is not None:
-                self._file.seek(self._offset)
+                try:
+                    self._file.seek(self._offset)
+                except OSError as exc:
+                    raise LocalReadError(exc) from exc
         return self._pos
 
     def seekable(self):

@@ -7,28 +7,53 @@ sent.  State changes happen on the calling thread only (the workers just return 
 
 Per file: a simple PUT when the file is at most max(20 MiB, PartSize); otherwise a multipart upload
 that resumes from a local checkpoint (trusted when the file is unchanged, confirmed with List Parts)
-or, without one, from any unfinished upload of the key whose parts match the file's content.  Each
-part is streamed from disk, CRC-64-checked against COS, and the combined CRC is checked against the
-completed object.  Errors stop the file's remaining parts at once and come out with their cause;
-cancellation (an Event, or Ctrl-C) stops promptly and leaves the upload resumable.
+or, without one, from an unfinished upload of the key found on the server (see "Adopting an upload
+found on the server" below).  Each part is streamed from disk, CRC-64-checked against COS, and the
+combined CRC is checked against the completed object.  Errors stop the file's remaining parts at once
+and come out with their cause; cancellation (an Event, or Ctrl-C) stops promptly and leaves the upload
+resumable.
+
+Adopting an upload found on the server (no checkpoint, or another machine).  List Multipart Uploads
+and List Parts show an upload's storage class and nothing else of its Initiate headers (not
+Content-Type, metadata, ACL/grants, SSE, Cache-Control, ...).  So an upload found there is adopted
+only when all of this holds:
+
+- this call sets no Initiate header but ``StorageClass`` and ``TrafficLimit`` (which only paces
+  requests), since no other header of the found upload can be confirmed to equal this call's;
+- its storage class is this call's (STANDARD when not given);
+- it has at least one part (an empty upload is another writer's that has just begun), and every part
+  matches the file: same size as planned, ETag equal to the MD5 of that file range.
+
+Otherwise a new upload is started and the found one is left alone (never aborted: it may be someone
+else's).  Residual: a call without headers may still adopt an upload begun with headers (e.g. by the
+official SDK with a ContentType); the listing cannot tell.
+
+Concurrent writers and lost answers.  When our upload disappears (NoSuchUpload: another writer of
+the same file adopted and completed it, or a Complete whose answer was lost), the object is checked
+with one HEAD: if it has this file's size and CRC-64 the upload succeeded.  The same HEAD confirms,
+on a rerun, an upload whose checkpoint has every part done but whose upload id is gone.
 """
 import base64
+import calendar
 import collections
 import hashlib
 import json
 import logging
 import os
+import signal
+import stat as stat_module
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from .. import _crc64
+from .. import _crc64, _http
+from .._endpoint import check_key, quote_key
 from .._headers import mapped
 from ..cos_exception import CosClientError, CosServiceError
 from .checkpoint import VERSION, CheckpointStore, NoCheckpoints
 from .planner import MIB, is_simple, part_size_bytes, plan_parts
 from .progress import Progress, Stopped
-from .source import PartReader
+from .source import LocalReadError, PartReader
 
 logger = logging.getLogger('qcloud_cos.transfer')
 
@@ -38,6 +63,11 @@ COMPLETE_KWARGS = ('Callback', 'CallbackVar')
 CHECKPOINT_EVERY = 1.0   # seconds between checkpoint writes while parts complete
 RESUME_CANDIDATES = 5    # unfinished uploads of a key examined when there is no checkpoint
 SIMPLE = object()        # FileUpload.prepare's answer for "one PUT"
+DONE = object()          # FileUpload.prepare's answer for "the object is already there" (result set)
+# Initiate headers that do not keep an upload found on the server from being adopted: the storage
+# class is shown by the listing (and compared), the traffic limit only paces requests.
+CONFIRMABLE_HEADERS = frozenset(('x-cos-storage-class', 'x-cos-traffic-limit'))
+RECENT_CHANGE = 2.0      # seconds: a file changed this recently may change again within one timestamp tick
 HASH_THREADS = max(1, min(4, os.cpu_count() or 1))   # threads hashing file ranges to verify parts
 
 
@@ -74,6 +104,52 @@ def _file_crc64(path, size):
 
 def _identity(stat):
     return {'size': stat.st_size, 'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino, 'dev': stat.st_dev}
+
+
+def _changed(before, after):
+    """True when ``after`` (an os.stat) is not the file ``before`` was.
+
+    The ctime is compared too: writing a file updates it and no user call can set it back, so a
+    rewrite that keeps the size and restores the mtime is caught.  (It is not part of the
+    checkpoint's identity: a chmod between two runs must not throw the upload away.)
+    """
+    return _identity(before) != _identity(after) or before.st_ctime_ns != after.st_ctime_ns
+
+
+def _no_such_upload(exc):
+    return (isinstance(exc, CosServiceError) and exc.get_status_code() == 404
+            and exc.get_error_code() == 'NoSuchUpload')
+
+
+def _parse_time(text):
+    """Seconds since the epoch of an ISO 8601 UTC time (``2020-03-25T10:07:14.000Z``), or None."""
+    try:
+        text = str(text).strip()
+        whole = calendar.timegm(time.strptime(text[:19], '%Y-%m-%dT%H:%M:%S'))
+        fraction = text[19:].rstrip('Z')
+        return whole + (float(fraction) if fraction.startswith('.') and len(fraction) > 1 else 0.0)
+    except (TypeError, ValueError):
+        return None
+
+
+def regular_file(path, name='LocalFilePath'):
+    """``os.stat(path)``, refusing anything but a regular file (a FIFO would upload as empty)."""
+    st = os.stat(path)
+    if stat_module.S_ISDIR(st.st_mode):
+        raise CosClientError('%s %r is a directory, not a file (upload_folder uploads directories)'
+                             % (name, path))
+    if not stat_module.S_ISREG(st.st_mode):
+        raise CosClientError('%s %r is not a regular file (a FIFO, socket or device): it cannot be uploaded'
+                             % (name, path))
+    return st
+
+
+class _UploadGone(Exception):
+    """A part was answered NoSuchUpload: our upload was completed or aborted by someone else."""
+
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _headers_digest(kwargs):
@@ -151,14 +227,18 @@ class FileUpload:
         self.result = None
         self.skipped = False
         self.error = None
+        self.gone = None         # the NoSuchUpload a part met, while the object is being checked
         self.checkpoint_path = None
         self._last_save = 0.0
         self._pending = 0
+        self._listed = set()     # upload ids of the key seen before our Initiate
+        self._orphans = []       # uploads a retried Initiate of ours may have left (see _note_orphans)
 
     # -- planning (a worker task) ----------------------------------------------------------
     def prepare(self):
-        """Stat, decide simple/multipart, resume or initiate.  Returns the parts still to send."""
-        self.stat = os.stat(self.path)
+        """Stat, decide simple/multipart, resume or initiate.  Returns the parts still to send,
+        SIMPLE, DONE (``result`` set) or None (skipped)."""
+        self.stat = regular_file(self.path)
         size = self.stat.st_size
         if self.skip_existing and self._exists_unchanged(size):
             self.skipped = True
@@ -169,13 +249,22 @@ class FileUpload:
         self.checkpoint_path = self.store.path_for(endpoint=self.client.get_conf().uri(bucket=self.bucket),
                                                    bucket=self.bucket, key=self.key, local_path=self.path)
         self._resume()
+        if self.result is not None:
+            self.store.delete(self.checkpoint_path)
+            return DONE
         if self.upload_id is None:
-            initiate = {k: v for k, v in self.kwargs.items() if k not in WHOLE_BODY_KWARGS}
-            created = self.client.create_multipart_upload(self.bucket, self.key, **initiate)
+            retries = self.client.get_retry_exe_times()
+            started = time.monotonic()
+            created = self.client.create_multipart_upload(self.bucket, self.key, **self._initiate_kwargs())
             self.upload_id = created['UploadId']
             logger.info('created upload %s for %s', self.upload_id, self.key)
             self.save_checkpoint()
+            if self.client.get_retry_exe_times() != retries:     # maybe sent twice: note what it left
+                self._note_orphans(time.monotonic() - started)
         return [p for p in self.parts if p.number not in self.done]
+
+    def _initiate_kwargs(self):
+        return {k: v for k, v in self.kwargs.items() if k not in WHOLE_BODY_KWARGS}
 
     def _exists_unchanged(self, size):
         try:
@@ -216,7 +305,8 @@ class FileUpload:
         except CosServiceError as exc:
             if exc.get_status_code() == 404:
                 logger.info('checkpointed upload %s no longer exists', record['upload_id'])
-                return False
+                self.result = self._completed_before(record)
+                return self.result is not None
             raise
         by_number = {p.number: p for p in self.parts}
         known = record['parts']
@@ -237,9 +327,44 @@ class FileUpload:
                     self.upload_id, self.key, len(self.done), len(self.parts))
         return True
 
+    def _completed_before(self, record):
+        """The result, when the checkpoint has every part done and the object is exactly them.
+
+        A Complete whose answer was lost (retries exhausted, or the process killed right after it)
+        leaves such a checkpoint; one HEAD (size and CRC-64) confirms the object instead of sending
+        the whole file again.
+        """
+        parts = record['parts']
+        if sorted(parts) != sorted(str(p.number) for p in self.parts):
+            return None
+        crc = None
+        for plan in self.parts:
+            part = parts[str(plan.number)]
+            if part.get('crc64') is None or part.get('size') != plan.size:
+                return None
+            crc = part['crc64'] if crc is None else _crc64.combine(crc, part['crc64'], plan.size)
+        head = self._object_with(crc)
+        if head is None:
+            return None
+        logger.info('upload %s of %s was completed already (its answer was lost): confirmed by size and crc64',
+                    record['upload_id'], self.key)
+        return self._result_from_head(head)
+
+    def _unconfirmable_headers(self):
+        """This call's Initiate headers that an upload found on the server cannot be shown to share."""
+        return sorted(h for h in mapped(self._initiate_kwargs()) if h.lower() not in CONFIRMABLE_HEADERS)
+
     def _resume_from_server(self):
-        wanted_class = str(self.kwargs.get('StorageClass', 'STANDARD')).upper()
         candidates = list_all_uploads(self.client, bucket=self.bucket, key=self.key)
+        self._listed = {u.get('UploadId') for u in candidates}
+        if not candidates:
+            return
+        blocking = self._unconfirmable_headers()
+        if blocking:
+            logger.info('not resuming an unfinished upload of %s found on the server: this call sets %s, '
+                        'which List Multipart Uploads cannot confirm', self.key, ', '.join(blocking))
+            return
+        wanted_class = str(self.kwargs.get('StorageClass', 'STANDARD')).upper()
         for upload in reversed(candidates[-RESUME_CANDIDATES:]):    # newest first
             if str(upload.get('StorageClass') or 'STANDARD').upper() != wanted_class:
                 continue
@@ -252,12 +377,15 @@ class FileUpload:
                 return
 
     def _verify_by_content(self, upload_id):
-        """The parts of ``upload_id`` if every one matches the file, else None.
+        """The parts of ``upload_id`` if it has some and every one matches the file, else None.
 
-        The file ranges are hashed on a few threads (hashlib releases the GIL), stopping at the
-        first mismatch.
+        An upload without parts is never adopted: it is most likely another writer's that has just
+        begun, which would then meet NoSuchUpload.  The file ranges are hashed on a few threads
+        (hashlib releases the GIL), stopping at the first mismatch.
         """
         remote = list_all_parts(self.client, bucket=self.bucket, key=self.key, upload_id=upload_id)
+        if not remote:
+            return None
         by_number = {p.number: p for p in self.parts}
         checks = []
         for item in remote:
@@ -285,6 +413,93 @@ class FileUpload:
             if exc.get_status_code() != 404:
                 logger.warning('could not abort stale upload %s: %s', upload_id, exc)
 
+    # -- uploads a retried Initiate left behind ---------------------------------------------
+    def _note_orphans(self, duration):
+        """After an Initiate that was retried: note the uploads its lost first attempt may have made.
+
+        Candidates are uploads of the key that were not listed before our Initiate, are not ours,
+        and were initiated (server clock) no later than ours and no earlier than ours minus the
+        duration of our Initiate call (plus a second for the timestamps' resolution).  They are
+        aborted once our upload has finished (``abort_orphans``) if they still have no part.
+        Residual race: another writer that initiated an upload of this very key during our
+        Initiate call and has sent no part by the time ours finished loses that upload (it meets
+        NoSuchUpload; this engine then starts again).  Uploads that cannot be placed in time are
+        never touched.
+        """
+        try:
+            uploads = list_all_uploads(self.client, bucket=self.bucket, key=self.key)
+        except CosServiceError as exc:
+            logger.info('could not list uploads of %s after a retried Initiate: %s', self.key, exc)
+            return
+        ours = [_parse_time(u.get('Initiated')) for u in uploads if u.get('UploadId') == self.upload_id]
+        if not ours or ours[0] is None:
+            return
+        latest, earliest = ours[0], ours[0] - duration - 1.0
+        for upload in uploads:
+            initiated = _parse_time(upload.get('Initiated'))
+            if (upload.get('UploadId') not in self._listed and upload.get('UploadId') != self.upload_id
+                    and initiated is not None and earliest <= initiated <= latest):
+                self._orphans.append(upload['UploadId'])
+
+    def abort_orphans(self):
+        """Abort the noted uploads that still have no part (best effort; see ``_note_orphans``)."""
+        orphans, self._orphans = self._orphans, []
+        for upload_id in orphans:
+            try:
+                if list_all_parts(self.client, bucket=self.bucket, key=self.key, upload_id=upload_id):
+                    continue
+                self.client.abort_multipart_upload(self.bucket, self.key, upload_id)
+                logger.info('aborted upload %s of %s: left by a retried Initiate', upload_id, self.key)
+            except (CosClientError, CosServiceError) as exc:
+                logger.info('could not abort upload %s of %s: %s', upload_id, self.key, exc)
+
+    # -- checks of the object ----------------------------------------------------------------
+    def _object_with(self, crc):
+        """The object's HEAD when it has this file's size and CRC-64 ``crc``, else None."""
+        if crc is None:
+            return None
+        try:
+            head = self.client.head_object(self.bucket, self.key)
+        except CosServiceError:
+            return None
+        remote = str(head.get('x-cos-hash-crc64ecma') or '').strip()
+        if head.get('Content-Length') != str(self.stat.st_size) or remote != str(crc):
+            return None
+        return head
+
+    def _result_from_head(self, head):
+        """A result shaped like complete_multipart_upload's: the headers plus Location/Bucket/Key/ETag."""
+        result = _http.ResponseHeaders(head.items())
+        result.update({'Location': '%s/%s' % (self.client.get_conf().get_host(self.bucket), quote_key(self.key)),
+                       'Bucket': self.bucket, 'Key': self.key, 'ETag': head.get('ETag')})
+        return result
+
+    def _expected_crc(self):
+        """CRC-64 of the file as planned: the part CRCs where known, the file ranges elsewhere."""
+        crc = None
+        for plan in self.parts:
+            part = self.done.get(plan.number)
+            value = part['crc64'] if part is not None and part['crc64'] is not None else \
+                _hash_range(self.path, plan.offset, plan.size)[1]
+            crc = value if crc is None else _crc64.combine(crc, value, plan.size)
+        return crc
+
+    def confirm_gone(self, error):
+        """Our upload is gone (``error``: NoSuchUpload).  Success if the object is exactly this file.
+
+        Another writer of the same file may have adopted our upload and completed it.  The object
+        is ours when it has the file's size and CRC-64 and the file has not changed; else ``error``.
+        """
+        if _changed(self.stat, os.stat(self.path)):
+            raise error
+        head = self._object_with(self._expected_crc())
+        if head is None:
+            raise error
+        logger.info('upload %s of %s was completed by another writer with the same content', self.upload_id,
+                    self.key)
+        self.store.delete(self.checkpoint_path)
+        return self._result_from_head(head)
+
     # -- simple path (a worker task) -------------------------------------------------------
     def upload_simple(self):
         size = self.stat.st_size
@@ -297,7 +512,43 @@ class FileUpload:
             kwargs['ContentMD5'] = base64.b64encode(md5.digest()).decode('ascii')
         with PartReader(self.path, offset=0, size=size, progress=self.progress,
                         should_stop=self.control.stopped) as reader:
-            return self.client.put_object(self.bucket, reader, self.key, **kwargs)
+            try:
+                response = self.client.put_object(self.bucket, reader, self.key, **kwargs)
+            except LocalReadError as exc:
+                raise exc.oserror(self.path) from None
+            sent = reader.crc64
+        self._check_sent_simple(response, sent)
+        return response
+
+    def _check_sent_simple(self, response, sent):
+        """Fail when the file changed while it was PUT (the object would be neither version).
+
+        The file's identity (size, mtime, inode, ctime) before and after, and the CRC-64 of what was
+        sent against the file as it is now.  The object is deleted when it is still the one we
+        wrote (same ETag and CRC); one written by someone else since is left alone.
+        """
+        now = os.stat(self.path)
+        changed = _changed(self.stat, now) or _file_crc64(self.path, now.st_size) != sent
+        if not changed:
+            return
+        removed = self._delete_if_ours(response, sent)
+        raise CosClientError('%s changed while it was being uploaded: %s' % (
+            self.path, 'the object written from it was deleted' if removed else
+            'the object is no longer the one written from it and was left alone'))
+
+    def _delete_if_ours(self, response, sent):
+        # Residual race: a PUT by someone else between this HEAD and the DELETE would be deleted
+        # (DELETE Object takes no precondition).
+        try:
+            head = self.client.head_object(self.bucket, self.key)
+            if head.get('ETag') != response.get('ETag') or \
+                    str(head.get('x-cos-hash-crc64ecma') or '').strip() != str(sent):
+                return False
+            self.client.delete_object(self.bucket, self.key)
+            return True
+        except (CosClientError, CosServiceError) as exc:
+            logger.warning('could not delete %s written from a file that changed meanwhile: %s', self.key, exc)
+            return False
 
     # -- parts (worker tasks) --------------------------------------------------------------
     def upload_part(self, part):
@@ -309,8 +560,15 @@ class FileUpload:
             kwargs['ContentMD5'] = base64.b64encode(bytes.fromhex(md5)).decode('ascii')
         with PartReader(self.path, offset=part.offset, size=part.size, progress=self.progress,
                         should_stop=self.control.stopped) as reader:
-            response = self.client.upload_part(self.bucket, self.key, reader, part.number, self.upload_id,
-                                               **kwargs)
+            try:
+                response = self.client.upload_part(self.bucket, self.key, reader, part.number, self.upload_id,
+                                                   **kwargs)
+            except LocalReadError as exc:
+                raise exc.oserror(self.path) from None
+            except CosServiceError as exc:
+                if _no_such_upload(exc):
+                    raise _UploadGone(exc) from None
+                raise
         etag = response.get('ETag')
         if not etag:
             raise CosClientError('upload_part %d of %s was answered without an ETag' % (part.number, self.key))
@@ -343,17 +601,36 @@ class FileUpload:
             crc = part['crc64'] if crc is None else _crc64.combine(crc, part['crc64'], part['size'])
         return crc
 
-    def complete(self):
+    def _file_unchanged(self, numbers):
+        """The file is still what the parts were read from.
+
+        Its identity (with the ctime, so a rewrite that restores the mtime is caught); and, when the
+        file had changed just before we first looked at it (timestamps have a resolution of a few
+        ms, so a rewrite right then could keep them all), its CRC-64 against the parts'.
+        """
         now = os.stat(self.path)
-        if _identity(now) != _identity(self.stat):
+        if _changed(self.stat, now):
+            return False
+        if abs(time.time() - self.stat.st_ctime) >= RECENT_CHANGE:
+            return True
+        crc = self._combined_crc(numbers)
+        return crc is None or _file_crc64(self.path, now.st_size) == crc
+
+    def complete(self):
+        numbers = sorted(self.done)
+        if not self._file_unchanged(numbers):
             self._abort_quietly(self.upload_id)
             self.store.delete(self.checkpoint_path)
             raise CosClientError('%s changed while it was being uploaded; the upload was aborted' % self.path)
-        numbers = sorted(self.done)
         parts = [{'PartNumber': n, 'ETag': self.done[n]['etag']} for n in numbers]
         kwargs = {k: self.kwargs[k] for k in COMPLETE_KWARGS if k in self.kwargs}
-        result = self.client.complete_multipart_upload(self.bucket, self.key, self.upload_id,
-                                                       {'Part': parts}, **kwargs)
+        try:
+            result = self.client.complete_multipart_upload(self.bucket, self.key, self.upload_id,
+                                                           {'Part': parts}, **kwargs)
+        except CosServiceError as exc:
+            if not _no_such_upload(exc):
+                raise
+            return self.confirm_gone(exc)
         crc = self._combined_crc(numbers)
         remote = result.get('x-cos-hash-crc64ecma')
         self.store.delete(self.checkpoint_path)
@@ -365,18 +642,57 @@ class FileUpload:
 
 # -- the scheduler ----------------------------------------------------------------------------
 
+class _DeferredInterrupt:
+    """Ctrl-C during a transfer, turned into a flag that the scheduler loop acts on.
+
+    Python raises KeyboardInterrupt wherever the main thread happens to be; inside the locks of
+    ``threading`` and ``concurrent.futures`` (a Condition's wait, a Thread's join) it can leave a
+    lock released twice and come out as ``RuntimeError: release unlocked lock`` instead.  While a
+    transfer runs on the main thread with Python's default SIGINT handler, that handler is replaced
+    by one that only records the signal (a plain attribute: no lock may be taken in a handler); the
+    scheduler raises KeyboardInterrupt itself at a safe point, the transfer drains and saves its
+    checkpoints, and the KeyboardInterrupt comes out of upload_file.  A second Ctrl-C raises at
+    once (the user insists).  Another handler installed by the program is left alone.
+    """
+
+    def __init__(self):
+        self.pending = False
+        self._installed = False
+
+    def _handler(self, signum, frame):
+        if self.pending:
+            raise KeyboardInterrupt
+        self.pending = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._handler)
+            self._installed = True
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._installed = False
+        if self.pending and exc_type is None:
+            raise KeyboardInterrupt
+        return False
+
+
 class _Scheduler:
     """Runs tasks on ``workers`` threads; callbacks (which may add tasks) run on the caller's thread.
 
     Part tasks go before file tasks, so started files finish before new ones begin.
     """
 
-    def __init__(self, workers):
+    def __init__(self, workers, *, interrupt=None):
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix='cos-upload')
         self._limit = workers
         self._parts = collections.deque()
         self._files = collections.deque()
         self._inflight = {}
+        self._interrupt = interrupt
 
     def add_part(self, fn, on_done):
         self._parts.append((fn, on_done))
@@ -384,10 +700,16 @@ class _Scheduler:
     def add_file(self, fn, on_done):
         self._files.append((fn, on_done))
 
+    def _check_interrupt(self):
+        if self._interrupt is not None and self._interrupt.pending:
+            raise KeyboardInterrupt
+
     def run(self):
         while self._parts or self._files or self._inflight:
+            self._check_interrupt()
             self._fill()
             done, _ = wait(list(self._inflight), timeout=0.2, return_when=FIRST_COMPLETED)
+            self._check_interrupt()
             for future in done:
                 on_done = self._inflight.pop(future)
                 on_done(future)
@@ -417,8 +739,8 @@ class Transfer:
     """A set of file uploads sharing one scheduler, progress and stop control."""
 
     def __init__(self, *, client, workers, progress_callback, cancel_event, checkpoint_dir, fail_fast):
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise CosClientError('MAXThread must be a positive integer, got %r' % (workers,))
+        check_options(workers=workers, progress_callback=progress_callback, cancel_event=cancel_event,
+                      checkpoint_dir=checkpoint_dir)
         self.client = client
         self.workers = workers
         self.control = _Control(event=cancel_event)
@@ -439,11 +761,12 @@ class Transfer:
         self.files.append(upload)
         return upload
 
-    def run(self, *, total):
+    def run(self, *, total, interrupt=None):
+        """Run every file; ``interrupt``: the entry point's ``_DeferredInterrupt`` (Ctrl-C)."""
         self.progress = Progress(total=total, callback=self.progress_callback)
         for upload in self.files:
             upload.progress = self.progress
-        self._scheduler = _Scheduler(self.workers)
+        self._scheduler = _Scheduler(self.workers, interrupt=interrupt)
         for upload in self.files:
             self._scheduler.add_file(upload.prepare, lambda f, u=upload: self._prepared(u, f))
         with self.client._concurrent(self.workers) as client:
@@ -473,6 +796,8 @@ class Transfer:
     def _fail(self, upload, exc):
         if upload.error is not None:
             return
+        if isinstance(exc, _UploadGone):
+            exc = exc.error
         if isinstance(exc, Stopped):
             if self.progress.error is not None:
                 exc = self.progress.error
@@ -486,6 +811,8 @@ class Transfer:
         upload.save_checkpoint()
         if self.fail_fast or self.progress.error is not None:
             self.control.stop()
+        if not isinstance(exc, UploadCancelled):      # not when stopping: be prompt
+            upload.abort_orphans()
         logger.info('upload of %s failed: %r', upload.path, exc)
 
     def _prepared(self, upload, future):
@@ -494,6 +821,9 @@ class Transfer:
             return self._fail(upload, exc)
         todo = future.result()
         if todo is None:                       # skipped: already there
+            self.progress.add(upload.stat.st_size)
+            return None
+        if todo is DONE:                       # completed by an earlier run whose answer was lost
             self.progress.add(upload.stat.st_size)
             return None
         if todo is SIMPLE:
@@ -512,43 +842,98 @@ class Transfer:
     def _part_done(self, upload, part, future):
         upload._pending -= 1
         exc = future.exception()
-        if exc is not None:
+        if isinstance(exc, _UploadGone) and upload.error is None and not self.control.stopped():
+            if upload.gone is None:            # stop the other parts; then look at the object
+                upload.gone = exc.error
+                upload.control.stop()
+        elif isinstance(exc, Stopped) and upload.gone is not None and not self.control.stopped():
+            pass                               # stopped because the upload is gone
+        elif exc is not None:
             self._fail(upload, exc)
-        elif upload.error is None:
+        elif upload.error is None and upload.gone is None:
             number, info = future.result()
             upload.part_done(number, info, now=self._clock())
         if upload._pending == 0 and upload.error is None:
+            if upload.gone is not None:
+                return self._scheduler.add_part(lambda: upload.confirm_gone(upload.gone),
+                                                lambda f: self._completed(upload, f))
             upload.save_checkpoint()
             self._scheduler.add_part(upload.complete, lambda f: self._completed(upload, f))
+        return None
 
     def _completed(self, upload, future):
-        """A simple upload or a Complete finished."""
+        """A simple upload, a Complete or the check of an upload that is gone finished."""
         exc = future.exception()
         if exc is not None:
             return self._fail(upload, exc)
         upload.result = future.result()
+        upload.abort_orphans()
         return None
 
 
 # -- entry points -----------------------------------------------------------------------------
 
-def _split_extensions(kwargs):
+def _is_path(value):
+    return not isinstance(value, bool) and isinstance(value, (str, bytes, os.PathLike))
+
+
+def local_path(value, name):
+    """A local path argument as a str; CosClientError naming ``name`` when it is not a path."""
+    if not _is_path(value):
+        raise CosClientError('%s must be a path (str, bytes or os.PathLike), got %r' % (name, value))
+    path = os.fsdecode(os.fspath(value))
+    if not path:
+        raise CosClientError('%s must not be empty' % name)
+    return path
+
+
+def check_options(*, workers, progress_callback, cancel_event, checkpoint_dir):
+    """Validate the arguments every transfer takes (before any request is sent)."""
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise CosClientError('MAXThread must be a positive integer, got %r' % (workers,))
+    if progress_callback is not None and not callable(progress_callback):
+        raise CosClientError('progress_callback must be callable(consumed_bytes, total_bytes) or None, got %r'
+                             % (progress_callback,))
+    if cancel_event is not None and not callable(getattr(cancel_event, 'is_set', None)):
+        raise CosClientError('CancelEvent must be a threading.Event (anything with is_set()) or None, got %r'
+                             % (cancel_event,))
+    if checkpoint_dir is not None and checkpoint_dir is not False and not _is_path(checkpoint_dir):
+        raise CosClientError('CheckpointDir must be a directory path, None (the default directory) or False '
+                             '(no checkpoints), got %r' % (checkpoint_dir,))
+
+
+def _split_extensions(kwargs, *, max_thread, progress_callback):
     kwargs = dict(kwargs)
     cancel_event = kwargs.pop('CancelEvent', None)
     checkpoint_dir = kwargs.pop('CheckpointDir', None)
+    check_options(workers=max_thread, progress_callback=progress_callback, cancel_event=cancel_event,
+                  checkpoint_dir=checkpoint_dir)
+    if _is_path(checkpoint_dir):
+        checkpoint_dir = os.fsdecode(os.fspath(checkpoint_dir))
     mapped(kwargs)  # unknown kwargs are rejected before any I/O, as put_object does
     return kwargs, cancel_event, checkpoint_dir
 
 
 def upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5, progress_callback, kwargs):
-    kwargs, cancel_event, checkpoint_dir = _split_extensions(kwargs)
+    with _DeferredInterrupt() as interrupt:
+        return _upload_file(client, bucket=bucket, key=key, path=path, part_size=part_size,
+                            max_thread=max_thread, enable_md5=enable_md5, progress_callback=progress_callback,
+                            kwargs=kwargs, interrupt=interrupt)
+
+
+def _upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5, progress_callback, kwargs,
+                 interrupt):
+    check_key(key)
+    path = local_path(path, 'LocalFilePath')
+    kwargs, cancel_event, checkpoint_dir = _split_extensions(kwargs, max_thread=max_thread,
+                                                             progress_callback=progress_callback)
     part_size = part_size_bytes(part_size)
-    size = os.stat(path).st_size
+    size = regular_file(path).st_size
     transfer = Transfer(client=client, workers=max_thread, progress_callback=progress_callback,
                         cancel_event=cancel_event, checkpoint_dir=checkpoint_dir, fail_fast=True)
     upload = transfer.add(bucket=bucket, key=key, path=path, part_size=part_size, enable_md5=enable_md5,
                           kwargs=kwargs)
-    transfer.run(total=size)
+    transfer.run(total=size, interrupt=interrupt)
     if upload.error is not None:
         raise upload.error
     return upload.result
@@ -565,19 +950,33 @@ def _walk(local_dir):
 
 def upload_folder(client, *, bucket, local_dir, key_prefix, part_size, max_thread, enable_md5,
                   skip_existing, progress_callback, kwargs):
+    with _DeferredInterrupt() as interrupt:
+        return _upload_folder(client, bucket=bucket, local_dir=local_dir, key_prefix=key_prefix,
+                              part_size=part_size, max_thread=max_thread, enable_md5=enable_md5,
+                              skip_existing=skip_existing, progress_callback=progress_callback, kwargs=kwargs,
+                              interrupt=interrupt)
+
+
+def _upload_folder(client, *, bucket, local_dir, key_prefix, part_size, max_thread, enable_md5,
+                   skip_existing, progress_callback, kwargs, interrupt):
+    local_dir = local_path(local_dir, 'LocalPath')
     if not os.path.isdir(local_dir):
         raise CosClientError('LocalPath is not a directory: %r' % (local_dir,))
-    kwargs, cancel_event, checkpoint_dir = _split_extensions(kwargs)
+    if not isinstance(key_prefix, str):
+        raise CosClientError('KeyPrefix must be a string, got %r' % (key_prefix,))
+    kwargs, cancel_event, checkpoint_dir = _split_extensions(kwargs, max_thread=max_thread,
+                                                             progress_callback=progress_callback)
     part_size = part_size_bytes(part_size)
     transfer = Transfer(client=client, workers=max_thread, progress_callback=progress_callback,
                         cancel_event=cancel_event, checkpoint_dir=checkpoint_dir, fail_fast=False)
     total = 0
     for path in _walk(local_dir):
         relative = os.path.relpath(path, local_dir).replace(os.sep, '/')
+        check_key(key_prefix + relative)
         transfer.add(bucket=bucket, key=key_prefix + relative, path=path, part_size=part_size,
                      enable_md5=enable_md5, kwargs=kwargs, skip_existing=skip_existing)
         total += os.stat(path).st_size
-    transfer.run(total=total)
+    transfer.run(total=total, interrupt=interrupt)
     uploaded = [u for u in transfer.files if u.error is None and not u.skipped]
     failed = [u for u in transfer.files if u.error is not None]
     return {

@@ -169,3 +169,128 @@ def test_checkpoint_directory_is_per_user_and_configurable(monkeypatch, tmp_path
     monkeypatch.delenv('QCLOUD_COS_CHECKPOINT_DIR')
     monkeypatch.setenv('XDG_CACHE_HOME', str(tmp_path / 'cache'))
     assert default_directory() == str(tmp_path / 'cache' / 'qcloud_cos' / 'checkpoints')
+
+
+# -- hardening (issue 7) -----------------------------------------------------------------------
+
+@pytest.mark.parametrize('bad', [float('nan'), float('inf'), float('-inf'), -1, '8', None, True])
+def test_part_size_rejects_non_finite_and_non_numbers(bad):
+    with pytest.raises(CosClientError, match='PartSize'):
+        part_size_bytes(bad)
+
+
+def test_part_reader_turns_a_local_read_error_into_local_read_error_naming_the_path(tmp_path):
+    from qcloud_cos._transfer.source import LocalReadError
+    path = str(tmp_path / 'gone')
+    os.mkdir(path)
+    reader = PartReader(path, offset=0, size=10)
+    with pytest.raises(LocalReadError) as info:   # a BaseException: no HTTP layer retries it
+        reader.read(5)
+    assert not isinstance(info.value, Exception)
+    error = info.value.oserror(path)
+    assert isinstance(error, IsADirectoryError) and error.filename == path
+    unnamed = LocalReadError(OSError(5, 'Input/output error')).oserror(path)
+    assert unnamed.errno == 5 and unnamed.filename == path
+
+
+def test_part_reader_crc_is_of_the_bytes_since_the_last_rewind(tmp_path):
+    from qcloud_cos._crc64 import crc64
+    path = tmp_path / 'f'
+    path.write_bytes(b'0123456789')
+    reader = PartReader(str(path), offset=2, size=6)
+    reader.read(4)
+    reader.seek(0)
+    assert reader.crc64 == 0
+    assert reader.read() == b'234567'
+    assert reader.crc64 == crc64(b'234567')
+
+
+def test_changed_sees_a_rewrite_that_restores_the_mtime(tmp_path):
+    from qcloud_cos._transfer.upload import _changed
+    path = tmp_path / 'f'
+    path.write_bytes(b'a' * 10)
+    before = os.stat(path)
+    assert not _changed(before, os.stat(path))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))   # mtime put back; ctime moved on
+    after = os.stat(path)
+    assert after.st_mtime_ns == before.st_mtime_ns
+    if after.st_ctime_ns != before.st_ctime_ns:     # a filesystem with coarse ctimes may not show it
+        assert _changed(before, after)
+
+
+def test_parse_time_of_list_multipart_uploads():
+    from qcloud_cos._transfer.upload import _parse_time
+    assert _parse_time('1970-01-01T00:00:10.250Z') == 10.25
+    assert _parse_time('1970-01-01T00:01:00Z') == 60
+    assert _parse_time('yesterday') is None and _parse_time(None) is None
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    ({'workers': 0}, 'MAXThread'), ({'workers': '5'}, 'MAXThread'), ({'workers': float('nan')}, 'MAXThread'),
+    ({'progress_callback': 123}, 'progress_callback'), ({'cancel_event': 'yes'}, 'CancelEvent'),
+    ({'checkpoint_dir': 123}, 'CheckpointDir'), ({'checkpoint_dir': True}, 'CheckpointDir'),
+])
+def test_transfer_options_are_validated(kwargs, match):
+    from qcloud_cos._transfer.upload import check_options
+    call = {'workers': 2, 'progress_callback': None, 'cancel_event': None, 'checkpoint_dir': None}
+    call.update(kwargs)
+    with pytest.raises(CosClientError, match=match):
+        check_options(**call)
+    for good in ({'checkpoint_dir': False}, {'checkpoint_dir': '/tmp/x'}, {'cancel_event': threading.Event()},
+                 {'progress_callback': print}):
+        check_options(**dict({'workers': 2, 'progress_callback': None, 'cancel_event': None,
+                              'checkpoint_dir': None}, **good))
+
+
+def test_deferred_interrupt_records_ctrl_c_and_raises_it_on_exit():
+    import signal
+    from qcloud_cos._transfer.upload import _DeferredInterrupt
+    assert threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _DeferredInterrupt() as interrupt:
+                handler = signal.getsignal(signal.SIGINT)
+                assert handler is not signal.default_int_handler
+                handler(signal.SIGINT, None)            # the first Ctrl-C only records
+                assert interrupt.pending
+                with pytest.raises(KeyboardInterrupt):  # a second one raises at once
+                    handler(signal.SIGINT, None)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        with _DeferredInterrupt() as interrupt:         # nothing pressed: nothing raised
+            pass
+        custom = lambda *a: None                        # noqa: E731
+        signal.signal(signal.SIGINT, custom)
+        with _DeferredInterrupt():
+            assert signal.getsignal(signal.SIGINT) is custom   # the program's own handler is kept
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class _FakeClient:
+    """Records head/delete calls (unit test of the delete-if-ours decision only)."""
+
+    def __init__(self, head):
+        self.head, self.deleted = head, []
+
+    def head_object(self, bucket, key):
+        return self.head
+
+    def delete_object(self, bucket, key):
+        self.deleted.append(key)
+
+
+@pytest.mark.parametrize('head, deleted', [
+    ({'ETag': '"a"', 'x-cos-hash-crc64ecma': '7'}, True),     # still the object we wrote
+    ({'ETag': '"b"', 'x-cos-hash-crc64ecma': '7'}, False),    # someone else wrote since
+    ({'ETag': '"a"', 'x-cos-hash-crc64ecma': '8'}, False),
+])
+def test_a_wrong_simple_upload_is_deleted_only_while_it_is_ours(head, deleted):
+    from qcloud_cos._transfer.upload import FileUpload
+    client = _FakeClient(head)
+    upload = FileUpload(client=client, bucket='b', key='k', path='p', part_size=MIB, enable_md5=False,
+                        kwargs={}, store=None, progress=None, control=None)
+    assert upload._delete_if_ours({'ETag': '"a"'}, 7) is deleted
+    assert client.deleted == (['k'] if deleted else [])
