@@ -140,6 +140,7 @@ class CosS3Client(_surface.OfficialSurface):
         a DELETE Bucket instead of a DELETE Object); a bucket call passes ``key=BUCKET``.
         ``log`` names the call for the official INFO line ``<log>, url=:... ,headers=:...``.
         """
+        self._check_bucket(bucket)
         path = None if key is BUCKET else object_key(key)
         headers = dict(headers or {})
         # The body says how long it is; a caller's ContentLength never overrides that (an
@@ -152,6 +153,12 @@ class CosS3Client(_surface.OfficialSurface):
             method=method, url=url, key=path, host=self._conf.host_header(bucket), params=params,
             headers=headers, body=body, timeout=timeout, stream=stream, check_crc=check_crc)
         return self._transport.send(request)
+
+    def _check_bucket(self, bucket):
+        """Refuse ``Bucket=None`` (unless a Domain names the host): it would address the service endpoint."""
+        if bucket is None and self._conf._domain is None:
+            raise CosClientError('Bucket is required (BucketName-APPID): None would send this request '
+                                 'to the service endpoint, not to a bucket')
 
     @contextlib.contextmanager
     def _concurrent(self, workers):
@@ -484,16 +491,27 @@ class CosS3Client(_surface.OfficialSurface):
 
     # -- buckets ---------------------------------------------------------------------------
     def create_bucket(self, Bucket, BucketAZConfig=None, BucketArchConfig=None, **kwargs):
-        """Create a bucket (``ACL`` and ``Grant*`` kwargs become headers)."""
+        """Create a bucket (``ACL`` and ``Grant*`` kwargs become headers).
+
+        ``BucketAZConfig='MAZ'`` makes a multi-AZ bucket, ``BucketArchConfig='OFS'`` a bucket with
+        the metadata acceleration (OFS) architecture; any other value is refused (the official SDK
+        silently ignores it and creates an ordinary bucket).
+        """
         headers = request_headers(kwargs)
+        inner = ''
+        for name, value, allowed in (('BucketAZConfig', BucketAZConfig, 'MAZ'),
+                                     ('BucketArchConfig', BucketArchConfig, 'OFS')):
+            if value in (None, ''):
+                continue
+            if value != allowed:
+                raise CosClientError("%s must be '%s' (or None), not %r" % (name, allowed, value))
+            inner += '<%s>%s</%s>' % (name, value, name)
         body = None
-        if BucketAZConfig is not None or BucketArchConfig is not None:
-            inner = ''
-            if BucketAZConfig is not None:
-                inner += '<BucketAZConfig>%s</BucketAZConfig>' % BucketAZConfig
-            if BucketArchConfig is not None:
-                inner += '<BucketArchConfig>%s</BucketArchConfig>' % BucketArchConfig
-            body = make_body('<CreateBucketConfiguration>%s</CreateBucketConfiguration>' % inner)
+        if inner:
+            body = make_body('<?xml version="1.0" encoding="utf-8"?>\n'
+                             '<CreateBucketConfiguration>%s</CreateBucketConfiguration>' % inner)
+            headers['Content-MD5'] = body.content_md5()
+            headers['Content-Type'] = 'application/xml'
         self._send(method='PUT', bucket=Bucket, key=BUCKET, headers=headers, body=body, log='create bucket')
         return None
 
@@ -544,6 +562,7 @@ class CosS3Client(_surface.OfficialSurface):
 
         ``Key='/'`` signs a request on the bucket itself.
         """
+        self._check_bucket(Bucket)
         key = signing_key(Key)
         if not isinstance(Method, str) or not Method:
             raise CosClientError('Method must be an HTTP method name such as GET or PUT, not %r' % (Method,))
@@ -560,6 +579,7 @@ class CosS3Client(_surface.OfficialSurface):
     def get_presigned_url(self, Bucket, Key, Method, Expired=300, Params=None, Headers=None,
                           UseCiEndPoint=False, SignHost=None):
         """A URL carrying its own signature.  With temporary keys the token is included."""
+        self._check_bucket(Bucket)
         key = signing_key(Key)
         if Params is not None and not isinstance(Params, dict):
             raise CosClientError('Params must be a dict, not %s' % type(Params).__name__)
@@ -583,4 +603,5 @@ class CosS3Client(_surface.OfficialSurface):
 
     def get_object_url(self, Bucket, Key):
         """The plain (unsigned) URL of an object (``Key='/'``: of the bucket)."""
+        self._check_bucket(Bucket)
         return self._conf.uri(bucket=Bucket, path=signing_key(Key))

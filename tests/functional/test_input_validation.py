@@ -528,3 +528,41 @@ def test_stream_chunk_size_must_be_an_integer(client, bucket, chunk_size):
     with pytest.raises(CosClientError, match=r'^chunk_size must be an integer \(bytes per chunk\), not '):
         body.read(chunk_size)
     assert body.read() == b'hello'
+
+
+# -- Bucket ---------------------------------------------------------------------------------------
+
+BUCKET_NONE_CALLS = {
+    'bucket_exists': lambda c: c.bucket_exists(None),
+    'head_bucket': lambda c: c.head_bucket(None),
+    'delete_bucket': lambda c: c.delete_bucket(None),
+    'create_bucket': lambda c: c.create_bucket(None),
+    'list_objects': lambda c: c.list_objects(None),
+    'list_multipart_uploads': lambda c: c.list_multipart_uploads(None),
+    'put_object': lambda c: c.put_object(None, b'x', 'k'),
+    'delete_object': lambda c: c.delete_object(None, 'k'),
+    'get_auth': lambda c: c.get_auth('GET', None, 'k'),
+    'get_presigned_url': lambda c: c.get_presigned_url(None, 'k', 'GET'),
+    'get_object_url': lambda c: c.get_object_url(None, 'k'),
+}
+
+
+@pytest.mark.parametrize('method', sorted(BUCKET_NONE_CALLS))
+def test_bucket_none_is_refused(client, cos_emulator, method):
+    """Bucket=None addressed the service endpoint: bucket_exists(None) was True, list_objects listed buckets."""
+    _refused(cos_emulator, lambda: BUCKET_NONE_CALLS[method](client),
+             r'^Bucket is required \(BucketName-APPID\): None would send this request to the service endpoint')
+
+
+def test_create_bucket_configuration(client, cos_emulator):
+    name = 'maz-%s-1250000000' % os.urandom(4).hex()
+    for kwargs, match in [({'BucketAZConfig': 'maz'}, r"^BucketAZConfig must be 'MAZ' \(or None\), not 'maz'$"),
+                          ({'BucketAZConfig': '</BucketAZConfig><x>'}, r'^BucketAZConfig must be'),
+                          ({'BucketArchConfig': 5}, r"^BucketArchConfig must be 'OFS' \(or None\), not 5$")]:
+        _refused(cos_emulator, lambda kw=kwargs: client.create_bucket(name, **kw), match)
+    assert not client.bucket_exists(name)
+    client.create_bucket(name, BucketAZConfig='MAZ')
+    sent = cos_emulator.requests[-1]['headers']
+    assert sent['Content-Type'] == 'application/xml' and 'Content-MD5' in sent
+    assert client.bucket_exists(name)
+    client.delete_bucket(name)
