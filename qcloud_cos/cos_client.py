@@ -347,6 +347,7 @@ class CosS3Client(_surface.OfficialSurface):
                 raise CosClientError("CopySource VersionId must be a string, not %s" % type(version).__name__)
             check_value(version, 'CopySource VersionId')
             url += '?versionId=' + version
+        check_value(url, 'CopySource')  # e.g. an Endpoint with CR/LF
         return url
 
     def list_parts(self, Bucket, Key, UploadId, EncodingType='', MaxParts=1000, PartNumberMarker=0, **kwargs):
@@ -566,6 +567,8 @@ class CosS3Client(_surface.OfficialSurface):
         key = signing_key(Key)
         if not isinstance(Method, str) or not Method:
             raise CosClientError('Method must be an HTTP method name such as GET or PUT, not %r' % (Method,))
+        if isinstance(Expired, float) and Expired.is_integer():
+            Expired = int(Expired)  # 300.0 is 300 seconds (the official SDK would sign "...;1700000300.0")
         _integer(Expired, 'Expired', low=1)
         for name, value in (('Headers', Headers), ('Params', Params)):
             if value is not None and not isinstance(value, dict):

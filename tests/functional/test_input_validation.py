@@ -566,3 +566,17 @@ def test_create_bucket_configuration(client, cos_emulator):
     assert sent['Content-Type'] == 'application/xml' and 'Content-MD5' in sent
     assert client.bucket_exists(name)
     client.delete_bucket(name)
+
+
+def test_copy_source_endpoint_cannot_inject_headers(client, bucket, cos_emulator):
+    source = {'Bucket': 'src-1250000000', 'Key': 'k', 'Endpoint': 'cos.example.com\r\nX-Evil: 1'}
+    _refused(cos_emulator, lambda: client.upload_part_copy(bucket, 'k', 1, 'UID', source),
+             r'^CopySource must not contain CR, LF or NUL characters')
+
+
+def test_get_auth_expired_whole_float_is_seconds(client, bucket):
+    fields = dict(pair.split('=', 1) for pair in client.get_auth('GET', bucket, 'k', Expired=300.0).split('&'))
+    start, end = fields['q-sign-time'].split(';')
+    assert int(end) - int(start) == 300 + 60  # the window starts a minute early
+    with pytest.raises(CosClientError, match=r'^Expired must be an integer of at least 1, not 300.5$'):
+        client.get_auth('GET', bucket, 'k', Expired=300.5)
