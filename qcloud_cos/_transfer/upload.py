@@ -238,6 +238,8 @@ class FileUpload:
     def prepare(self):
         """Stat, decide simple/multipart, resume or initiate.  Returns the parts still to send,
         SIMPLE, DONE (``result`` set) or None (skipped)."""
+        if self.control.stopped():              # cancelled before it began: start nothing
+            raise Stopped()
         self.stat = regular_file(self.path)
         size = self.stat.st_size
         if self.skip_existing and self._exists_unchanged(size):
@@ -975,7 +977,10 @@ def _upload_folder(client, *, bucket, local_dir, key_prefix, part_size, max_thre
         check_key(key_prefix + relative)
         transfer.add(bucket=bucket, key=key_prefix + relative, path=path, part_size=part_size,
                      enable_md5=enable_md5, kwargs=kwargs, skip_existing=skip_existing)
-        total += os.stat(path).st_size
+        try:
+            total += os.stat(path).st_size
+        except OSError:         # gone or unreadable since the walk: that file's upload reports it
+            pass
     transfer.run(total=total, interrupt=interrupt)
     uploaded = [u for u in transfer.files if u.error is None and not u.skipped]
     failed = [u for u in transfer.files if u.error is not None]

@@ -431,3 +431,14 @@ def test_a_read_error_inside_a_part_surfaces_as_itself_without_retries(client, b
         client.upload_file(bucket, 'rd.bin', path, MAXThread=2, progress_callback=progress, CheckpointDir=ckdir)
     assert path in str(info.value)
     assert client.get_retry_exe_times() == retries
+
+
+def test_an_already_set_cancel_event_sends_nothing(client, bucket, cos_emulator, make_file, ckdir):
+    from qcloud_cos.transfer import UploadCancelled
+    path = make_file(22 * MIB)
+    event = threading.Event()
+    event.set()
+    seen = len(cos_emulator.requests)
+    with pytest.raises(UploadCancelled):
+        client.upload_file(bucket, 'early.bin', path, CancelEvent=event, CheckpointDir=ckdir)
+    assert len(cos_emulator.requests) == seen
