@@ -1,4 +1,5 @@
 """``StreamBody``: the streamed body of ``get_object`` (official module path and methods)."""
+import errno
 import os
 import uuid
 
@@ -60,6 +61,8 @@ class StreamBody:
             raise CosClientError('file_name must be a path (str, bytes or os.PathLike), not %s'
                                  % type(file_name).__name__)
         file_name = os.fspath(file_name)
+        if os.path.isdir(file_name):  # refused before downloading, not when renaming at the end
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), file_name)
         if disable_tmp_file:
             target = file_name
         elif isinstance(file_name, bytes):

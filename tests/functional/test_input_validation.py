@@ -580,3 +580,13 @@ def test_get_auth_expired_whole_float_is_seconds(client, bucket):
     assert int(end) - int(start) == 300 + 60  # the window starts a minute early
     with pytest.raises(CosClientError, match=r'^Expired must be an integer of at least 1, not 300.5$'):
         client.get_auth('GET', bucket, 'k', Expired=300.5)
+
+
+def test_stream_to_a_directory_is_refused_before_downloading(client, bucket, tmp_path, cos_emulator):
+    client.put_object(bucket, b'hello', 'k')
+    body = client.get_object(bucket, 'k')['Body']
+    with pytest.raises(IsADirectoryError) as info:
+        body.get_stream_to_file(str(tmp_path))
+    assert info.value.filename == str(tmp_path)
+    assert os.listdir(tmp_path) == []  # no temporary file left beside it either
+    assert body.read() == b'hello'  # nothing was consumed
