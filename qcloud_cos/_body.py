@@ -188,7 +188,7 @@ class Body:
         digest = hashlib.md5()
         left = self.length
         while left:
-            chunk = self._fileobj.read(min(READ_BLOCK, left))
+            chunk = _read(self._fileobj, min(READ_BLOCK, left), self.name)
             if not chunk:
                 break
             digest.update(chunk)

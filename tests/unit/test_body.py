@@ -281,3 +281,13 @@ def test_official_mapped_helper_is_unchanged():
     """cos_comm.mapped (the official helper) maps without judging values, as the official one does."""
     from qcloud_cos.cos_comm import mapped
     assert mapped({'ContentType': ['a']}) == {'Content-Type': ['a']}
+
+
+def test_md5_read_error_is_a_client_error():
+    class FailingBytesIO(io.BytesIO):
+        def read(self, size=-1):
+            raise OSError(5, 'Input/output error')
+
+    body = make_body(FailingBytesIO(b'abc'))
+    with pytest.raises(CosClientError, match=r'^cannot read Body: \[Errno 5\] Input/output error$'):
+        body.content_md5()
