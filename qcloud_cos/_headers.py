@@ -86,36 +86,40 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE_CHARS = ('\r', '\n', '\x00')
 
 
-def check_value(value, what):
+def check_value(value, what, *, secret=False):
     """Raise CosClientError unless ``value`` can be sent as this header's (or parameter's) value.
 
-    Text (str, UTF-8; or bytes) and numbers are accepted; ``None`` means "not sent".
+    Text (str, UTF-8; or bytes) and numbers are accepted; ``None`` means "not sent".  With
+    ``secret`` (an SSE-C key) the message never shows the value.
     """
+    def shown(v):
+        return '***' if secret else repr(v)
+
     if value is None:
         return
     if isinstance(value, bool):
-        raise CosClientError('%s must be a string, not bool (%r)' % (what, value))
+        raise CosClientError('%s must be a string, not bool (%s)' % (what, shown(value)))
     if isinstance(value, float) and not math.isfinite(value):
-        raise CosClientError('%s must be a string or a finite number, not %r' % (what, value))
+        raise CosClientError('%s must be a string or a finite number, not %s' % (what, shown(value)))
     if isinstance(value, (int, float)):
         return
     if isinstance(value, (bytes, bytearray)):
         try:
             text = bytes(value).decode('utf-8')
         except UnicodeDecodeError:
-            raise CosClientError('%s is not valid UTF-8: %r' % (what, bytes(value))) from None
+            raise CosClientError('%s is not valid UTF-8: %s' % (what, shown(bytes(value)))) from None
     elif isinstance(value, str):
         text = value
     else:
-        raise CosClientError('%s must be a string, not %s (%r)' % (what, type(value).__name__, value))
+        raise CosClientError('%s must be a string, not %s (%s)' % (what, type(value).__name__, shown(value)))
     try:
         text.encode('utf-8')
     except UnicodeEncodeError:
-        raise CosClientError('%s can not be encoded in UTF-8: %r' % (what, text)) from None
+        raise CosClientError('%s can not be encoded in UTF-8: %s' % (what, shown(text))) from None
     if any(c in text for c in _BAD_VALUE_CHARS):
-        raise CosClientError('%s must not contain CR, LF or NUL characters: %r' % (what, text))
+        raise CosClientError('%s must not contain CR, LF or NUL characters: %s' % (what, shown(text)))
     if text[:1].isspace():
-        raise CosClientError('%s must not start with whitespace: %r' % (what, text))
+        raise CosClientError('%s must not start with whitespace: %s' % (what, shown(text)))
 
 
 def _check_metadata_name(name):
@@ -145,7 +149,7 @@ def request_headers(kwargs):
         elif name == 'ContentLength':
             content_length(value)
         elif name in MAPLIST and name != 'Metadata':
-            check_value(value, name)
+            check_value(value, name, secret=MAPLIST[name].lower() in SECRET_HEADERS)
     return mapped(kwargs)
 
 

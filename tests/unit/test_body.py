@@ -291,3 +291,14 @@ def test_md5_read_error_is_a_client_error():
     body = make_body(FailingBytesIO(b'abc'))
     with pytest.raises(CosClientError, match=r'^cannot read Body: \[Errno 5\] Input/output error$'):
         body.content_md5()
+
+
+@pytest.mark.parametrize('name', ['SSECustomerKey', 'CopySourceSSECustomerKey'])
+@pytest.mark.parametrize('value', [['s3cr3t-key'], 's3cr3t-key\r\n', True, b'\xffs3cr3t-key'])
+def test_bad_secret_header_values_are_not_shown(name, value):
+    from qcloud_cos._headers import request_headers
+    with pytest.raises(CosClientError) as info:
+        request_headers({name: value})
+    message = str(info.value)
+    assert message.startswith(name + ' ') and '***' in message
+    assert 's3cr3t' not in message and 'True' not in message
