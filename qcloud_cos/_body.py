@@ -253,9 +253,9 @@ _FILE_KINDS = ((_stat.S_ISFIFO, 'a FIFO'), (_stat.S_ISCHR, 'a character device')
 def open_local_file(path, *, name='LocalFilePath'):
     """Open a local regular file for binary reading, refusing anything else before it can block.
 
-    A missing path or a directory raises the OSError naming the path (as ``open`` would); a FIFO,
-    device or socket raises CosClientError naming ``name``: reading one would block, or upload
-    whatever it yields.  The file is opened without blocking (O_NONBLOCK) and checked with
+    A missing path, a directory or a socket raises the OSError naming the path (as ``open``
+    would); a FIFO or a device raises CosClientError naming ``name``: reading one would block, or
+    upload whatever it yields.  The file is opened without blocking (O_NONBLOCK) and checked with
     ``fstat`` on the descriptor itself, so nothing can swap the path in between.
     """
     if not isinstance(path, (str, bytes, os.PathLike)):

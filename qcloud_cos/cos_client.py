@@ -212,8 +212,8 @@ class CosS3Client(_surface.OfficialSurface):
     def put_object_from_local_file(self, Bucket, LocalFilePath, Key, EnableMD5=False, **kwargs):
         """Upload a local file in one request; same return value as ``put_object``.
 
-        Only a regular file is accepted (a directory or a missing path raises the OSError naming
-        it; a FIFO or device is refused with CosClientError instead of blocking or uploading
+        Only a regular file is accepted (a directory, a socket or a missing path raises the OSError
+        naming it; a FIFO or device is refused with CosClientError instead of blocking or uploading
         whatever it yields).
         """
         object_key(Key)

@@ -478,10 +478,10 @@ def test_local_file_socket_is_refused(client, bucket, cos_emulator, tmp_path):
     server = socket.socket(socket.AF_UNIX)
     try:
         server.bind(path)
-        with pytest.raises(OSError) as info:
-            before = len(cos_emulator.requests)
+        before = len(cos_emulator.requests)
+        with pytest.raises(OSError) as info:  # open() of a socket fails with ENXIO, naming the path
             client.put_object_from_local_file(bucket, path, 'k')
-        assert path in str(info.value) or info.value.filename == path
+        assert info.value.filename == path
         assert cos_emulator.requests[before:] == []
     finally:
         server.close()
