@@ -39,7 +39,7 @@ class _FileReader:
             return b''
         if size is None or size < 0 or size > self._left:
             size = self._left
-        chunk = _read(self._fileobj, size, self._name)
+        chunk = _read(self._fileobj, size, name=self._name)
         if not chunk:
             if isinstance(self._fileobj, _IterFile):
                 raise CosClientError('%s ended %d bytes short of ContentLength=%d'
@@ -105,7 +105,7 @@ def _checked_chunks(iterable, name):
         yield _chunk_bytes(chunk, '%s item %d' % (name, index))
 
 
-def _read(fileobj, size, name):
+def _read(fileobj, size, *, name):
     """``fileobj.read(size)``; a local read failure is the body's error (never retried as a network one)."""
     try:
         chunk = fileobj.read(size)
@@ -188,7 +188,7 @@ class Body:
         digest = hashlib.md5()
         left = self.length
         while left:
-            chunk = _read(self._fileobj, min(READ_BLOCK, left), self.name)
+            chunk = _read(self._fileobj, min(READ_BLOCK, left), name=self.name)
             if not chunk:
                 break
             digest.update(chunk)
@@ -224,7 +224,7 @@ def _remaining(fileobj):
 
 def _read_chunks(fileobj, name):
     while True:
-        chunk = _read(fileobj, READ_BLOCK, name)
+        chunk = _read(fileobj, READ_BLOCK, name=name)
         if not chunk:
             return
         yield chunk
