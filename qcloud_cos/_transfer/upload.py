@@ -647,9 +647,12 @@ class FileUpload:
 class _DeferredInterrupt:
     """Ctrl-C during a transfer, turned into a flag that the scheduler loop acts on.
 
-    Python raises KeyboardInterrupt wherever the main thread happens to be; inside the locks of
-    ``threading`` and ``concurrent.futures`` (a Condition's wait, a Thread's join) it can leave a
-    lock released twice and come out as ``RuntimeError: release unlocked lock`` instead.  While a
+    Python raises KeyboardInterrupt wherever the main thread happens to be.  During a transfer that
+    is mostly inside ``concurrent.futures.wait`` (a Condition's wait), ``Thread.start`` (the pool
+    starts its workers lazily, on submit, and waits for each to signal it started) or a checkpoint
+    write; interrupted in a Condition's lock re-acquisition it leaves the lock released twice
+    (``RuntimeError: release unlocked lock``, in the main thread or the worker), and interrupted in
+    ``Thread.start`` it leaves a worker the pool does not know about.  While a
     transfer runs on the main thread with Python's default SIGINT handler, that handler is replaced
     by one that only records the signal (a plain attribute: no lock may be taken in a handler); the
     scheduler raises KeyboardInterrupt itself at a safe point, the transfer drains and saves its
@@ -852,7 +855,7 @@ class Transfer:
             pass                               # stopped because the upload is gone
         elif exc is not None:
             self._fail(upload, exc)
-        elif upload.error is None and upload.gone is None:
+        elif upload.error is None:             # (also while gone: its CRC spares hashing that range)
             number, info = future.result()
             upload.part_done(number, info, now=self._clock())
         if upload._pending == 0 and upload.error is None:
