@@ -19,10 +19,16 @@ setup(
     license='MIT',
     packages=find_packages(include=['qcloud_cos', 'qcloud_cos.*']),
     python_requires='>=3.8',
+    # Floors are the oldest versions the test suite passes with (.ci/constraints-oldest.txt, run by
+    # .ci/run): requests < 2.27 sends a second Host header with chunked bodies; urllib3 < 1.23 and
+    # (on Python >= 3.12) < 1.26.5 do not import; xmltodict < 0.11 lacks disable_entities;
+    # anycrc < 1.3.1 fails on empty input.
     install_requires=[
-        'requests>=2.20',
-        'xmltodict>=0.12',
-        'anycrc>=2.0',
+        'requests>=2.27',
+        'urllib3>=1.23; python_version < "3.12"',
+        'urllib3>=1.26.5; python_version >= "3.12"',
+        'xmltodict>=0.11',
+        'anycrc>=1.3.1',
     ],
     extras_require={
         'test': ['pytest>=7'],

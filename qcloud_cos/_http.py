@@ -37,7 +37,14 @@ logger = logging.getLogger('qcloud_cos.cos_client')
 DEFAULT_UA = 'cos-python-sdk-v' + __version__
 SIGN_EXPIRE = 10000
 
-_RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, ChunkedEncodingError)
+# Network errors (retried).  Older requests let urllib3's own exceptions escape from their
+# chunked-upload path, so those are listed too.
+_RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, ChunkedEncodingError,
+                     urllib3.exceptions.ProtocolError, urllib3.exceptions.TimeoutError,
+                     urllib3.exceptions.NewConnectionError)
+# Errors of the HTTP libraries about the request itself (e.g. http.client's "Invalid header
+# value" ValueError with older requests): a CosClientError, unless the body raised them.
+_LIBRARY_ERRORS = (ValueError, TypeError, http.client.HTTPException)
 
 # 5xx answers about the request itself, not the server's state: retrying cannot help.
 # (501 NotImplemented: COS does not support a header or feature the request uses.)
@@ -124,18 +131,19 @@ SEND_BLOCK = 1024 * 1024
 
 
 # The block size is given to the connections themselves rather than as a pool-manager keyword:
-# urllib3 2.x knows a ``blocksize`` pool keyword, urllib3 1.x does not (its PoolKey rejects
-# it), but on both the connection classes pass ``blocksize`` on to ``http.client``.
-# (The classes keep urllib3's names, which appear in its messages.)
+# urllib3 2.x knows a ``blocksize`` pool keyword (and passes its 16 KiB default to every
+# connection), urllib3 1.x does not (its PoolKey rejects it), but on both the connection classes
+# take ``blocksize`` (1.x hands it on to ``http.client``).  The classes keep urllib3's names,
+# which appear in its messages.
 class HTTPConnection(urllib3.connection.HTTPConnection):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault('blocksize', SEND_BLOCK)
+        kwargs['blocksize'] = SEND_BLOCK
         super().__init__(*args, **kwargs)
 
 
 class HTTPSConnection(urllib3.connection.HTTPSConnection):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault('blocksize', SEND_BLOCK)
+        kwargs['blocksize'] = SEND_BLOCK
         super().__init__(*args, **kwargs)
 
 
@@ -292,6 +300,10 @@ class Transport:
                 failure = exc
                 continue
             except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+                raise self._client_error(exc, secrets=secrets) from exc
+            except _LIBRARY_ERRORS as exc:
+                if isinstance(exc, CosClientError) or _raised_by(exc, payload):
+                    raise  # the body's own error (helpers raise CosClientError), as itself
                 raise self._client_error(exc, secrets=secrets) from exc
             if response.status_code < 400:
                 mismatch = self._crc_mismatch(request, response)
@@ -471,20 +483,27 @@ def _local_body_error(exc, payload):
     ``__iter__``, or the generator that is the payload), it is a local error (an unreadable file,
     a directory, a closed descriptor), not a network one, and retrying cannot help.
     """
-    if payload is None or isinstance(payload, (bytes, str)):
-        return None
-    code = getattr(payload, 'gi_code', None)
     for item in _chain(exc):
         if not isinstance(item, OSError) or isinstance(item, (requests.RequestException,
                                                                urllib3.exceptions.HTTPError)):
             continue
-        tb = item.__traceback__
-        while tb is not None:
-            frame = tb.tb_frame
-            if (code is not None and frame.f_code is code) or frame.f_locals.get('self') is payload:
-                return item
-            tb = tb.tb_next
+        if _raised_by(item, payload):
+            return item
     return None
+
+
+def _raised_by(exc, payload):
+    """Whether ``exc`` was raised while the request body (``payload``) was producing data."""
+    if payload is None or isinstance(payload, (bytes, bytearray, str)):
+        return False
+    code = getattr(payload, 'gi_code', None)
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if (code is not None and frame.f_code is code) or frame.f_locals.get('self') is payload:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 _CHECK_SERVER = ('check that the server is running and that QCLOUD_COS_ENDPOINT_URL, or CosConfig '

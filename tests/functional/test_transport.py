@@ -136,3 +136,31 @@ def test_no_secret_reaches_the_logs(cos_emulator, bucket, caplog):
     assert token not in text
     assert 'Q3VzdG9tZXJLZXlTZWNyZXRWYWx1ZTAxMjM0NTY3ODk=' not in text
     assert 'q-signature=' not in text
+
+
+def test_connections_send_bodies_in_large_blocks_on_any_urllib3(client, bucket):
+    """The 1 MiB send block is given to the connections, not as a pool keyword that urllib3 1.x's
+    PoolKey rejects ("unexpected keyword argument 'key_blocksize'": every request failed)."""
+    from qcloud_cos import _http
+
+    client.put_object(bucket, b'x', 'blocks')
+    adapter = client._transport.session.get_adapter('http://')
+    assert 'blocksize' not in adapter.poolmanager.connection_pool_kw
+    pool = adapter.poolmanager.connection_from_url(client._conf.uri(bucket=bucket, path='blocks'))
+    conn = pool._get_conn()
+    try:
+        assert conn.blocksize == _http.SEND_BLOCK
+    finally:
+        pool._put_conn(conn)
+
+
+def test_proxied_connections_send_in_large_blocks_too(cos_emulator, bucket):
+    from qcloud_cos import _http
+
+    conf = CosConfig(Region='ap-guangzhou', SecretId='SecretId', SecretKey='SecretKey', Scheme='http',
+                     Proxies={'http': cos_emulator.endpoint})
+    c = CosS3Client(conf)
+    c.put_object(bucket, b'via proxy', 'proxied-blocks.txt')
+    adapter = c._transport.session.get_adapter('http://')
+    manager = adapter.proxy_manager[cos_emulator.endpoint]
+    assert manager.pool_classes_by_scheme['http'] is _http.HTTPConnectionPool
