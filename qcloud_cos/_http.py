@@ -33,6 +33,7 @@ from .cos_exception import CosClientError, CosServiceError
 from .version import __version__
 
 logger = logging.getLogger('qcloud_cos.cos_client')
+_redact.install_log_filter()
 
 DEFAULT_UA = 'cos-python-sdk-v' + __version__
 SIGN_EXPIRE = 10000

@@ -188,3 +188,15 @@ def test_exceptions_mask_secret_named_fields_whoever_builds_them(text):
     for exc in (CosServiceError('PUT', text, 400), CosClientError(text)):
         _assert_clean(_exception_texts(exc), {'abcdEFGH1234'})
     assert 'customer-key-md5=md5' in str(CosClientError(text)) or 'md5' not in text
+
+
+@pytest.mark.parametrize('name', _redact.LOGGER_NAMES)
+def test_every_package_logger_masks_secret_named_fields(caplog, name):
+    import qcloud_cos  # noqa: F401  (installs the filter)
+
+    with caplog.at_level(logging.DEBUG, logger='qcloud_cos'):
+        logging.getLogger(name).info('answer: %s', '<Error><FormatString>x-cos-security-token=abcdEFGH1234'
+                                                   '&amp;host=h</FormatString></Error>')
+    (record,) = [r for r in caplog.records if r.name == name]
+    assert 'abcdEFGH1234' not in record.getMessage()
+    assert 'x-cos-security-token=***' in record.getMessage() and 'host=h' in record.getMessage()
