@@ -136,6 +136,26 @@ def _check_pool_size(name, value):
         raise CosClientError('%s must be an int >= 1, got %r' % (name, value))
 
 
+def _check_tls(verify, cert):
+    """``VerifySSL``: None, a bool, or the path of a CA bundle (file or directory); ``SSLCert``:
+    None, a client certificate path, or a (certificate, key) pair of paths."""
+    if verify is not None and not isinstance(verify, bool):
+        if not isinstance(verify, str):
+            raise CosClientError('VerifySSL must be True, False or the path of a CA bundle, not %s'
+                                 % type(verify).__name__)
+        if not os.path.exists(verify):
+            raise CosClientError('VerifySSL=%r: no such CA bundle file or directory' % (verify,))
+    if cert is None:
+        return
+    paths = cert if isinstance(cert, (tuple, list)) else (cert,)
+    if not 1 <= len(paths) <= 2 or not all(isinstance(p, str) for p in paths):
+        raise CosClientError('SSLCert must be the path of a client certificate or a (certificate, key) '
+                             'pair of paths, got %r' % (cert,))
+    for path in paths:
+        if not os.path.isfile(path):
+            raise CosClientError('SSLCert: no such file %r' % (path,))
+
+
 def _region_hint(exc, region):
     """The official region error, plus a hint when the Region looks like a URL."""
     if isinstance(region, str) and '://' in region:
@@ -243,6 +263,7 @@ class CosConfig:
         _check_proxies(self._proxies)
         _check_pool_size('PoolConnections', self._pool_connections)
         _check_pool_size('PoolMaxSize', self._pool_maxsize)
+        _check_tls(self._verify_ssl, self._ssl_cert)
 
     def _set_keys(self, secret_id, secret_key):
         self._secret_id = _convert_secret(secret_id)

@@ -306,6 +306,11 @@ class Transport:
                 if isinstance(exc, CosClientError) or _raised_by(exc, payload):
                     raise  # the body's own error (helpers raise CosClientError), as itself
                 raise self._client_error(exc, secrets=secrets) from exc
+            except OSError as exc:
+                if _raised_by(exc, payload):
+                    raise  # a local error reading the body, as itself
+                # requests' own checks, e.g. "Could not find a suitable TLS CA certificate bundle"
+                raise self._client_error(exc, secrets=secrets) from exc
             if response.status_code < 400:
                 mismatch = self._crc_mismatch(request, response)
                 if mismatch is None:

@@ -181,3 +181,15 @@ def test_timeout_message():
     assert 'after 2 attempts' in message
     assert 'timed out' in message and 'Timeout=0.3' in message
     assert isinstance(info.value.__cause__, requests.Timeout)
+
+
+def test_a_ca_bundle_gone_since_the_config_is_a_client_error(tmp_path):
+    bundle = tmp_path / 'ca.pem'
+    bundle.write_text('not used')
+    c = _client(retry=1, IP='127.0.0.1', Port=_free_port(), VerifySSL=str(bundle))
+    bundle.unlink()
+    with pytest.raises(CosClientError) as info:
+        c.put_object('examplebucket-1250000000', b'x', 'k')
+    assert 'CA certificate bundle' in str(info.value)
+    assert isinstance(info.value.__cause__, OSError)
+    assert c.get_retry_exe_times() == 0

@@ -164,3 +164,26 @@ def test_endpoint_env_with_ipv6(monkeypatch):
     monkeypatch.setenv(ENDPOINT_URL_ENV, 'http://[::1]:9876')
     wire = _put(CosConfig(**KEYS))
     assert wire['url'] == 'http://[::1]:9876/k'
+
+
+@pytest.mark.parametrize('kwargs,pattern', [
+    (dict(VerifySSL='/nonexistent/ca.pem'), 'VerifySSL'),
+    (dict(VerifySSL='yes'), 'VerifySSL'),
+    (dict(VerifySSL=1.5), 'VerifySSL'),
+    (dict(SSLCert='/nonexistent/cert.pem'), 'SSLCert'),
+    (dict(SSLCert=('/nonexistent/cert.pem', '/nonexistent/key.pem')), 'SSLCert'),
+    (dict(SSLCert=3), 'SSLCert'),
+])
+def test_bad_tls_parameters_are_refused(kwargs, pattern):
+    """requests would raise a bare OSError at the first https request."""
+    with pytest.raises(CosClientError, match=pattern):
+        CosConfig(**dict(KEYS, **kwargs))
+
+
+def test_good_tls_parameters_are_accepted(tmp_path):
+    cert, key = tmp_path / 'c.pem', tmp_path / 'k.pem'
+    cert.write_text('x')
+    key.write_text('x')
+    for kwargs in (dict(VerifySSL=True), dict(VerifySSL=False), dict(VerifySSL=str(tmp_path)),
+                   dict(VerifySSL=str(cert)), dict(SSLCert=str(cert)), dict(SSLCert=(str(cert), str(key)))):
+        CosConfig(**dict(KEYS, **kwargs))
