@@ -219,6 +219,9 @@ class Transport:
 
     def __init__(self, *, conf, session=None, retry=3, clock=None, sleep=None, backoff_base=1.0,
                  backoff_cap=20.0, pool_maxsize=None, retry_count=None):
+        if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
+            raise CosClientError('retry must be an int >= 0 (the retries after the first attempt), got %r'
+                                 % (retry,))
         self._conf = conf
         self._session = session
         self.retry = retry

@@ -193,3 +193,9 @@ def test_a_ca_bundle_gone_since_the_config_is_a_client_error(tmp_path):
     assert 'CA certificate bundle' in str(info.value)
     assert isinstance(info.value.__cause__, OSError)
     assert c.get_retry_exe_times() == 0
+
+
+@pytest.mark.parametrize('retry', [-1, 'x', None, 1.5, True])
+def test_bad_retry_is_refused_at_construction(retry):
+    with pytest.raises(CosClientError, match='retry'):
+        CosS3Client(CosConfig(**KEYS), retry=retry)
