@@ -372,6 +372,9 @@ class Transport:
         else:
             tries = '%d attempt%s' % (attempts, '' if attempts == 1 else 's')
         checks = advice
+        env_url = os.environ.get('QCLOUD_COS_ENDPOINT_URL')
+        if env_url:
+            checks += '; QCLOUD_COS_ENDPOINT_URL=%s is set and sends this client there' % env_url
         if proxy:
             checks += '; check the proxy (CosConfig Proxies or the *_proxy environment variables)'
         elif not proxies:

@@ -199,3 +199,13 @@ def test_a_ca_bundle_gone_since_the_config_is_a_client_error(tmp_path):
 def test_bad_retry_is_refused_at_construction(retry):
     with pytest.raises(CosClientError, match='retry'):
         CosS3Client(CosConfig(**KEYS), retry=retry)
+
+
+def test_connection_refused_names_the_endpoint_environment_variable_when_set(monkeypatch):
+    url = 'http://127.0.0.1:%d' % _free_port()
+    monkeypatch.setenv('QCLOUD_COS_ENDPOINT_URL', url)
+    c = _client(retry=0)
+    with pytest.raises(CosClientError) as info:
+        c.put_object('examplebucket-1250000000', b'x', 'k')
+    assert 'after 1 attempt: connection refused' in str(info.value)
+    assert 'QCLOUD_COS_ENDPOINT_URL=%s is set' % url in str(info.value)
