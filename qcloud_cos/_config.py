@@ -14,6 +14,7 @@ import os
 import re
 from urllib.parse import urlsplit
 
+from . import _official_names, _surface
 from ._endpoint import format_bucket, format_endpoint, quote_key
 from .cos_exception import CosClientError
 
@@ -177,6 +178,9 @@ def _convert_secret(value):
 
 class CosConfig:
     """Configuration of a COS client (region or endpoint, credentials, transport options)."""
+
+    # Official names not implemented here raise NotImplementedInDropin (an AttributeError) saying so.
+    __getattr__ = _surface.missing_attribute('CosConfig', _official_names.COS_CONFIG)
 
     def __init__(self, Appid=None, Region=None, SecretId=None, SecretKey=None, Token=None,
                  CredentialInstance=None, Scheme=None, Timeout=None, Access_id=None,

@@ -55,10 +55,10 @@ def _first_text(root, tag):
     return None
 
 
-def digest_xml(text):
+def digest_xml(data):
     """Parse COS's ``<Error>`` XML into the official digest dict, or the INVALID marker."""
     try:
-        root = ElementTree.fromstring(text.encode('utf-8') if isinstance(text, str) else text)
+        root = ElementTree.fromstring(data.encode('utf-8') if isinstance(data, str) else data)
     except (ElementTree.ParseError, ValueError):
         return None
     digest = {}
@@ -71,12 +71,12 @@ def digest_xml(text):
     return digest
 
 
-def digest_xml_or_json(text):
-    digest = digest_xml(text)
+def digest_xml_or_json(data):
+    digest = digest_xml(data)
     if digest is not None and digest != _INVALID:
         return digest
     try:
-        return json.loads(text)
+        return json.loads(data)
     except (TypeError, ValueError):
         return _INVALID
 
