@@ -274,7 +274,7 @@ INTERRUPTED = textwrap.dedent('''
     client = CosS3Client(CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey',
                                    IP='127.0.0.1', Port=port, Scheme='http'))
     def progress(done, total):
-        time.sleep(0.001)
+        time.sleep(0.05)  # one call per 1 MiB send block: 64 calls, one at a time, >= 3 s in all
     print('READY', flush=True)
     try:
         client.upload_file(bucket, 'sigint.bin', path, MAXThread=4, progress_callback=progress,
