@@ -100,9 +100,22 @@ def _chunk_bytes(chunk, where):
 
 
 def _checked_chunks(iterable, name):
-    """The chunks of an iterable body as bytes, failing (before sending it) on the first bad one."""
-    for index, chunk in enumerate(iterable):
+    """The chunks of an iterable body as bytes, failing (before sending it) on the first bad one.
+
+    An error raised by the iterable itself (a generator reading a file) is the body's error: the HTTP
+    layer would otherwise take an ``OSError`` for a broken connection and retry it.
+    """
+    chunks = iter(iterable)
+    index = 0
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as exc:
+            raise CosClientError('cannot read %s: %s' % (name, exc)) from exc
         yield _chunk_bytes(chunk, '%s item %d' % (name, index))
+        index += 1
 
 
 def _read(fileobj, size, *, name):

@@ -287,32 +287,20 @@ class Transport:
                             _describe(failure, secrets))
                 (self._sleep or time.sleep)(delay)
             attempts += 1
-            payload = None
+            # A body's own read errors are CosClientError (or the engine's LocalReadError), which
+            # requests and urllib3 let through as they are: only real network errors are retried.
             try:
                 prepared = self.prepare(request, attempt=attempt, secrets=secrets)
-                payload = prepared.body
                 response = self._send_prepared(request, prepared, secrets=secrets)
                 if response.status_code >= 400:
                     _ = response.content  # read the error body now; the connection goes back to the pool
             except requests.exceptions.SSLError as exc:  # a certificate problem does not heal by retrying
                 raise self._client_error(exc, secrets=secrets) from exc
             except _RETRYABLE_ERRORS as exc:
-                local = _local_body_error(exc, payload)
-                if local is not None:
-                    failure = local
-                    break
                 failure = exc
                 continue
-            except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-                raise self._client_error(exc, secrets=secrets) from exc
-            except _LIBRARY_ERRORS as exc:
-                if isinstance(exc, CosClientError) or _raised_by(exc, payload):
-                    raise  # the body's own error (helpers raise CosClientError), as itself
-                raise self._client_error(exc, secrets=secrets) from exc
-            except OSError as exc:
-                if _raised_by(exc, payload):
-                    raise  # a local error reading the body, as itself
-                # requests' own checks, e.g. "Could not find a suitable TLS CA certificate bundle"
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) + _LIBRARY_ERRORS as exc:
+                # e.g. requests' "Could not find a suitable TLS CA certificate bundle", InvalidHeader
                 raise self._client_error(exc, secrets=secrets) from exc
             if response.status_code < 400:
                 mismatch = self._crc_mismatch(request, response)
@@ -323,9 +311,6 @@ class Transport:
             failure = response
             if response.status_code < 500 or response.status_code in NOT_TRANSIENT_5XX:
                 break
-        if isinstance(failure, OSError) and not isinstance(failure, requests.RequestException):
-            secrets.scrub_exception(failure)
-            raise failure  # a local error reading the body: the user's problem, as itself
         if isinstance(failure, requests.Response):
             raise service_error(request.method, failure, secrets=secrets)
         if isinstance(failure, CosClientError):
@@ -485,37 +470,6 @@ def _chain(exc, limit=16):
         todo.extend(a for a in item.args if isinstance(a, BaseException))
         todo.extend((getattr(item, 'reason', None), item.__cause__, item.__context__))
     return out
-
-
-def _local_body_error(exc, payload):
-    """The ``OSError`` raised while reading the request body, hidden inside ``exc``, or None.
-
-    urllib3 and requests turn any ``OSError`` raised while a request is written into "Connection
-    aborted"; when the frame that raised it is the body's own (the payload object's ``read`` or
-    ``__iter__``, or the generator that is the payload), it is a local error (an unreadable file,
-    a directory, a closed descriptor), not a network one, and retrying cannot help.
-    """
-    for item in _chain(exc):
-        if not isinstance(item, OSError) or isinstance(item, (requests.RequestException,
-                                                               urllib3.exceptions.HTTPError)):
-            continue
-        if _raised_by(item, payload):
-            return item
-    return None
-
-
-def _raised_by(exc, payload):
-    """Whether ``exc`` was raised while the request body (``payload``) was producing data."""
-    if payload is None or isinstance(payload, (bytes, bytearray, str)):
-        return False
-    code = getattr(payload, 'gi_code', None)
-    tb = exc.__traceback__
-    while tb is not None:
-        frame = tb.tb_frame
-        if (code is not None and frame.f_code is code) or frame.f_locals.get('self') is payload:
-            return True
-        tb = tb.tb_next
-    return False
 
 
 _CHECK_SERVER = ('check that the server is running and that QCLOUD_COS_ENDPOINT_URL, or CosConfig '

@@ -467,8 +467,10 @@ class CosS3Client(_surface.OfficialSurface):
         :return(dict): the put_object headers, or the complete_multipart_upload result.
 
         A second call for the same file and key resumes an unfinished upload: from the local
-        checkpoint when the file is unchanged (no part is re-read), otherwise from any unfinished
-        upload of the key (also one begun by another SDK) whose parts all match the file's content.
+        checkpoint when the file is unchanged (no part is re-read), otherwise from an unfinished upload
+        of the key found on the server (also one begun by another SDK), only when this call sets no
+        Initiate header besides StorageClass/TrafficLimit, the storage class matches, and the upload
+        has parts that all match the file's content.
         """
         return _transfer.upload_file(self, bucket=Bucket, key=Key, path=LocalFilePath, part_size=PartSize,
                                      max_thread=MAXThread, enable_md5=EnableMD5,

@@ -141,13 +141,7 @@ def path_simplify_check(path):
 
 def _listify(data, key_lst):
     if isinstance(data, dict) and isinstance(key_lst, list):
-        for key in key_lst:
-            if key in data:
-                value = data[key]
-                if isinstance(value, (dict, str)):
-                    data[key] = [value]
-                elif value is None:
-                    data[key] = []
+        format_dict(data, key_lst)
 
 
 def format_dict_or_list(data, key_lst):
