@@ -19,6 +19,7 @@ from .cos_auth import CosS3Auth
 from .cos_client import CosConfig, CosS3Client
 from .cos_comm import get_date
 from .cos_exception import CosClientError, CosServiceError
+from . import _surface
 from ._surface import NotImplementedInDropin
 from .version import __dropin_version__, __official_sdk_version__, __version__
 
@@ -27,13 +28,8 @@ __all__ = ['CosConfig', 'CosS3Client', 'CosServiceError', 'CosClientError', 'Cos
            '__official_sdk_version__']
 
 # The official package's other clients, not implemented here yet: looking one up says so.
-_NOT_IMPLEMENTED = frozenset(['AIRecognitionClient', 'CosVectorsClient', 'MetaInsightClient'])
-
-
-def __getattr__(name):
-    if name in _NOT_IMPLEMENTED:
-        raise NotImplementedInDropin(__name__, name)
-    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+__getattr__ = _surface.missing_module_attribute(
+    __name__, ['AIRecognitionClient', 'CosVectorsClient', 'MetaInsightClient'])
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -8,10 +8,9 @@
 from urllib.parse import urlparse
 
 from . import _official_names
-from .cos_comm import _OLD_HOST
 from .version import __dropin_version__, __official_sdk_version__
 
-__all__ = ['NotImplementedInDropin', 'OfficialSurface']
+__all__ = ['NotImplementedInDropin', 'OfficialSurface', 'missing_attribute', 'missing_module_attribute']
 
 
 class NotImplementedInDropin(AttributeError, NotImplementedError):
@@ -47,6 +46,19 @@ def missing_attribute(owner, official_names):
     return __getattr__
 
 
+def missing_module_attribute(module, official_names):
+    """A module-level ``__getattr__`` (PEP 562) raising ``NotImplementedInDropin`` for the official
+    names ``module`` lacks, the usual ``AttributeError`` for the others."""
+    names = frozenset(official_names)
+
+    def __getattr__(name):
+        if name in names:
+            raise NotImplementedInDropin(module, name)
+        raise AttributeError('module %r has no attribute %r' % (module, name))
+
+    return __getattr__
+
+
 class OfficialSurface:
     """Mixin of ``CosS3Client``: the official extras and the not-implemented-yet errors."""
 
@@ -58,6 +70,7 @@ class OfficialSurface:
         the ``tencentcos.cn`` name of the bucket instead: ``CosConfig(AutoSwitchDomainOnRetry=True)``, no
         ``x-cos-request-id`` in the answer (it did not come from COS), and ``url``'s host a default
         ``<bucket>-<appid>.cos.<region>.myqcloud.com`` domain."""
+        from .cos_comm import _OLD_HOST  # cos_comm imports this module
         if 'x-cos-request-id' in headers:
             return False
         if not self.get_conf()._auto_switch_domain_on_retry:

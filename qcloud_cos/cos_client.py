@@ -20,8 +20,22 @@ from ._headers import check_value, mapped, redact, request_headers, split_params
 from ._xml import decode_result, dict_to_xml, format_dict, xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
 from .streambody import StreamBody
+# The official module's namespace also holds these (user code imports some of them from here).
+from .cos_auth import CosS3Auth  # noqa: F401,E402
+from .cos_comm import (  # noqa: F401
+    DEFAULT_CHUNK_SIZE, SINGLE_UPLOAD_LENGTH, CiDetectType, ProgressCallback, binary_type,
+    check_object_content_length, client_can_retry, format_dict_or_list, format_path, format_region,
+    gen_copy_source_range, gen_copy_source_url, get_content_md5, get_copy_source_info, get_date,
+    get_file_like_object_length, get_md5, get_raw_md5, maplist, path_simplify_check, string_types,
+    switch_hostname, switch_hostname_for_url, text_type, to_bytes, to_str, to_unicode)
+from .cos_threadpool import SimpleThreadPool  # noqa: F401
 
 __all__ = ['CosConfig', 'CosS3Client']
+
+# Official names of this module not implemented here yet: looking one up says so.
+__getattr__ = _surface.missing_module_attribute(__name__, [
+    'CosRtmpAuth', 'EventStream', 'ResumableDownLoader', 'Xml2Dict', 'format_values', 'format_xml',
+    'parse_bucket_canned_acl', 'parse_object_canned_acl'])
 
 logger = logging.getLogger(__name__)
 

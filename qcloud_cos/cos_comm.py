@@ -10,6 +10,7 @@ import re
 import threading
 from urllib.parse import quote
 
+from . import _surface
 from ._body import READ_BLOCK as DEFAULT_CHUNK_SIZE, SINGLE_UPLOAD_LENGTH, make_body
 from ._endpoint import format_bucket, format_endpoint, format_region
 from ._headers import MAPLIST as maplist, mapped
@@ -246,12 +247,5 @@ def gen_copy_source_url(CopySource, EnableOldDomain, EnableInternalDomain):
 
 
 # Official module-level names not implemented here yet: looking one up says so (an AttributeError).
-_NOT_IMPLEMENTED = frozenset(['Xml2Dict', 'format_values', 'format_xml', 'parse_bucket_canned_acl',
-                              'parse_object_canned_acl'])
-
-
-def __getattr__(name):
-    if name in _NOT_IMPLEMENTED:
-        from ._surface import NotImplementedInDropin
-        raise NotImplementedInDropin(__name__, name)
-    raise AttributeError('module %r has no attribute %r' % (__name__, name))
+__getattr__ = _surface.missing_module_attribute(__name__, [
+    'Xml2Dict', 'format_values', 'format_xml', 'parse_bucket_canned_acl', 'parse_object_canned_acl'])
