@@ -94,9 +94,18 @@ def _chunk_bytes(chunk, where):
     if isinstance(chunk, (bytearray, memoryview)):
         return bytes(chunk)
     if isinstance(chunk, str):
-        return chunk.encode('utf-8')
+        return _utf8(chunk, where)
     raise CosClientError('%s is %s: an iterable body must yield bytes or str'
                          % (where, type(chunk).__name__))
+
+
+def _utf8(text, where):
+    """``text`` as UTF-8; a str that has none (a lone surrogate) is the caller's error."""
+    try:
+        return text.encode('utf-8')
+    except UnicodeEncodeError as exc:
+        raise CosClientError('%s is a str that cannot be encoded as UTF-8 (%s); pass bytes'
+                             % (where, exc.reason)) from None
 
 
 def _checked_chunks(iterable, name):
@@ -295,7 +304,7 @@ def make_body(body, *, limit=SINGLE_UPLOAD_LENGTH, name='Body'):
     if body is None:
         body = b''
     if isinstance(body, str):
-        body = body.encode('utf-8')
+        body = _utf8(body, name)
     if isinstance(body, (bytearray, memoryview)):
         body = bytes(body)
     if isinstance(body, bytes):

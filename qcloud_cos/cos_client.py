@@ -8,6 +8,7 @@ import copy
 import hashlib
 import logging
 import posixpath
+import re
 from urllib.parse import quote, urlencode
 
 from . import _http, _surface, _transfer
@@ -31,6 +32,8 @@ from .cos_comm import (  # noqa: F401
 from .cos_threadpool import SimpleThreadPool  # noqa: F401
 
 __all__ = ['CosConfig', 'CosS3Client']
+
+_HTTP_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")   # an HTTP method name (RFC 9110 token)
 
 # Official names of this module not implemented here yet: looking one up says so.
 __getattr__ = _surface.missing_module_attribute(__name__, [
@@ -581,7 +584,7 @@ class CosS3Client(_surface.OfficialSurface):
         """
         self._check_bucket(Bucket)
         key = signing_key(Key)
-        if not isinstance(Method, str) or not Method:
+        if not isinstance(Method, str) or not _HTTP_TOKEN.fullmatch(Method):
             raise CosClientError('Method must be an HTTP method name such as GET or PUT, not %r' % (Method,))
         if isinstance(Expired, float) and Expired.is_integer():
             Expired = int(Expired)  # 300.0 is 300 seconds (the official SDK would sign "...;1700000300.0")

@@ -68,6 +68,9 @@ DONE = object()          # FileUpload.prepare's answer for "the object is alread
 # class is shown by the listing (and compared), the traffic limit only paces requests.
 CONFIRMABLE_HEADERS = frozenset(('x-cos-storage-class', 'x-cos-traffic-limit'))
 RECENT_CHANGE = 2.0      # seconds: a file changed this recently may change again within one timestamp tick
+# MAXThread's ceiling: each worker is a thread and a pooled connection (urllib3 allocates the pool's
+# slots up front, so an absurd value would hang before the first request).
+MAX_WORKERS = 1024
 HASH_THREADS = max(1, min(4, os.cpu_count() or 1))   # threads hashing file ranges to verify parts
 
 
@@ -894,8 +897,8 @@ def local_path(value, name):
 
 def check_options(*, workers, progress_callback, cancel_event, checkpoint_dir):
     """Validate the arguments every transfer takes (before any request is sent)."""
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise CosClientError('MAXThread must be a positive integer, got %r' % (workers,))
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
+        raise CosClientError('MAXThread must be an integer from 1 to %d, got %r' % (MAX_WORKERS, workers))
     if progress_callback is not None and not callable(progress_callback):
         raise CosClientError('progress_callback must be callable(consumed_bytes, total_bytes) or None, got %r'
                              % (progress_callback,))

@@ -185,6 +185,8 @@ BAD_BODIES = {
     'write_only_file': (lambda tmp: open(tmp / 'wo', 'wb'), r'^Body is not readable \(a file opened for '
                                                             r'writing only\?\)$'),
     'text_file': (lambda tmp: open(tmp / 'text', 'w+'), r'^Body must be opened in binary mode'),
+    'lone_surrogate_str': (lambda tmp: 'a\udc80', r'^Body is a str that cannot be encoded as UTF-8'),
+    'lone_surrogate_item': (lambda tmp: [b'a', '\udc80'], r'^Body item 1 is a str that cannot be encoded'),
 }
 
 
@@ -390,6 +392,8 @@ def test_content_length_on_a_bodiless_call_is_not_sent(client, bucket, cos_emula
     (lambda c, b: c.list_multipart_uploads(b, MaxUploads='x'), r'^MaxUploads must be an integer of at least 0'),
     (lambda c, b: c.list_multipart_uploads(b, Delimiter={'/'}), r'^Delimiter must be a string, not set$'),
     (lambda c, b: c.get_auth(None, b, 'k'), r'^Method must be an HTTP method name'),
+    (lambda c, b: c.get_auth('G\udc80', b, 'k'), r'^Method must be an HTTP method name'),
+    (lambda c, b: c.get_presigned_url(b, 'k', 'GET /x'), r'^Method must be an HTTP method name'),
     (lambda c, b: c.get_auth('GET', b, 'k', Expired='abc'), r"^Expired must be an integer of at least 1, not 'abc'$"),
     (lambda c, b: c.get_auth('GET', b, 'k', Headers=[('a', 'b')]), r'^Headers must be a dict, not list$'),
     (lambda c, b: c.get_presigned_url(b, 'k', 'GET', Params=['x']), r'^Params must be a dict, not list$'),

@@ -334,6 +334,7 @@ class _NoIsSet:
     ({'PartSize': float('nan')}, 'PartSize'), ({'PartSize': float('inf')}, 'PartSize'),
     ({'PartSize': -1}, 'PartSize'), ({'PartSize': '8'}, 'PartSize'), ({'PartSize': None}, 'PartSize'),
     ({'MAXThread': 0}, 'MAXThread'), ({'MAXThread': '5'}, 'MAXThread'), ({'MAXThread': float('nan')}, 'MAXThread'),
+    ({'MAXThread': 1025}, 'MAXThread'), ({'MAXThread': 10 ** 30}, 'MAXThread'),   # 10**30 hung building the pool
     ({'progress_callback': 123}, 'progress_callback'), ({'CancelEvent': 'yes'}, 'CancelEvent'),
     ({'CancelEvent': _NoIsSet()}, 'CancelEvent'), ({'CheckpointDir': 123}, 'CheckpointDir'),
     ({'CheckpointDir': True}, 'CheckpointDir'), ({'Colour': 'red'}, 'Colour'),
@@ -385,7 +386,7 @@ def test_a_path_like_local_file_path_is_accepted(client, bucket, make_file, ckdi
 
 @pytest.mark.parametrize('kwargs, match', [
     ({'LocalPath': None}, 'LocalPath'), ({'KeyPrefix': None}, 'KeyPrefix'), ({'KeyPrefix': 3}, 'KeyPrefix'),
-    ({'PartSize': float('nan')}, 'PartSize'), ({'MAXThread': 0}, 'MAXThread'),
+    ({'PartSize': float('nan')}, 'PartSize'), ({'MAXThread': 0}, 'MAXThread'), ({'MAXThread': 10 ** 30}, 'MAXThread'),
     ({'progress_callback': 'x'}, 'progress_callback'), ({'CancelEvent': 'yes'}, 'CancelEvent'),
     ({'CheckpointDir': 1}, 'CheckpointDir'), ({'Colour': 1}, 'Colour'),
 ])
