@@ -23,8 +23,15 @@ logger = logging.getLogger('qcloud_cos.cos_client')
 ENDPOINT_URL_ENV = 'QCLOUD_COS_ENDPOINT_URL'
 
 
-def _to_unicode(value):
-    return value.decode('utf-8') if isinstance(value, bytes) else value
+def _to_unicode(value, *, name):
+    """bytes → str (UTF-8), as the official SDK converts them; bytes that are not UTF-8 are refused."""
+    if not isinstance(value, bytes):
+        return value
+    try:
+        return value.decode('utf-8')
+    except UnicodeDecodeError:
+        raise CosClientError('%s must be text (str, or UTF-8 bytes), got bytes that are not UTF-8'
+                             % name) from None
 
 
 _LOCAL_SERVER_HINT = ("to point the client at a local server, pass CosConfig(IP='%s', Port=%s, "
@@ -103,9 +110,13 @@ def _check_port(value):
         raise CosClientError('Port must be an int from 1 to 65535 (or None), got %r' % (value,))
 
 
+MAX_TIMEOUT = 10 ** 8      # seconds (about three years): larger values overflow the socket layer
+MAX_POOL_SIZE = 10000      # urllib3 allocates every slot of a pool up front
+
+
 def _positive_number(value):
     return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0)
+            and math.isfinite(value) and 0 < value <= MAX_TIMEOUT)
 
 
 def _check_timeout(value):
@@ -116,8 +127,8 @@ def _check_timeout(value):
         return
     if type(value).__name__ == 'Timeout' and type(value).__module__.startswith('urllib3'):
         return
-    raise CosClientError('Timeout must be a number of seconds > 0 or a (connect, read) tuple of '
-                         'them (or None for the default), got %r' % (value,))
+    raise CosClientError('Timeout must be a number of seconds > 0 (at most %d) or a (connect, read) tuple '
+                         'of them (or None for the default), got %r' % (MAX_TIMEOUT, value))
 
 
 def _check_proxies(value):
@@ -133,8 +144,8 @@ def _check_proxies(value):
 
 
 def _check_pool_size(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise CosClientError('%s must be an int >= 1, got %r' % (name, value))
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POOL_SIZE:
+        raise CosClientError('%s must be an int from 1 to %d, got %r' % (name, MAX_POOL_SIZE, value))
 
 
 def _check_tls(verify, cert):
@@ -169,10 +180,12 @@ def _redact_userinfo(url):
     return re.sub(r'//[^/@]*@', '//***@', url) if isinstance(url, str) else url
 
 
-def _convert_secret(value):
-    value = _to_unicode(value)
+def _convert_secret(value, *, name):
+    value = _to_unicode(value, name=name)
     if isinstance(value, str) and value != value.strip():
         raise CosClientError('secret_id and secret_key cannot contain spaces at the beginning and end')
+    if not isinstance(value, str):
+        raise CosClientError('%s must be a string, not %s' % (name, type(value).__name__))
     return value
 
 
@@ -190,14 +203,14 @@ class CosConfig:
                  SignHost=True, EndpointCi=None, EndpointPic=None, EnableOldDomain=True,
                  EnableInternalDomain=True, SignParams=True, AutoSwitchDomainOnRetry=False,
                  VerifySSL=None, SSLCert=None):
-        self._appid = _to_unicode(Appid)
-        self._token = _to_unicode(Token)
+        self._appid = _to_unicode(Appid, name='Appid')
+        self._token = _to_unicode(Token, name='Token')
         self._timeout = Timeout
         self._region = Region
         self._endpoint = Endpoint
         self._endpoint_ci = EndpointCi
         self._endpoint_pic = EndpointPic
-        self._ip = _to_unicode(IP)
+        self._ip = _to_unicode(IP, name='IP')
         self._port = Port
         self._anonymous = Anonymous
         self._ua = UA
@@ -240,9 +253,9 @@ class CosConfig:
         if SecretId and SecretKey:
             self._set_keys(SecretId, SecretKey)
         elif Secret_id and Secret_key:
-            self._set_keys(Secret_id, Secret_key)
+            self._set_keys(Secret_id, Secret_key, names=('Secret_id', 'Secret_key'))
         elif Access_id and Access_key:
-            self._set_keys(Access_id, Access_key)
+            self._set_keys(Access_id, Access_key, names=('Access_id', 'Access_key'))
         elif (CredentialInstance is not None and hasattr(CredentialInstance, 'secret_id')
               and hasattr(CredentialInstance, 'secret_key') and hasattr(CredentialInstance, 'token')):
             self._credential_inst = CredentialInstance
@@ -269,9 +282,9 @@ class CosConfig:
         _check_pool_size('PoolMaxSize', self._pool_maxsize)
         _check_tls(self._verify_ssl, self._ssl_cert)
 
-    def _set_keys(self, secret_id, secret_key):
-        self._secret_id = _convert_secret(secret_id)
-        self._secret_key = _convert_secret(secret_key)
+    def _set_keys(self, secret_id, secret_key, *, names=('SecretId', 'SecretKey')):
+        self._secret_id = _convert_secret(secret_id, name=names[0])
+        self._secret_key = _convert_secret(secret_key, name=names[1])
 
     def _apply_endpoint_url_env(self):
         url = os.environ.get(ENDPOINT_URL_ENV)
@@ -316,7 +329,7 @@ class CosConfig:
     # -- official public methods -----------------------------------------------------------
     def set_ip_port(self, IP, Port=None):
         """Connect to ``IP[:Port]``; the Host header keeps the bucket domain."""
-        IP = _to_unicode(IP)
+        IP = _to_unicode(IP, name='IP')
         _check_host('IP', IP, allow_port=False)
         _check_port(Port)
         self._ip = IP
@@ -325,7 +338,7 @@ class CosConfig:
     def set_credential(self, SecretId, SecretKey, Token=None):
         """Replace the credentials (e.g. after refreshing temporary keys)."""
         self._set_keys(SecretId, SecretKey)
-        self._token = _to_unicode(Token)
+        self._token = _to_unicode(Token, name='Token')
 
     def set_copy_part_threshold_size(self, size):
         if size > 0:

@@ -187,3 +187,29 @@ def test_good_tls_parameters_are_accepted(tmp_path):
     for kwargs in (dict(VerifySSL=True), dict(VerifySSL=False), dict(VerifySSL=str(tmp_path)),
                    dict(VerifySSL=str(cert)), dict(SSLCert=str(cert)), dict(SSLCert=(str(cert), str(key)))):
         CosConfig(**dict(KEYS, **kwargs))
+
+
+@pytest.mark.parametrize('kwargs,pattern', [
+    # each of these escaped as a raw UnicodeDecodeError / AttributeError / OverflowError, or hung
+    (dict(Appid=b'\xff\xfe'), r'^Appid must be text'),
+    (dict(SecretId=b'\xff\xfe'), r'^SecretId must be text'),
+    (dict(SecretKey=b'\xff\xfe'), r'^SecretKey must be text'),
+    (dict(Token=b'\xff\xfe'), r'^Token must be text'),
+    (dict(IP=b'\xff\xfe'), r'^IP must be text'),
+    (dict(SecretKey=-1), r'^SecretKey must be a string, not int$'),
+    (dict(SecretKey=3.5), r'^SecretKey must be a string, not float$'),
+    (dict(SecretId=object()), r'^SecretId must be a string, not object$'),
+    (dict(SecretId=None, SecretKey=None, Secret_id='a', Secret_key=True), r'^Secret_key must be a string'),
+    (dict(Timeout=10 ** 30), r'^Timeout must be a number of seconds > 0 \(at most'),
+    (dict(Timeout=(5, 10 ** 30)), r'^Timeout must be'),
+    (dict(PoolMaxSize=10 ** 30), r'^PoolMaxSize must be an int from 1 to 10000'),   # hung filling the pool
+    (dict(PoolConnections=10 ** 30), r'^PoolConnections must be an int from 1 to 10000'),
+])
+def test_odd_values_found_by_probing_are_refused(kwargs, pattern):
+    with pytest.raises(CosClientError, match=pattern):
+        CosConfig(**dict(KEYS, **kwargs))
+
+
+def test_utf8_bytes_credentials_still_work():
+    conf = CosConfig(**dict(KEYS, SecretId=b'SecretId', SecretKey=b'SecretKey', Token=b'tok', Appid=b'125'))
+    assert conf._secret_id == 'SecretId' and conf._token == 'tok' and conf._appid == '125'
