@@ -23,10 +23,14 @@ Rules implemented (``verify``):
   (header, or query parameter for pre-signed URLs) equal to it -> else 403
   ``AccessDenied``;
 * the FormatString is rebuilt from the request: the decoded path, the query
-  parameters named in ``q-url-param-list`` (names compared lower-cased, values
-  form-decoded then re-encoded), the headers named in ``q-header-list`` (values
-  as received, surrounding whitespace stripped, percent-encoded as UTF-8 bytes);
-  a listed but absent entry counts as the empty string;
+  parameters named in ``q-url-param-list``, the headers named in
+  ``q-header-list``.  The lists hold canonical names (UrlEncoded, then
+  lower-cased: ``x%21y``) and are never decoded; a received parameter or
+  header matches an entry when its decoded name, encoded the same way, equals
+  it (the doc's extra lower-casing before encoding is accepted too).  Parameter
+  values are form-decoded then re-encoded; header values are taken as
+  received, surrounding whitespace stripped, percent-encoded as UTF-8 bytes; a
+  listed but absent entry counts as the empty string;
 * ``host`` is compared as received first; if that fails and the Host value
   carries a ``:port``, the check is retried with the port removed (the Python
   SDK signs ``urlparse(url).hostname`` while the wire Host keeps the port);
@@ -40,13 +44,14 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import quote, unquote, unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes
 
 from ._errors import CosError
 
 __all__ = [
     "AuthFields",
     "Credential",
+    "canonical_name",
     "cos_quote",
     "format_string",
     "parse_authorization",
@@ -137,33 +142,67 @@ def signature(secret_key: str, key_time: str, sts: str) -> str:
 # -- parsing ------------------------------------------------------------------------
 
 
-def parse_query(query: str) -> List[Tuple[str, bytes]]:
-    """Split a raw query string into (encoded lower-cased name, decoded value bytes).
+def canonical_name(name: BytesLike) -> str:
+    """A parameter or header name as COS signs it: UrlEncoded, then lower-cased.
 
-    ``+`` decodes to a space (what ``requests``/Go send for spaces); a valueless
+    This is the form the names take in ``HttpParameters`` / ``HttpHeaders`` and
+    in ``q-url-param-list`` / ``q-header-list`` (``x!y`` -> ``x%21y``,
+    ``名`` -> ``%e5%90%8d``); the lists are compared in this form, never decoded.
+    """
+    return cos_quote(name).lower()
+
+
+def _name_forms(name: bytes) -> Tuple[str, ...]:
+    """The canonical forms a received name may have been signed under.
+
+    The doc lower-cases the name before encoding it as well as after; the SDKs
+    lower-case only after (an upper-case non-ASCII letter keeps its bytes).  For
+    ASCII names the two agree.
+    """
+    first = canonical_name(name)
+    try:
+        lowered = canonical_name(name.decode("utf-8").lower())
+    except UnicodeDecodeError:
+        return (first,)
+    return (first,) if lowered == first else (first, lowered)
+
+
+def parse_query(query: str) -> List[Tuple[str, bytes]]:
+    """Split a raw query string into (canonical name, decoded value bytes).
+
+    The canonical name is ``canonical_name`` of the decoded name.  ``+``
+    decodes to a space (what ``requests``/Go send for spaces); a valueless
     parameter (``?uploads``) has the value ``b''``.
     """
-    out: List[Tuple[str, bytes]] = []
+    return [(canonical_name(raw), value) for raw, value in _raw_query(query)]
+
+
+def _raw_query(query: str) -> List[Tuple[bytes, bytes]]:
+    out: List[Tuple[bytes, bytes]] = []
     for item in query.split("&"):
         if not item:
             continue
         raw_name, _, raw_value = item.partition("=")
-        name = cos_quote(unquote_to_bytes(raw_name.replace("+", " "))).lower()
-        out.append((name, unquote_to_bytes(raw_value.replace("+", " "))))
+        out.append((unquote_to_bytes(raw_name.replace("+", " ")), unquote_to_bytes(raw_value.replace("+", " "))))
     return out
 
 
 def _split_list(value: str) -> Tuple[str, ...]:
+    """``q-header-list`` / ``q-url-param-list``: ``;``-separated canonical names, as given."""
     return tuple(item.strip().lower() for item in value.split(";") if item.strip())
 
 
 def parse_authorization(value: str, *, source: str = "header") -> AuthFields:
-    """Parse an ``Authorization`` value; fields by name.  Garbled -> AccessDenied."""
+    """Parse an ``Authorization`` header value; fields by name.  Garbled -> AccessDenied.
+
+    In the header the value is not URL-encoded (research/cos-protocol.md 2.1), so
+    nothing is decoded: the name lists keep their ``%XX`` names as signed.
+    """
     fields: Dict[str, str] = {}
     for item in value.strip().split("&"):
         name, sep, val = item.partition("=")
         if sep:
-            fields[name.strip().lower()] = unquote(val.strip())
+            fields[name.strip().lower()] = val.strip()
     return _fields_from(fields, source)
 
 
@@ -245,21 +284,26 @@ def verify(
         CosError: AccessDenied, InvalidAccessKeyId, RequestTimeTooSkewed,
             SignatureDoesNotMatch.
     """
-    header_map: Dict[str, bytes] = {}
+    header_map: Dict[str, bytes] = {}  # lower-cased name as received -> value
     for name, value in headers:
         lname = name.strip().lower()
         raw = _to_bytes(value).strip()
         header_map[lname] = header_map[lname] + b"," + raw if lname in header_map else raw
-    query_pairs = parse_query(query)
+    headers_signed_as: Dict[str, bytes] = {}  # canonical name -> value
+    for lname, raw in header_map.items():
+        for form in _name_forms(lname.encode("latin-1")):
+            headers_signed_as.setdefault(form, raw)
+    raw_query = _raw_query(query)
+    query_pairs = [(canonical_name(name), value) for name, value in raw_query]
 
     auth_value = header_map.get("authorization", b"").strip()
     if auth_value:
         fields = parse_authorization(auth_value.decode("latin-1"), source="header")
-        param_pairs = query_pairs
+        param_pairs = raw_query
     elif any(name == "q-sign-algorithm" for name, _ in query_pairs):
         raw = {name: value.decode("utf-8", "replace") for name, value in query_pairs}
         fields = _fields_from(raw, "query")
-        param_pairs = [(n, v) for n, v in query_pairs if n not in _FIELDS]
+        param_pairs = [(n, v) for n, v in raw_query if canonical_name(n) not in _FIELDS]
     else:
         return None
 
@@ -285,9 +329,12 @@ def verify(
         if not hmac.compare_digest(token, credential.token.encode("utf-8")):
             raise CosError("AccessDenied", "The security token you provided is invalid.")
 
-    params_by_name = dict(param_pairs)  # last one wins, as in the SDK signers
+    params_by_name: Dict[str, bytes] = {}
+    for raw_name, value in param_pairs:  # last one wins, as in the SDK signers
+        for form in _name_forms(raw_name):
+            params_by_name[form] = value
     params = {name: params_by_name.get(name, b"") for name in fields.url_param_list}
-    signed_headers = {name: header_map.get(name, b"") for name in fields.header_list}
+    signed_headers = {name: headers_signed_as.get(name, b"") for name in fields.header_list}
 
     fmt = format_string(method, path, params, signed_headers)
     sts = string_to_sign(fields.sign_time, fmt)

@@ -241,3 +241,41 @@ def test_temporary_credentials_need_token():
         with pytest.raises(CosError) as ei:
             run("GET", "/k", signed(extra), look=look)
         assert ei.value.code == "AccessDenied"
+
+
+# -- names that encode to contain '%' (issue 8: the lists were decoded) --------------------------
+
+
+def _signed_with(fmt_params, fmt_headers, param_list, header_list, method="GET", path="/k"):
+    window = f"{NOW - 60};{NOW + 60}"
+    fmt = _auth.format_string(method, path, fmt_params, fmt_headers)
+    sig = _auth.signature(CRED.secret_key, window, _auth.string_to_sign(window, fmt))
+    return auth(window, header_list, param_list, sig)
+
+
+def test_name_lists_are_canonical_names_never_decoded():
+    a = _signed_with({"x%21y": b"v"}, {"host": HOST.encode()}, "x%21y", "host")
+    assert _auth.parse_authorization(a).url_param_list == ("x%21y",)
+    assert run("GET", "/k", [("Host", HOST), ("Authorization", a)], query="x%21y=v") is CRED
+    assert run("GET", "/k", [("Host", HOST), ("Authorization", a)], query="x!y=v") is CRED  # same name on the wire
+    with pytest.raises(CosError) as ei:
+        run("GET", "/k", [("Host", HOST), ("Authorization", a)], query="x%21y=w")
+    assert ei.value.code == "SignatureDoesNotMatch"
+
+
+def test_non_ascii_and_percent_names():
+    a = _signed_with({"%e5%90%8d": b"v", "p%25q": b"1"}, {"host": HOST.encode()}, "%e5%90%8d;p%25q", "host")
+    assert run("GET", "/k", [("Host", HOST), ("Authorization", a)], query="%E5%90%8D=v&p%25q=1") is CRED
+
+
+def test_upper_case_non_ascii_name_either_lowering():
+    # SDKs encode 'Ä' then lower-case (%c3%84); the doc lower-cases first too (%c3%a4)
+    for canonical in ("%c3%84", "%c3%a4"):
+        a = _signed_with({canonical: b"v"}, {"host": HOST.encode()}, canonical, "host")
+        assert run("GET", "/k", [("Host", HOST), ("Authorization", a)], query="%C3%84=v") is CRED
+
+
+def test_header_name_needing_encoding():
+    headers = {"host": HOST.encode(), "x-cos-meta-a%21b": b"q"}
+    a = _signed_with({}, headers, "", "host;x-cos-meta-a%21b")
+    assert run("GET", "/k", [("Host", HOST), ("x-cos-meta-a!b", "q"), ("Authorization", a)]) is CRED
