@@ -4,20 +4,15 @@
 socket side (framing, keep-alive, 100-continue, chunked bodies) lives in
 ``_server``.  State lives in ``_store``; signatures are checked by ``_auth``.
 
-Routing decisions (documented choices):
+Routing (which operation a request is) is ``_routes``: one table, one row per API.
 
-* the bucket comes from the Host (or the authority of an absolute-form
-  target): ``<bucket>.cos.<region>.myqcloud.com``, ``cos-internal.``,
-  ``.tencentcos.cn`` and the legacy ``<bucket>.<region>.myqcloud.com``, with
-  any ``:port`` ignored and any region accepted.  A Host naming no bucket ->
-  400 ``InvalidURI``; an unknown bucket -> 404 ``NoSuchBucket``;
-* the key is the path percent-decoded once (``+`` stays ``+``), one leading
-  ``/`` stripped, decoded as UTF-8 (invalid UTF-8 -> 400 ``InvalidURI``);
-* request processing order: route -> injected fault -> signature -> bucket
-  exists -> operation implemented -> anonymous access -> operation.
-* PUT Object key rules: more than 850 UTF-8 bytes -> 400 ``KeyTooLong``; NUL or
-  control characters 24-27 -> 400 ``InvalidObjectName``.  Keys such as
-  ``../x`` or ``/etc/x`` (path ``//etc/x``) are ordinary keys.
+Request processing order: route -> injected fault -> signature -> bucket
+exists (unknown -> 404 ``NoSuchBucket``) -> operation implemented -> anonymous
+access -> operation.
+
+PUT Object key rules: more than 850 UTF-8 bytes -> 400 ``KeyTooLong``; NUL or
+control characters 24-27 -> 400 ``InvalidObjectName``.  Keys such as
+``../x`` or ``/etc/x`` (path ``//etc/x``) are ordinary keys.
 
 Error codes chosen where COS documents none (research/cos-protocol.md section 9):
 invalid ``x-cos-traffic-limit`` / ``x-cos-storage-class`` / ``x-cos-acl`` /
@@ -88,16 +83,18 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from typing import IO, Callable, Dict, List, NamedTuple, Optional, Protocol, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
 from . import _auth, _crc64
 from ._errors import CosError, render_error
 from ._faults import Fault, FaultPlan
+from ._routes import OBJECT_READ, READ, WRITE, Operation, Route
+from ._routes import route as route_request
 from ._store import ObjectRecord, PartRecord, Store, UploadRecord, copy_stream
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
+from ._wire import Body, Request, Response
 from ._xml import xml_text
 
 __all__ = ["Body", "CosApp", "Request", "Response"]
@@ -111,11 +108,6 @@ MIN_PART_SIZE = 1024 * 1024
 MAX_COMPLETE_BODY = 16 * 1024 * 1024
 _READ_CHUNK = 256 * 1024
 
-_HOST_RE = re.compile(
-    r"^(?P<bucket>[a-z0-9][a-z0-9-]*-[0-9]+)\."
-    r"(?:(?:cos|cos-internal)\.(?P<region>[a-z0-9-]+)|(?P<legacy>[a-z0-9-]+))"
-    r"\.(?:myqcloud\.com|tencentcos\.cn)$"
-)
 _BAD_KEY_CHARS = re.compile("[\x00\x18-\x1b]")
 _CTL_CHARS = re.compile("[\x00-\x1f\x7f]")
 
@@ -134,6 +126,8 @@ STORAGE_CLASSES = frozenset(
 )
 OBJECT_ACLS = frozenset({"default", "private", "public-read", "public-read-write"})
 BUCKET_ACLS = frozenset({"private", "public-read", "public-read-write"})
+#: ACLs that let anyone read
+PUBLIC_READ_ACLS = ("public-read", "public-read-write")
 SSE_VALUES = frozenset({"AES256", "cos/kms"})
 #: Standard headers stored at PUT and returned on HEAD/GET (canonical spelling).
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
@@ -159,70 +153,7 @@ RESPONSE_OVERRIDES = {
     "response-content-disposition": "Content-Disposition",
     "response-content-encoding": "Content-Encoding",
 }
-#: Query parameters that select a sub-resource (an API this emulator may not serve).
-SUBRESOURCES = frozenset(
-    {
-        "accelerate", "acl", "append", "cors", "delete", "domain", "encryption", "intelligenttiering",
-        "inventory", "lifecycle", "list-type", "location", "logging", "notification", "object-lock",
-        "origin", "partnumber", "policy", "referer", "rename", "replication", "restore", "select",
-        "symlink", "tagging", "torrent", "uploadid", "uploads", "versioning", "versions", "website",
-    }
-)  # fmt: skip
-_NAMED_OPS = {
-    ("POST", "object", "uploads"): "InitiateMultipartUpload",
-    ("PUT", "object", "uploadid"): "UploadPart",
-    ("PUT", "object", "partnumber"): "UploadPart",
-    ("GET", "object", "uploadid"): "ListParts",
-    ("POST", "object", "uploadid"): "CompleteMultipartUpload",
-    ("DELETE", "object", "uploadid"): "AbortMultipartUpload",
-    ("POST", "object", "append"): "AppendObject",
-    ("POST", "object", "restore"): "PostObjectRestore",
-    ("POST", "object", "select"): "SelectObjectContent",
-    ("GET", "bucket", "uploads"): "ListMultipartUploads",
-    ("GET", "bucket", "versions"): "ListObjectVersions",
-    ("GET", "bucket", "list-type"): "ListObjectsV2",
-    ("POST", "bucket", "delete"): "DeleteMultipleObjects",
-}
-READ_OPS = frozenset({"GetObject", "HeadObject", "GetBucket", "HeadBucket", "ListParts", "ListMultipartUploads"})
-WRITE_OPS = frozenset(
-    {
-        "PutObject",
-        "DeleteObject",
-        "AppendObject",
-        "InitiateMultipartUpload",
-        "UploadPart",
-        "UploadPartCopy",
-        "CompleteMultipartUpload",
-        "AbortMultipartUpload",
-    }
-)
 CRC_HEADER = "x-cos-hash-crc64ecma"
-
-
-class Body(Protocol):
-    """A request body as the server hands it over."""
-
-    length: Optional[int]  # Content-Length, or None for chunked
-    chunked: bool
-
-    def read(self, n: int) -> bytes:
-        """Up to ``n`` bytes; ``b''`` at the end.  Raises ``CosError`` on a short body."""
-
-
-@dataclass
-class Request:
-    method: str
-    target: str  # the request-target exactly as received
-    path: str  # raw (percent-encoded) path
-    query: str  # raw query string, no '?'
-    host: str  # Host header value, or the authority of an absolute-form target
-    headers: List[Tuple[str, str]]  # as received; values hold raw bytes as latin-1
-    body: Body
-
-    def header(self, name: str) -> Optional[str]:
-        lname = name.lower()
-        values = [v for k, v in self.headers if k.lower() == lname]
-        return ", ".join(v.strip() for v in values) if values else None
 
 
 class ObjectOptions(NamedTuple):
@@ -233,40 +164,6 @@ class ObjectOptions(NamedTuple):
     headers: Dict[str, str]
     meta: List[Tuple[str, str]]
     extra: Dict[str, object]
-
-
-@dataclass
-class Response:
-    status: int
-    headers: List[Tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    stream: Optional[IO[bytes]] = None  # body file, positioned; ``length`` bytes are sent
-    length: Optional[int] = None  # Content-Length when ``stream`` is used (or for HEAD)
-    throttle: Optional[Throttle] = None
-    reset_after: Optional[int] = None  # reset the connection after this many body bytes
-    reset_now: bool = False  # reset the connection without answering
-    op: str = ""
-    bucket: Optional[str] = None
-    key: Optional[str] = None
-    error_code: Optional[str] = None
-    close_connection: bool = False
-    crc_corrupted: bool = False  # a corrupt_crc fault altered x-cos-hash-crc64ecma
-
-    def close(self) -> None:
-        if self.stream is not None:
-            self.stream.close()
-            self.stream = None
-
-
-@dataclass
-class Route:
-    host: str  # routing host without port (used in Resource)
-    bucket: Optional[str]
-    region: Optional[str]
-    key: str
-    op: str
-    params: Dict[str, str]  # lower-cased names -> decoded values (last wins)
-    anonymous: bool = False  # no credentials (set by dispatch)
 
 
 def http_date(ts: float) -> str:
@@ -362,7 +259,7 @@ class CosApp:
     def handle(self, req: Request, request_id: str) -> Response:
         route: Optional[Route] = None
         try:
-            route = self.route(req)
+            route = route_request(req)
             fault = self.faults.take(method=req.method, bucket=route.bucket, key=route.key or None, op=route.op)
             if fault is not None:
                 response = self._apply_fault(req, route, fault, request_id)
@@ -417,49 +314,6 @@ class CosApp:
             response.reset_now = True
             logger.info("losing the response to %s %s", req.method, route.op)
 
-    def route(self, req: Request) -> Route:
-        host = _auth.strip_port(req.host.strip()).lower().rstrip(".")
-        if not req.path.startswith("/"):
-            raise CosError("InvalidURI")
-        try:
-            key = unquote_to_bytes(req.path)[1:].decode("utf-8")
-        except UnicodeDecodeError:
-            raise CosError("InvalidURI", "The object key is not valid UTF-8.") from None
-        params: Dict[str, str] = {}
-        for name, value in _auth.parse_query(req.query):
-            params[name] = value.decode("utf-8", "replace")
-        m = _HOST_RE.match(host)
-        bucket = m.group("bucket") if m else None
-        region = (m.group("region") or m.group("legacy")) if m else None
-        route = Route(host=host, bucket=bucket, region=region, key=key, op="", params=params)
-        route.op = self._op_name(req, route)
-        if bucket is None:
-            raise CosError("InvalidURI", "The Host header does not name a bucket.")
-        return route
-
-    @staticmethod
-    def _op_name(req: Request, route: Route) -> str:
-        method = req.method.upper()
-        level = "object" if route.key else "bucket"
-        subs = sorted(name for name in route.params if name in SUBRESOURCES)
-        if subs:
-            for sub in subs:
-                named = _NAMED_OPS.get((method, level, sub))
-                if named:
-                    if named == "UploadPart" and req.header("x-cos-copy-source") is not None:
-                        return "UploadPartCopy"
-                    return named
-            return f"{method.capitalize()}{level.capitalize()}{subs[0].capitalize().replace('-', '')}"
-        if level == "object":
-            if method == "PUT" and req.header("x-cos-copy-source") is not None:
-                return "PutObjectCopy"
-            return {"PUT": "PutObject", "GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(
-                method, f"{method.capitalize()}Object"
-            )
-        return {"PUT": "PutBucket", "GET": "GetBucket", "HEAD": "HeadBucket", "DELETE": "DeleteBucket"}.get(
-            method, f"{method.capitalize()}Bucket"
-        )
-
     def _apply_fault(self, req: Request, route: Route, fault: Fault, request_id: str) -> Response:
         logger.info("injecting fault %s into %s %s", fault.code if not fault.reset_connection else "reset", req.method, route.op)
         if not fault.reset_connection:
@@ -488,49 +342,35 @@ class CosApp:
     def dispatch(
         self, req: Request, route: Route, credential: Optional[_auth.Credential], *, trusted: bool = False
     ) -> Response:
-        op = route.op
-        assert route.bucket is not None
-        if op == "PutBucket":
+        operation = route.operation
+        if operation is not None and not operation.needs_bucket:  # PUT Bucket
             if credential is None:
                 raise CosError("AccessDenied")
-            return self.put_bucket(req, route)
+            return self._handler(operation)(req, route)
         bucket = self.store.get_bucket(route.bucket)
         if bucket is None:
             raise CosError("NoSuchBucket")
         version_id = route.params.get("versionid")
-        handler = {
-            "PutObject": self.put_object,
-            "GetObject": self.get_object,
-            "HeadObject": self.head_object,
-            "DeleteObject": self.delete_object,
-            "GetBucket": self.list_objects,
-            "HeadBucket": self.head_bucket,
-            "DeleteBucket": self.delete_bucket,
-            "AppendObject": self.append_object,
-            "InitiateMultipartUpload": self.initiate_multipart_upload,
-            "UploadPart": self.upload_part,
-            "UploadPartCopy": self.upload_part_copy,
-            "ListParts": self.list_parts,
-            "CompleteMultipartUpload": self.complete_multipart_upload,
-            "AbortMultipartUpload": self.abort_multipart_upload,
-            "ListMultipartUploads": self.list_multipart_uploads,
-        }.get(op)
-        if handler is None or (version_id not in (None, "", "null")):
-            raise CosError("NotImplemented", f"{op} is not implemented by the COS emulator.")
+        if operation is None or operation.handler is None or (version_id not in (None, "", "null")):
+            raise CosError("NotImplemented", f"{route.op} is not implemented by the COS emulator.")
         route.anonymous = credential is None and not trusted
         if route.anonymous:
-            self._check_anonymous(op, bucket.acl, route)
-        return handler(req, route)
+            self._check_anonymous(operation, bucket.acl, route)
+        return self._handler(operation)(req, route)
 
-    def _check_anonymous(self, op: str, bucket_acl: str, route: Route) -> None:
-        if op in READ_OPS and bucket_acl in ("public-read", "public-read-write"):
+    def _handler(self, operation: Operation) -> Callable[[Request, Route], Response]:
+        assert operation.handler is not None
+        return getattr(self, operation.handler)  # type: ignore[no-any-return]
+
+    def _check_anonymous(self, operation: Operation, bucket_acl: str, route: Route) -> None:
+        """Anonymous access by the operation's ``access`` class (``_routes``)."""
+        if operation.access in (READ, OBJECT_READ) and bucket_acl in PUBLIC_READ_ACLS:
             return
-        if op in WRITE_OPS and bucket_acl == "public-read-write":
+        if operation.access == WRITE and bucket_acl == "public-read-write":
             return
-        if op in ("GetObject", "HeadObject"):
-            assert route.bucket is not None
+        if operation.access == OBJECT_READ:
             record = self.store.get_object(route.bucket, route.key)
-            if record is not None and record.acl in ("public-read", "public-read-write"):
+            if record is not None and record.acl in PUBLIC_READ_ACLS:
                 return
         raise CosError("AccessDenied")
 
@@ -541,23 +381,19 @@ class CosApp:
         if acl not in BUCKET_ACLS:
             raise CosError("InvalidArgument", f"Invalid x-cos-acl value: {acl}.")
         _drain(req.body)  # an optional CreateBucketConfiguration; ignored
-        assert route.bucket is not None
         self.store.create_bucket(route.bucket, region=route.region or self.region, acl=acl, now=self.clock())
         return Response(200, [("Location", f"/{route.bucket}")])
 
     def head_bucket(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         bucket = self.store.get_bucket(route.bucket)
         region = bucket.region if bucket else self.region
         return Response(200, [("x-cos-bucket-region", region)])
 
     def delete_bucket(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         self.store.delete_bucket(route.bucket)
         return Response(204)
 
     def list_objects(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         p = route.params
         prefix, delimiter, marker = p.get("prefix", ""), p.get("delimiter", ""), p.get("marker", "")
         encoding = p.get("encoding-type")
@@ -649,7 +485,6 @@ class CosApp:
                             **options._asdict())
 
     def put_object(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         key = route.key
         self._check_key(key)
         body = req.body
@@ -714,7 +549,6 @@ class CosApp:
         return None
 
     def head_object(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         record = self.store.get_object(route.bucket, route.key)
         if record is None:
             raise CosError("NoSuchKey")
@@ -724,7 +558,6 @@ class CosApp:
         return Response(200, self._object_headers(record), length=record.size)
 
     def get_object(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         throttle = self._traffic_limit(req, route)
         opened = self.store.open_object(route.bucket, route.key)
         if opened is None:
@@ -759,7 +592,6 @@ class CosApp:
         return Response(status, headers, stream=fh, length=length, throttle=throttle)
 
     def delete_object(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         self.store.delete_object(route.bucket, route.key)
         return Response(204)
 
@@ -775,7 +607,6 @@ class CosApp:
         from the previous CRC, never re-read) and ``x-cos-content-sha1`` the hex MD5
         of this chunk (the Go SDK's contract).
         """
-        assert route.bucket is not None
         key = route.key
         self._check_key(key)
         body = req.body
@@ -808,7 +639,6 @@ class CosApp:
     # -- multipart upload ---------------------------------------------------------------
 
     def initiate_multipart_upload(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         self._check_key(route.key)
         options = self._object_options(req)
         _drain(req.body)
@@ -830,11 +660,9 @@ class CosApp:
         return number
 
     def _upload(self, route: Route) -> UploadRecord:
-        assert route.bucket is not None
         return self.store.get_upload(route.bucket, route.key, route.params.get("uploadid", ""))
 
     def upload_part(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         number = self._part_number(route)
         body = req.body
         if body.length is None:
@@ -862,7 +690,6 @@ class CosApp:
 
     def upload_part_copy(self, req: Request, route: Route) -> Response:
         """Upload Part - Copy: a part made of (a range of) an object of any bucket here."""
-        assert route.bucket is not None
         number = self._part_number(route)
         src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
         upload = self._upload(route)
@@ -875,8 +702,7 @@ class CosApp:
         source, fh = opened
         with fh:
             if route.anonymous and not (
-                src_bucket.acl in ("public-read", "public-read-write")
-                or source.acl in ("public-read", "public-read-write")
+                src_bucket.acl in PUBLIC_READ_ACLS or source.acl in PUBLIC_READ_ACLS
             ):
                 raise CosError("AccessDenied")
             _copy_preconditions(req, source)
@@ -903,7 +729,6 @@ class CosApp:
         )
 
     def list_parts(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         p = route.params
         encoded = _encoding_type(p.get("encoding-type"))
         max_parts = _int_param(p.get("max-parts"), "max-parts", default=1000, low=1, high=1000)
@@ -942,7 +767,6 @@ class CosApp:
 
     def complete_multipart_upload(self, req: Request, route: Route) -> Response:
         """Publish the listed parts as the object's segments (validation order in the module docs)."""
-        assert route.bucket is not None
         upload = self._upload(route)
         expected_md5 = _parse_content_md5(req.header("Content-MD5"))
         data = _read_all(req.body, MAX_COMPLETE_BODY)
@@ -997,12 +821,10 @@ class CosApp:
         )
 
     def abort_multipart_upload(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         self.store.abort_upload(route.bucket, route.key, route.params.get("uploadid", ""))
         return Response(204)
 
     def list_multipart_uploads(self, req: Request, route: Route) -> Response:
-        assert route.bucket is not None
         p = {name: value for name, value in route.params.items() if value != ""}  # empty = absent
         encoded = _encoding_type(p.get("encoding-type"))
         max_uploads = _int_param(p.get("max-uploads"), "max-uploads", default=1000, low=1, high=1000)

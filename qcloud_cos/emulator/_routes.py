@@ -1,0 +1,165 @@
+"""Which COS API a request is: the one operation table, and routing a request to a ``Route``.
+
+Every API the emulator knows is one row of ``OPERATIONS``: its name (the COS API
+name, used by faults, the request log and ``NotImplemented`` messages), the
+method, whether it addresses the bucket or an object, the query parameter that
+selects it, the ``CosApp`` method that serves it (``None``: known but not
+implemented -> 501) and who may call it without credentials.
+
+Routing rules (documented choices):
+
+* the bucket comes from the Host (or the authority of an absolute-form
+  target): ``<bucket>.cos.<region>.myqcloud.com``, ``cos-internal.``,
+  ``.tencentcos.cn`` and the legacy ``<bucket>.<region>.myqcloud.com``, with
+  any ``:port`` ignored and any region accepted.  A Host naming no bucket ->
+  400 ``InvalidURI``;
+* the key is the path percent-decoded once (``+`` stays ``+``), one leading
+  ``/`` stripped, decoded as UTF-8 (invalid UTF-8 -> 400 ``InvalidURI``);
+* the operation is selected by the method, the level (a non-empty key is the
+  object level), the sub-resource parameters present (``SUBRESOURCES``; tried
+  in sorted order, the first that names a row wins) and, for PUT, the
+  ``x-cos-copy-source`` header.  A combination no row names gets a derived
+  name (``PutObjectAcl``, ``PostBucket``) and no handler.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, Optional, Tuple
+from urllib.parse import unquote_to_bytes
+
+from . import _auth
+from ._errors import CosError
+from ._wire import Request
+
+__all__ = ["OPERATIONS", "Operation", "Route", "SUBRESOURCES", "route"]
+
+BUCKET, OBJECT = "bucket", "object"
+#: who may call an operation without credentials
+READ = "read"  # anyone, when the bucket ACL is public-read or public-read-write
+OBJECT_READ = "object-read"  # as READ, or when the object's own ACL is public-read(-write)
+WRITE = "write"  # anyone, when the bucket ACL is public-read-write
+OWNER = "owner"  # never anonymously
+
+COPY_SOURCE = "x-cos-copy-source"
+
+#: Query parameters that select a sub-resource (an API this emulator may not serve).
+SUBRESOURCES = frozenset(
+    {
+        "accelerate", "acl", "append", "cors", "delete", "domain", "encryption", "intelligenttiering",
+        "inventory", "lifecycle", "list-type", "location", "logging", "notification", "object-lock",
+        "origin", "partnumber", "policy", "referer", "rename", "replication", "restore", "select",
+        "symlink", "tagging", "torrent", "uploadid", "uploads", "versioning", "versions", "website",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    method: str
+    level: str  # BUCKET or OBJECT
+    sub: Optional[str]  # the selecting sub-resource parameter; None for the plain resource
+    handler: Optional[str]  # CosApp method name; None: recognised, answered 501 NotImplemented
+    access: str = OWNER  # anonymous access: READ, OBJECT_READ, WRITE or OWNER
+    copy: bool = False  # selected when the request carries x-cos-copy-source
+    needs_bucket: bool = True  # False only for PUT Bucket (the bucket need not exist)
+
+
+# fmt: off
+OPERATIONS: Tuple[Operation, ...] = (
+    # bucket level
+    Operation("PutBucket",               "PUT",    BUCKET, None,        "put_bucket", needs_bucket=False),
+    Operation("GetBucket",               "GET",    BUCKET, None,        "list_objects", READ),
+    Operation("HeadBucket",              "HEAD",   BUCKET, None,        "head_bucket", READ),
+    Operation("DeleteBucket",            "DELETE", BUCKET, None,        "delete_bucket"),
+    Operation("ListMultipartUploads",    "GET",    BUCKET, "uploads",   "list_multipart_uploads", READ),
+    Operation("ListObjectVersions",      "GET",    BUCKET, "versions",  None),
+    Operation("ListObjectsV2",           "GET",    BUCKET, "list-type", None),
+    Operation("DeleteMultipleObjects",   "POST",   BUCKET, "delete",    None),
+    # object level
+    Operation("PutObject",               "PUT",    OBJECT, None,        "put_object", WRITE),
+    Operation("PutObjectCopy",           "PUT",    OBJECT, None,        None, copy=True),
+    Operation("GetObject",               "GET",    OBJECT, None,        "get_object", OBJECT_READ),
+    Operation("HeadObject",              "HEAD",   OBJECT, None,        "head_object", OBJECT_READ),
+    Operation("DeleteObject",            "DELETE", OBJECT, None,        "delete_object", WRITE),
+    Operation("AppendObject",            "POST",   OBJECT, "append",    "append_object", WRITE),
+    Operation("InitiateMultipartUpload", "POST",   OBJECT, "uploads",   "initiate_multipart_upload", WRITE),
+    Operation("UploadPart",              "PUT",    OBJECT, "uploadid",  "upload_part", WRITE),
+    Operation("UploadPart",              "PUT",    OBJECT, "partnumber", "upload_part", WRITE),
+    Operation("UploadPartCopy",          "PUT",    OBJECT, "uploadid",  "upload_part_copy", WRITE, copy=True),
+    Operation("UploadPartCopy",          "PUT",    OBJECT, "partnumber", "upload_part_copy", WRITE, copy=True),
+    Operation("ListParts",               "GET",    OBJECT, "uploadid",  "list_parts", READ),
+    Operation("CompleteMultipartUpload", "POST",   OBJECT, "uploadid",  "complete_multipart_upload", WRITE),
+    Operation("AbortMultipartUpload",    "DELETE", OBJECT, "uploadid",  "abort_multipart_upload", WRITE),
+    Operation("PostObjectRestore",       "POST",   OBJECT, "restore",   None),
+    Operation("SelectObjectContent",     "POST",   OBJECT, "select",    None),
+)
+# fmt: on
+
+_TABLE: Dict[Tuple[str, str, Optional[str], bool], Operation] = {
+    (op.method, op.level, op.sub, op.copy): op for op in OPERATIONS
+}
+
+
+@dataclass
+class Route:
+    """Where a request goes: the bucket (always named: see ``route``), key and operation."""
+
+    host: str  # routing host without port (used in Resource)
+    bucket: str
+    region: Optional[str]
+    key: str
+    op: str  # the operation's name (derived when no row names the request)
+    operation: Optional[Operation]  # None when no row of OPERATIONS names the request
+    params: Dict[str, str]  # lower-cased names -> decoded values (last wins)
+    anonymous: bool = False  # no credentials (set by dispatch)
+
+
+_HOST_RE = re.compile(
+    r"^(?P<bucket>[a-z0-9][a-z0-9-]*-[0-9]+)\."
+    r"(?:(?:cos|cos-internal)\.(?P<region>[a-z0-9-]+)|(?P<legacy>[a-z0-9-]+))"
+    r"\.(?:myqcloud\.com|tencentcos\.cn)$"
+)
+
+
+def route(req: Request) -> Route:
+    """The ``Route`` of ``req``; 400 ``InvalidURI`` for a bad path or a Host naming no bucket."""
+    host = _auth.strip_port(req.host.strip()).lower().rstrip(".")
+    if not req.path.startswith("/"):
+        raise CosError("InvalidURI")
+    try:
+        key = unquote_to_bytes(req.path)[1:].decode("utf-8")
+    except UnicodeDecodeError:
+        raise CosError("InvalidURI", "The object key is not valid UTF-8.") from None
+    params: Dict[str, str] = {}
+    for name, value in _auth.parse_query(req.query):
+        params[name] = value.decode("utf-8", "replace")
+    m = _HOST_RE.match(host)
+    if m is None:
+        raise CosError("InvalidURI", "The Host header does not name a bucket.")
+    name, operation = select_operation(req, key=key, params=params)
+    return Route(
+        host=host,
+        bucket=m.group("bucket"),
+        region=m.group("region") or m.group("legacy"),
+        key=key,
+        op=name,
+        operation=operation,
+        params=params,
+    )
+
+
+def select_operation(req: Request, *, key: str, params: Dict[str, str]) -> Tuple[str, Optional[Operation]]:
+    """The operation's name and row (``None`` when no row names this request)."""
+    method = req.method.upper()
+    level = OBJECT if key else BUCKET
+    copy = method == "PUT" and req.header(COPY_SOURCE) is not None
+    subs = sorted(name for name in params if name in SUBRESOURCES)
+    for sub in subs or [None]:
+        operation = _TABLE.get((method, level, sub, copy)) or _TABLE.get((method, level, sub, False))
+        if operation is not None:
+            return operation.name, operation
+    suffix = subs[0].capitalize().replace("-", "") if subs else ""
+    return f"{method.capitalize()}{level.capitalize()}{suffix}", None
