@@ -81,21 +81,19 @@ import logging
 import os
 import re
 import threading
-import time
 import xml.etree.ElementTree as ET
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from . import _auth, _crc64
-from ._errors import CosError, render_error
+from . import _auth, _crc64, _render
+from ._errors import CosError
 from ._faults import Fault, FaultPlan
 from ._routes import OBJECT_READ, READ, WRITE, Operation, Route
 from ._routes import route as route_request
 from ._store import ObjectRecord, PartRecord, Store, UploadRecord, copy_stream
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
 from ._wire import Body, Request, Response
-from ._xml import xml_text
 
 __all__ = ["Body", "CosApp", "Request", "Response"]
 
@@ -170,11 +168,6 @@ def http_date(ts: float) -> str:
     return formatdate(ts, usegmt=True)
 
 
-def iso_date(ts: float) -> str:
-    """``2020-03-25T10:07:14.000Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts)) + f".{int(ts * 1000) % 1000:03d}Z"
-
-
 def _parse_http_date(value: Optional[str]) -> Optional[float]:
     if not value:
         return None
@@ -243,7 +236,7 @@ class CosApp:
         trace_id = base64.b64encode(os.urandom(36)).decode("ascii")
         headers = [("Content-Type", "application/xml"), ("x-cos-trace-id", trace_id)]
         headers.extend(err.headers.items())
-        body = render_error(err, resource=f"{host}/{key}", request_id=request_id, trace_id=trace_id)
+        body = _render.error_document(err, resource=f"{host}/{key}", request_id=request_id, trace_id=trace_id)
         return Response(
             status=err.status,
             headers=headers,
@@ -410,35 +403,16 @@ class CosApp:
         result = self.store.list_objects(
             route.bucket, prefix=prefix, delimiter=delimiter, marker=marker, max_keys=max_keys
         )
-        enc: Callable[[str], str] = (lambda s: quote(s, safe="/-_.~")) if encoding else (lambda s: s)
-        appid = route.bucket.rsplit("-", 1)[1]
-        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult>']
-        out.append(f"<Name>{xml_text(route.bucket)}</Name>")
-        if encoding is not None:
-            out.append("<EncodingType>url</EncodingType>")
-        out.append(f"<Prefix>{xml_text(enc(prefix))}</Prefix>")
-        out.append(f"<Marker>{xml_text(enc(marker))}</Marker>")
-        out.append(f"<MaxKeys>{max_keys}</MaxKeys>")
-        if delimiter:
-            out.append(f"<Delimiter>{xml_text(enc(delimiter))}</Delimiter>")
-        out.append(f"<IsTruncated>{'true' if result.is_truncated else 'false'}</IsTruncated>")
-        if result.is_truncated and result.next_marker is not None:
-            out.append(f"<NextMarker>{xml_text(enc(result.next_marker))}</NextMarker>")
-        for rec in result.contents:
-            out.append(
-                "<Contents>"
-                f"<Key>{xml_text(enc(rec.key))}</Key>"
-                f"<LastModified>{iso_date(rec.last_modified)}</LastModified>"
-                f"<ETag>{xml_text(rec.etag)}</ETag>"
-                f"<Size>{rec.size}</Size>"
-                f"<Owner><ID>{appid}</ID><DisplayName>{appid}</DisplayName></Owner>"
-                f"<StorageClass>{rec.storage_class}</StorageClass>"
-                "</Contents>"
-            )
-        for cp in result.common_prefixes:
-            out.append(f"<CommonPrefixes><Prefix>{xml_text(enc(cp))}</Prefix></CommonPrefixes>")
-        out.append("</ListBucketResult>")
-        return Response(200, [("Content-Type", "application/xml")], "".join(out).encode("utf-8"))
+        body = _render.list_bucket_result(
+            result,
+            bucket=route.bucket,
+            prefix=prefix,
+            marker=marker,
+            delimiter=delimiter,
+            max_keys=max_keys,
+            encoded=encoding is not None,
+        )
+        return _xml_response(body)
 
     # -- objects ----------------------------------------------------------------------
 
@@ -646,11 +620,7 @@ class CosApp:
             UploadRecord(upload_id="", bucket=route.bucket, key=route.key, initiated=self.clock(),
                          **options._asdict())
         )
-        return _upload_result(
-            "InitiateMultipartUploadResult",
-            [("Bucket", upload.bucket), ("Key", upload.key), ("UploadId", upload.upload_id)],
-            upload=upload,
-        )
+        return _xml_response(_render.initiate_result(upload), sse=_sse_headers(upload))
 
     @staticmethod
     def _part_number(route: Route) -> int:
@@ -721,12 +691,7 @@ class CosApp:
                     part_number=number,
                     now=self.clock(),
                 )
-        return _upload_result(
-            "CopyPartResult",
-            [("ETag", part.etag), ("LastModified", iso_date(part.last_modified))],
-            upload=upload,
-            crc64=part.crc64,
-        )
+        return _xml_response(_render.copy_part_result(part), crc64=part.crc64, sse=_sse_headers(upload))
 
     def list_parts(self, req: Request, route: Route) -> Response:
         p = route.params
@@ -737,33 +702,10 @@ class CosApp:
         parts, truncated = self.store.list_parts(
             upload.upload_id, marker=min(marker, MAX_PART_NUMBER), max_parts=max_parts
         )
-        enc = _url_encoder(encoded)
-        appid = route.bucket.rsplit("-", 1)[1]
-        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListPartsResult>']
-        out.append(f"<Bucket>{xml_text(upload.bucket)}</Bucket>")
-        if encoded:
-            out.append("<EncodingType>url</EncodingType>")
-        out.append(f"<Key>{xml_text(enc(upload.key))}</Key>")
-        out.append(f"<UploadId>{upload.upload_id}</UploadId>")
-        out.append(_owner_xml("Owner", appid))
-        out.append(f"<PartNumberMarker>{marker}</PartNumberMarker>")
-        out.append(_owner_xml("Initiator", appid, cam=True))
-        for part in parts:
-            out.append(
-                "<Part>"
-                f"<PartNumber>{part.part_number}</PartNumber>"
-                f"<LastModified>{iso_date(part.last_modified)}</LastModified>"
-                f"<ETag>{xml_text(part.etag)}</ETag>"
-                f"<Size>{part.size}</Size>"
-                "</Part>"
-            )
-        next_marker = parts[-1].part_number if parts else marker
-        out.append(f"<NextPartNumberMarker>{next_marker}</NextPartNumberMarker>")
-        out.append(f"<StorageClass>{upload.storage_class}</StorageClass>")
-        out.append(f"<MaxParts>{max_parts}</MaxParts>")
-        out.append(f"<IsTruncated>{'true' if truncated else 'false'}</IsTruncated>")
-        out.append("</ListPartsResult>")
-        return Response(200, [("Content-Type", "application/xml")], "".join(out).encode("utf-8"))
+        body = _render.list_parts_result(
+            upload, parts, marker=marker, max_parts=max_parts, truncated=truncated, encoded=encoded
+        )
+        return _xml_response(body)
 
     def complete_multipart_upload(self, req: Request, route: Route) -> Response:
         """Publish the listed parts as the object's segments (validation order in the module docs)."""
@@ -813,12 +755,8 @@ class CosApp:
         # aborted or completed meanwhile -> NoSuchUpload (both checked in the transaction).
         self.store.complete_upload(upload, record, used)
         location = f"{route.host}/{quote(upload.key, safe='/-_.~')}"
-        return _upload_result(
-            "CompleteMultipartUploadResult",
-            [("Location", location), ("Bucket", upload.bucket), ("Key", upload.key), ("ETag", record.etag)],
-            upload=upload,
-            crc64=record.crc64,
-        )
+        body = _render.complete_result(upload, location=location, etag=record.etag)
+        return _xml_response(body, crc64=record.crc64, sse=_sse_headers(upload))
 
     def abort_multipart_upload(self, req: Request, route: Route) -> Response:
         self.store.abort_upload(route.bucket, route.key, route.params.get("uploadid", ""))
@@ -839,41 +777,18 @@ class CosApp:
             upload_id_marker=upload_id_marker,
             max_uploads=max_uploads,
         )
-        enc = _url_encoder(encoded)
-        appid = route.bucket.rsplit("-", 1)[1]
+        body = _render.list_uploads_result(
+            result,
+            bucket=route.bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            upload_id_marker=upload_id_marker,
+            max_uploads=max_uploads,
+            encoded=encoded,
+        )
+        return _xml_response(body)
 
-        def element(name: str, value: str) -> str:
-            return f"<{name}>{xml_text(value)}</{name}>" if value else f"<{name}/>"
-
-        out = ['<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult>']
-        out.append(f"<Bucket>{xml_text(route.bucket)}</Bucket>")
-        if encoded:
-            out.append("<Encoding-Type>url</Encoding-Type>")
-        out.append(element("KeyMarker", enc(key_marker)))
-        out.append(element("UploadIdMarker", upload_id_marker))
-        if result.is_truncated:
-            out.append(element("NextKeyMarker", enc(result.next_key_marker or "")))
-            out.append(element("NextUploadIdMarker", result.next_upload_id_marker or ""))
-        out.append(f"<MaxUploads>{max_uploads}</MaxUploads>")
-        out.append(element("Prefix", enc(prefix)))
-        if delimiter:
-            out.append(element("Delimiter", enc(delimiter)))
-        out.append(f"<IsTruncated>{'true' if result.is_truncated else 'false'}</IsTruncated>")
-        for upload in result.uploads:
-            out.append(
-                "<Upload>"
-                f"<Key>{xml_text(enc(upload.key))}</Key>"
-                f"<UploadId>{upload.upload_id}</UploadId>"
-                f"<StorageClass>{upload.storage_class}</StorageClass>"
-                + _owner_xml("Initiator", appid, cam=True)
-                + _owner_xml("Owner", appid)
-                + f"<Initiated>{iso_date(upload.initiated)}</Initiated>"
-                "</Upload>"
-            )
-        for cp in result.common_prefixes:
-            out.append(f"<CommonPrefixes><Prefix>{xml_text(enc(cp))}</Prefix></CommonPrefixes>")
-        out.append("</ListMultipartUploadsResult>")
-        return Response(200, [("Content-Type", "application/xml")], "".join(out).encode("utf-8"))
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -969,16 +884,6 @@ def _encoding_type(value: Optional[str]) -> bool:
     if value.lower() != "url":
         raise CosError("InvalidArgument", "Invalid Encoding Method specified in Request.")
     return True
-
-
-def _url_encoder(enabled: bool) -> Callable[[str], str]:
-    """The ``encoding-type=url`` encoding, the same as GET Bucket's (``/`` kept)."""
-    return (lambda s: quote(s, safe="/-_.~")) if enabled else (lambda s: s)
-
-
-def _owner_xml(tag: str, appid: str, *, cam: bool = False) -> str:
-    ident = f"qcs::cam::uin/{appid}:uin/{appid}" if cam else appid
-    return f"<{tag}><ID>{ident}</ID><DisplayName>{appid}</DisplayName></{tag}>"
 
 
 def _sse_headers(upload: UploadRecord) -> List[Tuple[str, str]]:
@@ -1112,15 +1017,12 @@ def _copy_preconditions(req: Request, source: ObjectRecord) -> None:
         raise CosError("PreconditionFailed")
 
 
-def _upload_result(
-    root: str, elements: List[Tuple[str, str]], *, upload: UploadRecord, crc64: Optional[int] = None
+def _xml_response(
+    body: bytes, *, crc64: Optional[int] = None, sse: Sequence[Tuple[str, str]] = ()
 ) -> Response:
-    """A 200 multipart-upload answer: ``<root>`` with the given elements, the CRC header when
-    given, and the upload's SSE echo headers."""
-    inner = "".join(f"<{name}>{xml_text(value)}</{name}>" for name, value in elements)
-    body = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root}>{inner}</{root}>'
-    out = [("Content-Type", "application/xml")]
+    """A 200 answer carrying an XML document, the CRC header when given and SSE echo headers."""
+    headers = [("Content-Type", "application/xml")]
     if crc64 is not None:
-        out.append((CRC_HEADER, str(crc64)))
-    out.extend(_sse_headers(upload))
-    return Response(200, out, body.encode("utf-8"))
+        headers.append((CRC_HEADER, str(crc64)))
+    headers.extend(sse)
+    return Response(200, headers, body)
