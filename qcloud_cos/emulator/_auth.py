@@ -35,7 +35,10 @@ Rules implemented (``verify``):
   carries a ``:port``, the check is retried with the port removed (the Python
   SDK signs ``urlparse(url).hostname`` while the wire Host keeps the port);
 * a mismatch -> 403 ``SignatureDoesNotMatch`` with ``<StringToSign>`` and
-  ``<FormatString>`` elements, as real COS sends.
+  ``<FormatString>`` elements, as real COS sends; the renderer
+  (``_errors.render_error``) masks secret values in them (security token,
+  SSE-C keys: ``x-cos-security-token=***``), so the FormatString shown is not
+  the one hashed into the StringToSign when such a header was signed.
 """
 
 from __future__ import annotations

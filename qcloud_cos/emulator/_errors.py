@@ -6,11 +6,33 @@ HTTP layer turns it into a response (``render_error``).  Standard library only.
 
 from __future__ import annotations
 
+import re
 from typing import Dict, Mapping, Optional, Tuple
 
 from ._xml import xml_text as escape
 
-__all__ = ["CosError", "ERRORS", "render_error"]
+__all__ = ["CosError", "ERRORS", "REDACTED", "SECRET_NAMES", "redact", "render_error"]
+
+#: Request header / query parameter names whose values are secrets: never echoed
+#: in an error body (the SSE-C key MD5s are not secrets and stay visible).
+SECRET_NAMES = (
+    "authorization",
+    "x-cos-security-token",
+    "x-ci-security-token",
+    "x-cos-server-side-encryption-customer-key",
+    "x-cos-copy-source-server-side-encryption-customer-key",
+    "q-signature",
+)
+REDACTED = "***"
+# ``name=value`` (FormatString / query form, value up to ``&`` or a line end) or
+# ``name: value`` (header form, value up to a line end); the name must not be the
+# tail of a longer name and must be followed directly by the separator, so
+# ``...-customer-key-MD5`` is left alone.
+_SECRET_RE = re.compile(
+    r"(?<![A-Za-z0-9_.~%-])(" + "|".join(re.escape(n) for n in SECRET_NAMES) + r")"
+    r"(?:(=)[^&\r\n]+|(:[ \t]*)[^\r\n]+)",
+    re.IGNORECASE,
+)
 
 #: code -> (HTTP status, default message).  Messages follow real COS where a
 #: real body was observed (see research/cos-protocol.md section 5), S3 otherwise.
@@ -85,7 +107,10 @@ ERRORS: Dict[str, Tuple[int, str]] = {
 
 
 class CosError(Exception):
-    """A COS service error: ``code``, HTTP ``status``, ``message``, extra XML elements."""
+    """A COS service error: ``code``, HTTP ``status``, ``message``, extra XML elements.
+
+    ``message`` and the ``extra`` values pass through ``redact``.
+    """
 
     def __init__(
         self,
@@ -99,10 +124,22 @@ class CosError(Exception):
         default_status, default_message = ERRORS.get(code, (400, code))
         self.code = code
         self.status = status if status is not None else default_status
-        self.message = message if message is not None else default_message
-        self.extra = dict(extra or {})
+        # Secret values (token, SSE-C keys, Authorization) never reach an error
+        # body or a log line, whichever renderer or handler sees the error.
+        self.message = redact(message) if message is not None else default_message
+        self.extra = {name: redact(value) for name, value in (extra or {}).items()}
         self.headers = dict(headers or {})
         super().__init__(f"{self.status} {code}: {self.message}")
+
+
+def redact(text: str) -> str:
+    """``text`` with the value of every ``SECRET_NAMES`` entry replaced by ``***``.
+
+    Names and the rest of the text stay, so an echoed FormatString still shows
+    which headers and parameters were signed (and that a token was sent); an
+    empty value stays empty.
+    """
+    return _SECRET_RE.sub(lambda m: f"{m.group(1)}{m.group(2) or m.group(3)}{REDACTED}", text)
 
 
 def render_error(err: CosError, *, resource: str, request_id: str, trace_id: str) -> bytes:
@@ -110,12 +147,12 @@ def render_error(err: CosError, *, resource: str, request_id: str, trace_id: str
     parts = [
         "<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n",
         f"\t<Code>{escape(err.code)}</Code>\n",
-        f"\t<Message>{escape(err.message)}</Message>\n",
+        f"\t<Message>{escape(redact(err.message))}</Message>\n",
         f"\t<Resource>{escape(resource)}</Resource>\n",
         f"\t<RequestId>{escape(request_id)}</RequestId>\n",
         f"\t<TraceId>{escape(trace_id)}</TraceId>\n",
     ]
     for name, value in err.extra.items():
-        parts.append(f"\t<{name}>{escape(value)}</{name}>\n")
+        parts.append(f"\t<{name}>{escape(redact(value))}</{name}>\n")
     parts.append("</Error>")
     return "".join(parts).encode("utf-8")

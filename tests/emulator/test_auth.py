@@ -279,3 +279,34 @@ def test_header_name_needing_encoding():
     headers = {"host": HOST.encode(), "x-cos-meta-a%21b": b"q"}
     a = _signed_with({}, headers, "", "host;x-cos-meta-a%21b")
     assert run("GET", "/k", [("Host", HOST), ("x-cos-meta-a!b", "q"), ("Authorization", a)]) is CRED
+
+
+# -- error bodies never echo secrets (issue 8) -------------------------------------------------
+
+
+def test_redact_masks_secret_values_only():
+    from qcloud_cos.emulator._errors import redact
+
+    fmt = (
+        "put\n/k\nx-cos-security-token=TOK%2F1&a=1\ncontent-length=1&host=h&x-cos-security-token=TOK"
+        "&x-cos-server-side-encryption-customer-key=KEY&x-cos-server-side-encryption-customer-key-md5=MD5"
+        "&x-cos-copy-source-server-side-encryption-customer-key=CKEY&x-ci-security-token=CI\n"
+    )
+    out = redact(fmt)
+    for secret in ("TOK", "KEY", "CKEY", "CI"):
+        assert f"={secret}&" not in out and f"={secret}\n" not in out and "TOK%2F1" not in out
+    assert "customer-key-md5=MD5" in out and "host=h" in out and "a=1" in out
+    assert out.count("=***") == 5
+    assert redact("Authorization: q-sign-algorithm=sha1&q-ak=AK&q-signature=abc\nnext") == "Authorization: ***\nnext"
+    assert redact("x-cos-security-token=&a=b") == "x-cos-security-token=&a=b"  # nothing to hide
+    assert redact("my-x-cos-security-token=keep") == "my-x-cos-security-token=keep"
+
+
+def test_cos_error_redacts_message_and_extra():
+    err = CosError(
+        "SignatureDoesNotMatch",
+        "bad x-cos-security-token=SEKRIT",
+        extra={"FormatString": "get\n/\n\nx-cos-security-token=SEKRIT\n", "StringToSign": "sha1\n1;2\nab\n"},
+    )
+    assert "SEKRIT" not in err.message and "SEKRIT" not in str(err)
+    assert err.extra == {"FormatString": "get\n/\n\nx-cos-security-token=***\n", "StringToSign": "sha1\n1;2\nab\n"}

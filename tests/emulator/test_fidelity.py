@@ -89,3 +89,91 @@ def test_client_presigned_url_with_param_name_needing_encoding(client, bucket, c
     status, body = _get(cos_emulator.port, f"{parts.path}?{parts.query}", {"Host": parts.netloc})
     assert status == 200, body
     assert body == b"hello"
+
+
+# -- 2. error bodies never echo secrets -----------------------------------------------------
+
+TOKEN = "TOKEN-f1d3l1ty-0123456789abcdef"
+SSE_KEY = "S1NFQ1JFVEtFWVNFQ1JFVEtFWVNFQ1JFVEtFWTMy"  # base64 of 30 bytes; never sent to real COS
+COPY_KEY = "Q09QWVNPVVJDRUtFWUNPUFlTT1VSQ0VLRVkzMiE="
+SSE_MD5 = "bWQ1LW9mLXRoZS1rZXk="
+
+
+@pytest.fixture
+def temp_key(cos_emulator):
+    cos_emulator.add_credentials("AKIDFIDELITYTEMP", "RightTempKey", TOKEN)
+    return "AKIDFIDELITYTEMP"
+
+
+def _assert_no_secret(body: bytes, *secrets: str):
+    text = body.decode("utf-8")
+    for secret in secrets:
+        assert secret not in text
+        assert quote(secret, safe="-_.~") not in text
+
+
+def test_signature_error_masks_token_and_sse_c_keys_raw_http(cos_emulator, bucket, temp_key):
+    cos = CosHttp(cos_emulator.port, bucket, secret_id=temp_key, secret_key="WrongKey")
+    try:
+        r = cos.request(
+            "PUT",
+            "k",
+            body=b"x",
+            headers={
+                "x-cos-security-token": TOKEN,
+                "x-cos-server-side-encryption-customer-algorithm": "AES256",
+                "x-cos-server-side-encryption-customer-key": SSE_KEY,
+                "x-cos-server-side-encryption-customer-key-MD5": SSE_MD5,
+                "x-cos-copy-source-server-side-encryption-customer-key": COPY_KEY,
+            },
+        )
+    finally:
+        cos.close()
+    assert r.status == 403 and r.error_code() == "SignatureDoesNotMatch", r
+    _assert_no_secret(r.body, TOKEN, SSE_KEY, COPY_KEY)
+    text = r.body.decode()
+    # still useful: the names are listed, the key MD5 and the other values stay
+    assert "x-cos-security-token=***" in text
+    assert "x-cos-server-side-encryption-customer-key=***" in text
+    assert "x-cos-copy-source-server-side-encryption-customer-key=***" in text
+    assert f"x-cos-server-side-encryption-customer-key-md5={quote(SSE_MD5, safe='-_.~')}" in text
+    assert "x-cos-server-side-encryption-customer-algorithm=AES256" in text
+    assert f"host={bucket}.cos." in text
+    assert "<StringToSign>sha1\n" in text
+
+
+def test_signature_error_masks_token_signed_by_the_client(cos_emulator, bucket, temp_key):
+    """The client (Token + a wrong SecretKey + an SSE-C key) signs; the raw answer is checked."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    kwargs = {k: v for k, v in cos_emulator.config_kwargs().items() if k not in ("IP", "Port", "Scheme")}
+    kwargs.update(SecretId=temp_key, SecretKey="WrongKey", Token=TOKEN)
+    signer = CosS3Client(CosConfig(**kwargs))
+    host = f"{bucket}.cos.{cos_emulator.region}.myqcloud.com"
+    headers = {
+        "Host": host,
+        "Content-Length": "1",
+        "x-cos-security-token": TOKEN,
+        "x-cos-server-side-encryption-customer-algorithm": "AES256",
+        "x-cos-server-side-encryption-customer-key": SSE_KEY,
+    }
+    auth = signer.get_auth(Method="PUT", Bucket=bucket, Key="k", Headers=dict(headers))
+    assert "x-cos-security-token" in auth and "x-cos-server-side-encryption-customer-key" in auth
+    conn = http.client.HTTPConnection("127.0.0.1", cos_emulator.port, timeout=30)
+    try:
+        conn.request("PUT", "/k", body=b"x", headers={**headers, "Authorization": auth})
+        r = conn.getresponse()
+        status, body = r.status, r.read()
+    finally:
+        conn.close()
+    assert status == 403 and b"SignatureDoesNotMatch" in body, body
+    _assert_no_secret(body, TOKEN, SSE_KEY)
+    assert b"x-cos-security-token=***" in body
+
+    # a presigned URL carries the token as a query parameter
+    url = signer.get_presigned_url(Bucket=bucket, Key="k", Method="GET")
+    assert "x-cos-security-token" in url
+    parts = urlsplit(url)
+    status, body = _get(cos_emulator.port, f"{parts.path}?{parts.query}", {"Host": parts.netloc})
+    assert status == 403, body
+    _assert_no_secret(body, TOKEN)
