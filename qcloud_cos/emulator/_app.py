@@ -81,17 +81,19 @@ import logging
 import os
 import re
 import threading
-import xml.etree.ElementTree as ET
 from email.utils import formatdate, parsedate_to_datetime
 from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from . import _auth, _crc64, _render
+from . import _auth, _render
 from ._errors import CosError
 from ._faults import Fault, FaultPlan
+from ._multipart import MAX_COMPLETE_BODY, MAX_PART_NUMBER, MIN_PART_SIZE, parse_complete_body, parse_part_number
+from ._multipart import parse_uint as _parse_uint
+from ._multipart import plan_completion
 from ._routes import OBJECT_READ, READ, WRITE, Operation, Route
 from ._routes import route as route_request
-from ._store import ObjectRecord, PartRecord, Store, UploadRecord, copy_stream
+from ._store import ObjectRecord, Store, UploadRecord, copy_stream
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
 from ._wire import Body, Request, Response
 
@@ -101,9 +103,6 @@ logger = logging.getLogger("qcloud_cos.emulator")
 
 MAX_PUT_SIZE = 5 * 1024**3
 MAX_KEY_BYTES = 850
-MAX_PART_NUMBER = 10000
-MIN_PART_SIZE = 1024 * 1024
-MAX_COMPLETE_BODY = 16 * 1024 * 1024
 _READ_CHUNK = 256 * 1024
 
 _BAD_KEY_CHARS = re.compile("[\x00\x18-\x1b]")
@@ -622,18 +621,11 @@ class CosApp:
         )
         return _xml_response(_render.initiate_result(upload), sse=_sse_headers(upload))
 
-    @staticmethod
-    def _part_number(route: Route) -> int:
-        number = _parse_uint(route.params.get("partnumber"))
-        if number is None or not 1 <= number <= MAX_PART_NUMBER:
-            raise CosError("InvalidArgument", f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive.")
-        return number
-
     def _upload(self, route: Route) -> UploadRecord:
         return self.store.get_upload(route.bucket, route.key, route.params.get("uploadid", ""))
 
     def upload_part(self, req: Request, route: Route) -> Response:
-        number = self._part_number(route)
+        number = parse_part_number(route.params.get("partnumber"))
         body = req.body
         if body.length is None:
             raise CosError("MissingContentLength")
@@ -660,7 +652,7 @@ class CosApp:
 
     def upload_part_copy(self, req: Request, route: Route) -> Response:
         """Upload Part - Copy: a part made of (a range of) an object of any bucket here."""
-        number = self._part_number(route)
+        number = parse_part_number(route.params.get("partnumber"))
         src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
         upload = self._upload(route)
         src_bucket = self.store.get_bucket(src_bucket_name)
@@ -716,44 +708,18 @@ class CosApp:
             raise CosError("MissingRequestBodyError")
         if expected_md5 is not None and hashlib.md5(data).digest() != expected_md5:
             raise CosError("BadDigest")
-        listed = _parse_complete_body(data)
-        for (prev, _), (cur, _) in zip(listed, listed[1:]):
-            if cur <= prev:
-                raise CosError("InvalidPartOrder")
-        stored = self.store.get_parts(upload.upload_id)
-        used: List[PartRecord] = []
-        for number, etag in listed:
-            part = stored.get(number)
-            if part is None or part.etag.strip('"').lower() != etag.strip().strip('"').lower():
-                raise CosError("InvalidPart")
-            used.append(part)
-        if not self.allow_part_gaps and [n for n, _ in listed] != list(range(1, len(listed) + 1)):
-            raise CosError("InvalidPart", "Part numbers must be consecutive, starting at 1.")
-        for part in used[:-1]:
-            if part.size < self.min_part_size:
-                raise CosError("EntityTooSmall")
-
-        digest = hashlib.md5(b"".join(bytes.fromhex(p.etag.strip('"')) for p in used)).hexdigest()
-        crc = used[0].crc64
-        for part in used[1:]:
-            crc = _crc64.combine(crc, part.crc64, part.size)
-        record = ObjectRecord(
-            bucket=upload.bucket,
-            key=upload.key,
-            size=0,  # set by complete_upload: the parts' total
-            etag=f'"{digest}-{len(used)}"',
-            crc64=crc,
-            last_modified=self.clock(),
-            storage_class=upload.storage_class,
-            acl=upload.acl,
-            headers=dict(upload.headers),
-            meta=list(upload.meta),
-            extra=dict(upload.extra),
+        listed = parse_complete_body(data)
+        plan = plan_completion(
+            listed,
+            self.store.get_parts(upload.upload_id),
+            min_part_size=self.min_part_size,
+            allow_gaps=self.allow_part_gaps,
         )
+        record = upload.object_record(etag=plan.etag, crc64=plan.crc64, last_modified=self.clock())
         # The parts become the object's segments: no byte is copied, so the cost does not
         # depend on the size.  A listed part replaced meanwhile -> InvalidPart; the upload
         # aborted or completed meanwhile -> NoSuchUpload (both checked in the transaction).
-        self.store.complete_upload(upload, record, used)
+        self.store.complete_upload(upload, record, plan.parts)
         location = f"{route.host}/{quote(upload.key, safe='/-_.~')}"
         body = _render.complete_result(upload, location=location, etag=record.etag)
         return _xml_response(body, crc64=record.crc64, sse=_sse_headers(upload))
@@ -860,13 +826,6 @@ def _range_error(size: int) -> CosError:
     return CosError("InvalidRange", headers={"Content-Range": f"bytes */{size}"})
 
 
-def _parse_uint(value: Optional[str]) -> Optional[int]:
-    """A non-negative decimal integer, or None (missing, empty, signs, spaces, junk)."""
-    if value is None or not value.isascii() or not value.isdigit():
-        return None
-    return int(value)
-
-
 def _int_param(value: Optional[str], name: str, *, default: int, low: int, high: Optional[int]) -> int:
     if value is None or value == "":
         return default
@@ -902,39 +861,6 @@ def _read_all(body: Body, limit: int) -> bytes:
         if total > limit:
             raise CosError("EntityTooLarge", "The request body is too large.")
         chunks.append(chunk)
-
-
-def _local_name(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _parse_complete_body(data: bytes) -> List[Tuple[int, str]]:
-    """``[(part number, etag)]`` of a CompleteMultipartUpload document, in document order.
-
-    Not well-formed, a DTD (never needed; refused to rule out entity expansion), another
-    root, a Part without an integer PartNumber or without ETag, or no Part -> MalformedXML.
-    """
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise CosError("MalformedXML")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
-        raise CosError("MalformedXML") from None
-    if _local_name(root.tag) != "CompleteMultipartUpload":
-        raise CosError("MalformedXML")
-    listed: List[Tuple[int, str]] = []
-    for part in root:
-        if _local_name(part.tag) != "Part":
-            continue
-        fields = {_local_name(child.tag): (child.text or "").strip() for child in part}
-        number = _parse_uint(fields.get("PartNumber"))
-        etag = fields.get("ETag")
-        if number is None or not etag:
-            raise CosError("MalformedXML")
-        listed.append((number, etag))
-    if not listed:
-        raise CosError("MalformedXML")
-    return listed
 
 
 _COPY_SOURCE_HOST_RE = re.compile(

@@ -256,6 +256,23 @@ class UploadRecord:
     def _attrs(self) -> str:
         return json.dumps({"headers": self.headers, "meta": self.meta, "extra": self.extra})
 
+    def object_record(self, *, etag: str, crc64: int, last_modified: float) -> "ObjectRecord":
+        """The record of the object this upload completes into, with the Initiate attributes
+        (the size is set by ``Store.complete_upload``)."""
+        return ObjectRecord(
+            bucket=self.bucket,
+            key=self.key,
+            size=0,
+            etag=etag,
+            crc64=crc64,
+            last_modified=last_modified,
+            storage_class=self.storage_class,
+            acl=self.acl,
+            headers=dict(self.headers),
+            meta=list(self.meta),
+            extra=dict(self.extra),
+        )
+
     @classmethod
     def _from_row(cls, row: Sequence[Any]) -> "UploadRecord":
         (upload_id, bucket, key, initiated, sc, acl, attrs) = row
