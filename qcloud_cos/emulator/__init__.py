@@ -25,16 +25,28 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
+from ._admin import Admin, is_loopback
 from ._app import CosApp
 from ._auth import Credential
 from ._errors import CosError
-from ._faults import Fault, FaultPlan
+from ._faults import Fault, FaultPlan, FaultSpecError, parse_spec
+from ._network import PROFILES, NetworkProfile, resolve_network
 from ._server import EmulatorHTTPServer, RequestLog
 from ._store import Store
 
-__all__ = ["CosEmulator", "DEFAULT_BUCKET", "DEFAULT_SECRET_ID", "DEFAULT_SECRET_KEY", "Fault"]
+__all__ = [
+    "CosEmulator",
+    "DEFAULT_BUCKET",
+    "DEFAULT_SECRET_ID",
+    "DEFAULT_SECRET_KEY",
+    "Fault",
+    "FaultSpecError",
+    "NetworkProfile",
+    "PROFILES",
+    "parse_spec",
+]
 
 DEFAULT_SECRET_ID = "SecretId"
 DEFAULT_SECRET_KEY = "SecretKey"
@@ -65,6 +77,18 @@ class CosEmulator:
         min_part_size: at Complete, every listed part but the last must be at
             least this many bytes, else 400 ``EntityTooSmall`` (COS: 1 MiB).
             ``0`` lifts the limit (handy for fast tests with tiny parts).
+        seed: seed of the random draws of faults with a probability ``p``: the
+            same seed and the same request sequence give the same faults
+            (``None``: a fresh random sequence).  ``reset`` restarts it.
+        faults: fault specs (text, see ``add_fault``) or ``Fault`` objects planned at start.
+        network: a ``NetworkProfile``, a profile name (``"lan"``: 1 ms and
+            1 Gbit/s, ``"wan"``: 30 ms and 100 Mbit/s, ``"none"``) or a dict of
+            ``latency_ms``/``bandwidth``: the latency added once to every
+            request and the bandwidth of each connection in each direction.
+        latency_ms, bandwidth: override the profile's values (``bandwidth`` in
+            bit/s or as text: ``"100mbit"``, ``"12MB"``).
+        admin: serve the ``/-/`` admin endpoint (faults, reset) on the port;
+            ``None`` (default): only when ``host`` is a loopback address.
 
     Choices where COS's behaviour is undocumented (see ``_app`` for the full list):
     deleting a bucket that still has multipart uploads in progress -> 409
@@ -89,6 +113,12 @@ class CosEmulator:
         record_requests: bool = True,
         allow_part_gaps: bool = True,
         min_part_size: int = 1024 * 1024,
+        seed: Optional[int] = None,
+        faults: Iterable[Union[str, Fault]] = (),
+        network: Union[None, str, NetworkProfile, Dict[str, Any]] = None,
+        latency_ms: Optional[float] = None,
+        bandwidth: Union[None, str, float] = None,
+        admin: Optional[bool] = None,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -103,7 +133,12 @@ class CosEmulator:
         self.requests: List[Dict[str, Any]] = RequestLog(enabled=record_requests)
         self.allow_part_gaps = allow_part_gaps
         self.min_part_size = min_part_size
-        self._faults = FaultPlan()
+        self.seed = seed
+        self._faults = FaultPlan(seed)
+        for fault in faults:
+            self.add_fault(fault)
+        self.network: Optional[NetworkProfile] = resolve_network(network, latency_ms=latency_ms, bandwidth=bandwidth)
+        self.admin = is_loopback(host) if admin is None else bool(admin)
         self._store: Optional[Store] = None
         self._app: Optional[CosApp] = None
         self._server: Optional[EmulatorHTTPServer] = None
@@ -136,6 +171,8 @@ class CosEmulator:
                 app,
                 requests=self.requests,  # type: ignore[arg-type]
                 request_timeout=self.request_timeout,
+                network=self.network,
+                admin=Admin(faults=self._faults, reset=self._admin_reset) if self.admin else None,
             )
         except BaseException:
             store.close()
@@ -221,13 +258,22 @@ class CosEmulator:
         if self._app is not None:
             self._app.add_credentials(secret_id, secret_key, token)
 
-    def reset(self) -> None:
-        """Delete every bucket, object and multipart upload, recreate the default buckets, clear faults and the request log."""
+    def reset(self, *, seed: Optional[int] = None) -> None:
+        """Delete every bucket, object and multipart upload, recreate the default buckets, clear faults and the request log.
+
+        The random sequence of probabilistic faults restarts from the seed
+        (``seed`` replaces it)."""
         self.store.reset()
         self._ensure_buckets()
         self._faults.clear()
+        self._faults.reseed(seed)
+        if seed is not None:
+            self.seed = seed
         with self.requests.lock:  # type: ignore[attr-defined]
             self.requests.clear()
+
+    def _admin_reset(self, seed: Optional[int]) -> None:
+        self.reset(seed=seed)
 
     # -- fault injection -------------------------------------------------------------------
 
@@ -235,7 +281,7 @@ class CosEmulator:
         self,
         status: int = 503,
         code: str = "ServiceUnavailable",
-        count: int = 1,
+        count: Optional[int] = None,
         method: Optional[str] = None,
         key: Optional[str] = None,
         op: Optional[str] = None,
@@ -246,6 +292,11 @@ class CosEmulator:
         after_bytes: Optional[int] = None,
         corrupt_crc: bool = False,
         lose_response: bool = False,
+        p: Optional[float] = None,
+        latency_ms: Optional[float] = None,
+        truncate_after: Optional[int] = None,
+        flip_at: Optional[int] = None,
+        drip_bps: Optional[int] = None,
     ) -> Fault:
         """Fail the next ``count`` requests matching ``method``/``key``/``op``/``bucket``.
 
@@ -270,6 +321,19 @@ class CosEmulator:
         response is lost on its way back, so a client that retries meets the
         state its first attempt created.  The request log shows ``status: None``.
 
+        With ``p`` the fault fires on each matching request with that
+        probability (drawn from the emulator's ``seed``), at most ``count``
+        times (``count=None``, the default: once, or without limit with ``p``).
+
+        Response-stream kinds (the request is served normally): ``latency_ms``
+        holds the response back; on a successful response with a body,
+        ``truncate_after`` sends only that many body bytes (``-1``: half) then
+        closes the connection, ``flip_at`` inverts the body byte at that offset
+        (``-1``: the middle one), ``drip_bps`` sends the body at that many
+        bytes per second.  ``status=200`` gives an ``<Error>`` inside a 200
+        (as COS may answer Complete Multipart Upload or a copy), the request
+        not carried out.
+
         ``op`` is a COS API name: PutObject, GetObject, HeadObject,
         DeleteObject, PutBucket, HeadBucket, DeleteBucket, GetBucket,
         AppendObject, InitiateMultipartUpload, UploadPart, UploadPartCopy,
@@ -282,7 +346,7 @@ class CosEmulator:
                 status=status,
                 code=code,
                 message=message,
-                count=count,
+                count=(1 if p is None else None) if count is None else count,
                 method=method,
                 key=key,
                 op=op,
@@ -291,8 +355,53 @@ class CosEmulator:
                 after_bytes=after_bytes,
                 corrupt_crc=corrupt_crc,
                 lose_response=lose_response,
+                p=p,
+                latency_ms=latency_ms,
+                truncate_after=truncate_after,
+                flip_at=flip_at,
+                drip_bps=drip_bps,
             )
         )
+
+    def set_network(
+        self,
+        network: Union[None, str, NetworkProfile, Dict[str, Any]] = None,
+        *,
+        latency_ms: Optional[float] = None,
+        bandwidth: Union[None, str, float] = None,
+    ) -> Optional[NetworkProfile]:
+        """Change the network profile of a running (or not yet started) emulator.
+
+        The latency applies from the next response; the bandwidth to connections
+        opened from now on.  ``set_network()`` with nothing removes shaping."""
+        self.network = resolve_network(network, latency_ms=latency_ms, bandwidth=bandwidth)
+        if self._server is not None:
+            self._server.network = self.network
+        return self.network
+
+    def add_fault(self, spec: Union[str, Fault]) -> Fault:
+        """Plan a fault given as text (``"op=UploadPart,status=503,p=0.05,count=3"``) or a ``Fault``.
+
+        Fields (comma-separated ``name=value``, values percent-decoded):
+        ``kind`` = ``error`` (default: answer ``status``/``code``/``message``),
+        ``error200`` (an ``<Error>`` body in a 200, the request not carried out),
+        ``reset`` (``after=BYTES``), ``crc``, ``lose``, ``latency`` (``ms=``),
+        ``truncate`` (``at=BYTES``, default the middle), ``flip`` (``at=``),
+        ``drip`` (``bps=`` bytes per second); ``op``, ``method``, ``key``,
+        ``bucket`` narrow the match; ``count`` (default 1, or no limit with
+        ``p``) and ``p`` (probability per matching request).  A bad spec raises
+        ``FaultSpecError`` (a ``ValueError``) naming the field.
+        """
+        fault = parse_spec(spec) if isinstance(spec, str) else spec
+        return self._faults.add(fault)
+
+    @property
+    def faults(self) -> List[Fault]:
+        """The faults still pending."""
+        return self._faults.pending
+
+    def remove_fault(self, fault: Fault) -> None:
+        self._faults.remove(fault)
 
     def clear_faults(self) -> None:
         self._faults.clear()

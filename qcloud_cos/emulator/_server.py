@@ -25,8 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, BinaryIO, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
+from . import _admin, _network
 from ._app import CosApp, Request, Response, http_date
 from ._errors import CosError
+from ._logline import log_target
 
 __all__ = ["EmulatorHTTPServer", "RequestLog"]
 
@@ -76,7 +78,7 @@ class _BodyBase:
     def _read_exact(self, want: int) -> bytes:
         """Read exactly ``want`` body bytes, or fail as COS does (timeout / short body)."""
         try:
-            data = self._rfile().read(want)
+            data = _network.paced_read(self._rfile(), want, self._handler.recv_pacer)
         except (TimeoutError, socket.timeout):
             raise self._fail("RequestTimeout") from None
         except OSError:
@@ -166,6 +168,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.server.track(self.connection, True)
         self._continue_pending = False
+        self.recv_pacer, self.send_pacer = _network.connection_pacers(self.server.network)
 
     def finish(self) -> None:
         try:
@@ -233,6 +236,11 @@ class _Handler(BaseHTTPRequestHandler):
             host = parts.netloc.rpartition("@")[2]
             path_and_query = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         path, _, query = path_and_query.partition("?")
+        if self.server.admin is not None and _admin.is_admin_request(host, path):
+            body, _ = self._make_body()
+            status = _admin.serve(self, self.server.admin, path=path, query=query, body=body)
+            logger.info('%s "%s %s" %s admin', self.client_address[0], self.command, log_target(path, query), status)
+            return
 
         record: Dict[str, Any] = {
             "method": self.command,
@@ -266,7 +274,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if response.reset_now:
                 record["status"] = None
-                logger.info('%s "%s %s" reset %s', self.client_address[0], self.command, path, response.op or "-")
+                logger.info(
+                    '%s "%s %s" reset %s bucket=%s', self.client_address[0], self.command,
+                    log_target(path, query), response.op or "-", response.bucket or "-",
+                )
                 self._reset()
                 return
             record["status"] = response.status
@@ -278,10 +289,14 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             response.close()
         if response.reset_after is not None:
-            logger.info('%s "%s %s" reset mid-body %s', self.client_address[0], self.command, path, response.op)
+            logger.info(
+                '%s "%s %s" reset mid-body %s bucket=%s', self.client_address[0], self.command,
+                log_target(path, query), response.op, response.bucket or "-",
+            )
             return
         logger.info(
-            '%s "%s %s" %s %s', self.client_address[0], self.command, path, response.status, response.op or "-"
+            '%s "%s %s" %s %s bucket=%s', self.client_address[0], self.command, log_target(path, query),
+            response.status, response.op or "-", response.bucket or "-",
         )
         self._finish_body(body, response)
 
@@ -336,6 +351,16 @@ class _Handler(BaseHTTPRequestHandler):
             length = response.length
         else:
             length = len(response.body) if has_body else 0
+        shaper = _network.shape_response(
+            network=self.server.network,
+            faults=self.server.app.faults,
+            pacer=self.send_pacer,
+            write=self.wfile.write,
+            on_cut=self._cut,
+            method=self.command,
+            response=response,
+            length=length if has_body else 0,
+        )
         will_close = response.close_connection or self.close_connection
         self.send_response_only(response.status)
         self.send_header("Server", "tencent-cos")
@@ -358,7 +383,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
                 self._reset()
                 return
-            self.wfile.write(data)
+            shaper.write(data)
             return
         remaining = length
         budget = response.reset_after
@@ -376,7 +401,9 @@ class _Handler(BaseHTTPRequestHandler):
                 logger.error("object body shorter than recorded for %s", response.key)
                 self.close_connection = True
                 return
-            self.wfile.write(chunk)
+            shaper.write(chunk)
+            if shaper.cut:
+                break
             remaining -= len(chunk)
             if budget is not None:
                 budget -= len(chunk)
@@ -385,6 +412,10 @@ class _Handler(BaseHTTPRequestHandler):
         if budget is not None:
             self.wfile.flush()
             self._reset()
+
+    def _cut(self) -> None:
+        """A truncated body: close the connection after it (a FIN, the client sees a short body)."""
+        self.close_connection = True
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST."""
@@ -425,10 +456,14 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         *,
         requests: Optional[RequestLog] = None,
         request_timeout: float = 60.0,
+        network: Optional["_network.NetworkProfile"] = None,
+        admin: Optional["_admin.Admin"] = None,
     ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.app = app
+        self.network = network  # latency and per-connection bandwidth (None: loopback speed)
+        self.admin = admin  # the /-/ endpoint (None: off)
         self.requests = requests if requests is not None else RequestLog()
         self.request_timeout = request_timeout
         self._connections: Set[socket.socket] = set()

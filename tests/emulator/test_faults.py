@@ -228,3 +228,234 @@ def test_lose_response(cos, cos_emulator):
     assert cos.request("GET", "never.bin").status == 404
     assert len(cos_emulator._faults.pending) == 1
     cos_emulator.clear_faults()
+
+
+# -- issue 8: probabilities with a seed, the text form, response-stream kinds ---------------
+
+from qcloud_cos.emulator._faults import Fault, FaultPlan, FaultSpecError, format_spec, parse_spec  # noqa: E402
+
+
+def _draws(plan, n):
+    return [plan.take(method="GET", bucket="b-1", key="k", op="GetObject") is not None for _ in range(n)]
+
+
+def test_probability_is_reproducible_with_a_seed():
+    runs = []
+    for _ in range(2):
+        plan = FaultPlan(seed=42)
+        plan.add(Fault(op="GetObject", p=0.3, count=None))
+        runs.append(_draws(plan, 200))
+    assert runs[0] == runs[1]  # same seed, same requests: same faults
+    assert 20 < sum(runs[0]) < 120  # it is a probability, not always / never
+    other = FaultPlan(seed=43)
+    other.add(Fault(op="GetObject", p=0.3, count=None))
+    assert _draws(other, 200) != runs[0]
+    plan = FaultPlan(seed=42)
+    plan.add(Fault(op="GetObject", p=0.3, count=None))
+    first = _draws(plan, 50)
+    plan.clear()
+    plan.reseed()
+    plan.add(Fault(op="GetObject", p=0.3, count=None))  # reseed restarts the sequence
+    assert plan.pending and _draws(plan, 50)[:10] == first[:10]
+
+
+def test_probability_with_count_and_non_matching_requests_draw_nothing():
+    plan = FaultPlan(seed=1)
+    fault = plan.add(Fault(op="UploadPart", p=0.5, count=3))
+    seen = 0
+    for _ in range(500):
+        # a request that does not match never consumes a draw
+        assert plan.take(method="GET", bucket=None, key=None, op="GetObject") is None
+        if plan.take(method="PUT", bucket=None, key=None, op="UploadPart") is not None:
+            seen += 1
+    assert seen == 3 and fault.fired == 3 and plan.pending == []
+    # count-based faults are unchanged: fire on the next N, no randomness
+    plan.add(Fault(op="PutObject", count=2))
+    assert [plan.take(method="PUT", bucket=None, key=None, op="PutObject") is not None for _ in range(3)] == [True, True, False]
+
+
+def test_spec_parses_every_kind_and_round_trips():
+    f = parse_spec("op=UploadPart,status=503,code=ServiceUnavailable,p=0.05,count=3,key=a%2Cb")
+    assert (f.op, f.status, f.code, f.p, f.count, f.key, f.kind) == ("UploadPart", 503, "ServiceUnavailable", 0.05, 3, "a,b", "error")
+    assert parse_spec("op=GetObject,p=0.5").count is None  # p without count: no limit
+    assert parse_spec("op=GetObject").count == 1
+    assert parse_spec("kind=reset,after=65536").after_bytes == 65536 and parse_spec("kind=reset").reset_connection
+    assert parse_spec("kind=crc").corrupt_crc and parse_spec("kind=lose").lose_response
+    assert parse_spec("kind=latency,ms=250").latency_ms == 250.0
+    assert parse_spec("kind=truncate").truncate_after == -1 and parse_spec("kind=truncate,at=10").truncate_after == 10
+    assert parse_spec("kind=flip,at=3").flip_at == 3
+    assert parse_spec("kind=drip,bps=100").drip_bps == 100
+    e200 = parse_spec("kind=error200,op=CompleteMultipartUpload")
+    assert (e200.status, e200.code) == (200, "InternalError")
+    assert parse_spec(" method = put , message=hello%20world ").message == "hello world"
+    for spec in (
+        "op=UploadPart,status=503,p=0.05,count=3,key=a%2Cb",
+        "kind=error200,op=PutObjectCopy,code=SlowDown",
+        "kind=reset,after=10,bucket=b-1250000000",
+        "kind=latency,ms=1.5,p=0.25",
+        "kind=truncate,at=7,method=GET",
+        "kind=flip",
+        "kind=drip,bps=9,count=2",
+        "kind=crc,op=GetObject",
+        "kind=lose",
+    ):
+        fault = parse_spec(spec)
+        assert parse_spec(format_spec(fault)) == fault, spec
+
+
+@pytest.mark.parametrize(
+    "spec, words",
+    [
+        ("", "empty"),
+        ("op", "not name=value"),
+        ("statu=503", "unknown field 'statu'"),
+        ("op=A,op=B", "op given twice"),
+        ("kind=boom", "unknown kind 'boom'"),
+        ("status=abc", "status='abc' is not an integer"),
+        ("status=700", "status must be 100..599"),
+        ("p=0", "p must be > 0"),
+        ("p=1.5", "p must be > 0"),
+        ("p=often", "is not a number"),
+        ("count=0", "count must be >= 1"),
+        ("kind=latency", "needs ms="),
+        ("kind=latency,ms=-1", "ms must be >= 0"),
+        ("kind=drip", "needs bps="),
+        ("kind=reset,status=503", "status does not apply to kind=reset"),
+        ("kind=flip,ms=3", "ms does not apply to kind=flip"),
+        ("key=", "key is empty"),
+    ],
+)
+def test_bad_specs_say_what_is_wrong(spec, words):
+    with pytest.raises(FaultSpecError) as ei:
+        parse_spec(spec)
+    assert words in str(ei.value)
+    assert isinstance(ei.value, ValueError)
+
+
+def test_python_api_takes_specs_and_probabilities():
+    from qcloud_cos.emulator import CosEmulator
+
+    emu = CosEmulator(seed=5, faults=["op=GetObject,status=500,code=InternalError"])
+    assert [f.code for f in emu.faults] == ["InternalError"]
+    f = emu.add_fault("op=HeadObject,p=0.5")
+    assert f.count is None and f in emu.faults
+    emu.remove_fault(f)
+    assert f not in emu.faults
+    assert emu.inject_fault(p=0.2).count is None and emu.inject_fault().count == 1
+    with pytest.raises(ValueError):
+        emu.inject_fault(p=2)
+    with pytest.raises(ValueError):
+        emu.inject_fault(latency_ms=5, drip_bps=10)  # one kind per fault
+    with pytest.raises(FaultSpecError):
+        emu.add_fault("op=GetObject,nope=1")
+
+
+def _pattern(emu, n):
+    c = CosHttp(emu.port, "examplebucket-1250000000")
+    try:
+        return [c.request("GET", "missing").status for _ in range(n)]
+    finally:
+        c.close()
+
+
+def test_seeded_probabilistic_faults_over_http_and_reset_restarts_them():
+    from qcloud_cos.emulator import CosEmulator
+
+    with CosEmulator(seed=7, faults=["op=GetObject,status=503,p=0.5"]) as emu:
+        first = _pattern(emu, 40)
+    with CosEmulator(seed=7, faults=["op=GetObject,status=503,p=0.5"]) as emu:
+        assert _pattern(emu, 40) == first
+        assert set(first) == {404, 503}
+        emu.reset()  # clears faults and restarts the random sequence
+        emu.add_fault("op=GetObject,status=503,p=0.5")
+        assert _pattern(emu, 40) == first
+
+
+class FakeTime:
+    """A clock that only moves when something sleeps; records the sleeps."""
+
+    def __init__(self):
+        import threading
+
+        self.now = 1000.0
+        self.sleeps = []
+        self._lock = threading.Lock()
+
+    def monotonic(self):
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds):
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+def test_truncated_body_closes_cleanly_mid_stream(cos, cos_emulator):
+    data = os.urandom(100_000)
+    cos.request("PUT", "t.bin", data)
+    cos_emulator.add_fault("kind=truncate,at=4096,op=GetObject,key=t.bin")
+    assert cos.request("HEAD", "t.bin").status == 200  # no body: not used up
+    assert cos.request("GET", "missing").status == 404  # key does not match
+    with pytest.raises(http.client.IncompleteRead) as ei:
+        cos.request("GET", "t.bin")
+    assert ei.value.partial == data[:4096]  # the right bytes, then a clean end (no reset)
+    cos.close()
+    assert cos.request("GET", "t.bin").body == data  # used up
+    cos_emulator.add_fault("kind=truncate,op=GetObject,key=t.bin")  # default: half
+    with pytest.raises(http.client.IncompleteRead) as ei:
+        cos.request("GET", "t.bin", headers={"Range": "bytes=0-999"})
+    assert ei.value.partial == data[:500]
+    cos.close()
+
+
+def test_flipped_byte_in_returned_body(cos, cos_emulator):
+    data = bytes(range(256)) * 40
+    cos.request("PUT", "f.bin", data)
+    cos_emulator.add_fault("kind=flip,at=1000,op=GetObject")
+    g = cos.request("GET", "f.bin")
+    assert g.status == 200 and len(g.body) == len(data)
+    diff = [i for i in range(len(data)) if g.body[i] != data[i]]
+    assert diff == [1000] and g.body[1000] == data[1000] ^ 0xFF
+    assert g.headers["x-cos-hash-crc64ecma"]  # the headers still describe the real object
+    clean = cos.request("GET", "").body
+    cos_emulator.add_fault("kind=flip,op=GetBucket")  # any body (a listing); default: the middle byte
+    flipped = cos.request("GET", "").body
+    assert len(flipped) == len(clean)
+    assert [i for i in range(len(clean)) if flipped[i] != clean[i]] == [len(clean) // 2]
+    assert cos.request("GET", "f.bin").body == data
+    assert cos_emulator.faults == []
+
+
+def test_error_inside_a_200_for_complete(cos, cos_emulator):
+    from ._mp import complete, etag_of, initiate, list_parts, upload_part
+
+    upload_id = initiate(cos, "e200")
+    upload_part(cos, "e200", upload_id, 1, b"z" * 10)
+    cos_emulator.add_fault("kind=error200,op=CompleteMultipartUpload")
+    r = complete(cos, "e200", upload_id, [(1, etag_of(b"z" * 10))])
+    assert r.status == 200 and b"<Error>" in r.body and r.error_code() == "InternalError"
+    assert list_parts(cos, "e200", upload_id).status == 200  # not completed
+    assert cos.request("HEAD", "e200").status == 404
+    assert complete(cos, "e200", upload_id, [(1, etag_of(b"z" * 10))]).status == 200
+
+
+def test_latency_and_drip_faults_sleep_through_the_injected_sleeper():
+    from qcloud_cos.emulator import CosEmulator, NetworkProfile
+
+    fake = FakeTime()
+    with CosEmulator(network=NetworkProfile(monotonic=fake.monotonic, sleep=fake.sleep)) as emu:
+        c = CosHttp(emu.port, "examplebucket-1250000000")
+        data = os.urandom(5000)
+        c.request("PUT", "d.bin", data)
+        assert fake.sleeps == []  # a profile without latency or bandwidth does not shape
+        emu.add_fault("kind=latency,ms=250,op=HeadObject")
+        assert c.request("HEAD", "d.bin").status == 200
+        assert fake.sleeps == [0.25]
+        fake.sleeps.clear()
+        emu.add_fault("kind=drip,bps=1000,op=GetObject")
+        assert c.request("GET", "d.bin").body == data
+        assert sum(fake.sleeps) == pytest.approx((5000 - 1) / 1000)  # 1000 bytes per second
+        fake.sleeps.clear()
+        assert c.request("GET", "d.bin").body == data and fake.sleeps == []  # used up
+        c.close()
