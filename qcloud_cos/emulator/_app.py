@@ -82,12 +82,12 @@ import os
 import re
 import threading
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from . import _auth, _render
+from . import _auth, _injection, _render
 from ._errors import CosError
-from ._faults import Fault, FaultPlan
+from ._faults import FaultPlan
 from ._multipart import MAX_COMPLETE_BODY, MAX_PART_NUMBER, MIN_PART_SIZE, parse_complete_body, parse_part_number
 from ._multipart import parse_uint as _parse_uint
 from ._multipart import plan_completion
@@ -95,7 +95,7 @@ from ._routes import OBJECT_READ, READ, WRITE, Operation, Route
 from ._routes import route as route_request
 from ._store import ObjectRecord, Store, UploadRecord, copy_stream
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
-from ._wire import Body, Request, Response
+from ._wire import CRC_HEADER, Body, Request, Response
 
 __all__ = ["Body", "CosApp", "Request", "Response"]
 
@@ -150,7 +150,6 @@ RESPONSE_OVERRIDES = {
     "response-content-disposition": "Content-Disposition",
     "response-content-encoding": "Content-Encoding",
 }
-CRC_HEADER = "x-cos-hash-crc64ecma"
 
 
 class ObjectOptions(NamedTuple):
@@ -252,9 +251,9 @@ class CosApp:
         route: Optional[Route] = None
         try:
             route = route_request(req)
-            fault = self.faults.take(method=req.method, bucket=route.bucket, key=route.key or None, op=route.op)
-            if fault is not None:
-                response = self._apply_fault(req, route, fault, request_id)
+            faulted = _injection.before_serving(self, req, route, request_id)  # injected faults: _injection
+            if faulted is not None:
+                response = faulted
             else:
                 credential = _auth.verify(
                     method=req.method,
@@ -265,8 +264,7 @@ class CosApp:
                     now=self.clock(),
                 )
                 response = self.dispatch(req, route, credential)
-                self._maybe_corrupt_crc(req, route, response)
-                self._maybe_lose_response(req, route, response)
+                _injection.after_serving(self, req, route, response)
         except CosError as err:
             response = self.error_response(req, err, request_id, route)
         except Exception:  # a bug: answer 500 and let the server close the connection
@@ -276,58 +274,6 @@ class CosApp:
         if route is not None:
             response.op, response.bucket, response.key = route.op, route.bucket, route.key or None
         return response
-
-    def _maybe_corrupt_crc(self, req: Request, route: Route, response: Response) -> None:
-        """Apply a pending ``corrupt_crc`` fault to a successful response that carries a CRC."""
-        if not 200 <= response.status < 300:
-            return
-        index = next((i for i, (n, _) in enumerate(response.headers) if n.lower() == CRC_HEADER), None)
-        if index is None:
-            return
-        fault = self.faults.take(
-            method=req.method, bucket=route.bucket, key=route.key or None, op=route.op, corrupt_crc=True
-        )
-        if fault is None:
-            return
-        name, value = response.headers[index]
-        wrong = (int(value) ^ 0x5A5A5A5A5A5A5A5A) if value.isdigit() else 1
-        response.headers[index] = (name, str(wrong))
-        response.crc_corrupted = True
-        logger.info("injecting a wrong %s into %s %s", CRC_HEADER, req.method, route.op)
-
-    def _maybe_lose_response(self, req: Request, route: Route, response: Response) -> None:
-        """Apply a pending ``lose_response`` fault: the work is done, the answer never arrives."""
-        if not 200 <= response.status < 300:
-            return
-        fault = self.faults.take(
-            method=req.method, bucket=route.bucket, key=route.key or None, op=route.op, lose_response=True
-        )
-        if fault is not None:
-            response.reset_now = True
-            logger.info("losing the response to %s %s", req.method, route.op)
-
-    def _apply_fault(self, req: Request, route: Route, fault: Fault, request_id: str) -> Response:
-        logger.info("injecting fault %s into %s %s", fault.code if not fault.reset_connection else "reset", req.method, route.op)
-        if not fault.reset_connection:
-            err = CosError(fault.code, fault.message, status=fault.status)
-            return self.error_response(req, err, request_id, route)
-        has_body = req.body.chunked or bool(req.body.length)
-        if has_body:
-            remaining = fault.after_bytes or 0
-            while remaining > 0:
-                chunk = req.body.read(min(_READ_CHUNK, remaining))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-            return Response(status=0, reset_now=True)
-        if fault.after_bytes is not None and route.op == "GetObject":
-            try:
-                response = self.dispatch(req, route, _auth.Credential("fault", "", None), trusted=True)
-            except CosError as err:
-                return self.error_response(req, err, request_id, route)
-            response.reset_after = fault.after_bytes
-            return response
-        return Response(status=0, reset_now=True)
 
     # -- dispatch ---------------------------------------------------------------------
 
@@ -458,23 +404,13 @@ class CosApp:
                             **options._asdict())
 
     def put_object(self, req: Request, route: Route) -> Response:
-        key = route.key
-        self._check_key(key)
-        body = req.body
-        if body.length is None and not body.chunked:
-            raise CosError("MissingContentLength")
-        if body.length is not None and body.length > MAX_PUT_SIZE:
-            raise CosError("EntityTooLarge")
-        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        self._check_key(route.key)
+        incoming = expect_body(req, room=MAX_PUT_SIZE, chunked=True)
         options = self._object_options(req)
         throttle = self._traffic_limit(req, route)
-
         with self.store.new_blob() as writer:
-            _receive(body, writer.write, throttle, limit=MAX_PUT_SIZE)
-            if expected_md5 is not None and writer.md5 != expected_md5:
-                raise CosError("BadDigest")
-            record = self._new_object(route.bucket, key, options)
-            self.store.commit_object(writer, record)
+            incoming.receive(writer, throttle)
+            record = self.store.commit_object(writer, self._new_object(route.bucket, route.key, options))
         out = [("ETag", record.etag), (CRC_HEADER, str(record.crc64))]
         out.extend(record.extra["sse"].items())
         return Response(200, out)
@@ -502,7 +438,7 @@ class CosApp:
             ("ETag", record.etag),
             ("Last-Modified", http_date(record.last_modified)),
             ("Accept-Ranges", "bytes"),
-            ("x-cos-hash-crc64ecma", str(record.crc64)),
+            (CRC_HEADER, str(record.crc64)),
         ]
         for name in STORED_HEADERS:
             if name in record.headers:
@@ -580,25 +516,19 @@ class CosApp:
         from the previous CRC, never re-read) and ``x-cos-content-sha1`` the hex MD5
         of this chunk (the Go SDK's contract).
         """
-        key = route.key
-        self._check_key(key)
-        body = req.body
-        if body.length is None:
-            raise CosError("MissingContentLength")
+        self._check_key(route.key)
+        if req.body.length is None:
+            raise CosError("MissingContentLength")  # before the position
         position = _parse_uint(route.params.get("position"))
         if position is None:
             raise CosError("InvalidArgument", "The position parameter must be a non-negative integer.")
-        if position + body.length > MAX_PUT_SIZE:
-            raise CosError("EntityTooLarge")
-        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        incoming = expect_body(req, room=MAX_PUT_SIZE - position, chunked=False)
         options = self._object_options(req, storage_class_header=False)
         throttle = self._traffic_limit(req, route)
-        with self.store.begin_append(route.bucket, key, position) as appender:
-            _receive(body, appender.write, throttle, limit=MAX_PUT_SIZE - position)
-            if expected_md5 is not None and appender.chunk_md5 != expected_md5:
-                raise CosError("BadDigest")
-            record = appender.commit(self._new_object(route.bucket, key, options))
-            chunk_md5 = appender.chunk_md5.hex()
+        with self.store.begin_append(route.bucket, route.key, position) as appender:
+            incoming.receive(appender, throttle)
+            record = appender.commit(self._new_object(route.bucket, route.key, options))
+            chunk_md5 = appender.md5.hex()
         return Response(
             200,
             [
@@ -626,18 +556,11 @@ class CosApp:
 
     def upload_part(self, req: Request, route: Route) -> Response:
         number = parse_part_number(route.params.get("partnumber"))
-        body = req.body
-        if body.length is None:
-            raise CosError("MissingContentLength")
-        if body.length > MAX_PUT_SIZE:
-            raise CosError("EntityTooLarge")
-        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        incoming = expect_body(req, room=MAX_PUT_SIZE, chunked=False)
         throttle = self._traffic_limit(req, route)
         upload = self._upload(route)  # 404 before the body is read
         with self.store.new_blob() as writer:
-            _receive(body, writer.write, throttle, limit=MAX_PUT_SIZE)
-            if expected_md5 is not None and writer.md5 != expected_md5:
-                raise CosError("BadDigest")
+            incoming.receive(writer, throttle)
             part = self.store.commit_part(
                 writer,
                 bucket=upload.bucket,
@@ -767,6 +690,47 @@ def _latin1(value: str) -> str:
 def _drain(body: Body) -> None:
     while body.read(_READ_CHUNK):
         pass
+
+
+class _Sink(Protocol):
+    """Where a received body goes: ``BlobWriter`` (PUT, Upload Part) or ``Appender`` (APPEND)."""
+
+    def write(self, data: bytes) -> None: ...
+
+    @property
+    def md5(self) -> bytes:
+        """MD5 of the bytes written."""
+
+
+def expect_body(req: Request, *, room: int, chunked: bool) -> "IncomingBody":
+    """The checks before a body is read (PUT, APPEND, Upload Part), in this order:
+
+    no Content-Length (chunked counts only with ``chunked=True``) -> 411
+    ``MissingContentLength``; a Content-Length over ``room`` -> 400
+    ``EntityTooLarge``; a malformed ``Content-MD5`` -> 400 ``InvalidDigest``.
+    """
+    body = req.body
+    if body.length is None and not (chunked and body.chunked):
+        raise CosError("MissingContentLength")
+    if body.length is not None and body.length > room:
+        raise CosError("EntityTooLarge")
+    return IncomingBody(body, room=room, expected_md5=_parse_content_md5(req.header("Content-MD5")))
+
+
+class IncomingBody:
+    """A request body that passed ``expect_body``; ``receive`` streams it into a sink."""
+
+    def __init__(self, body: Body, *, room: int, expected_md5: Optional[bytes]) -> None:
+        self.body = body
+        self.room = room
+        self.expected_md5 = expected_md5
+
+    def receive(self, sink: _Sink, throttle: Optional[Throttle]) -> None:
+        """Stream the body into ``sink`` (paced by ``throttle``): more than ``room`` bytes
+        -> ``EntityTooLarge``; an MD5 other than the Content-MD5 -> 400 ``BadDigest``."""
+        _receive(self.body, sink.write, throttle, limit=self.room)
+        if self.expected_md5 is not None and sink.md5 != self.expected_md5:
+            raise CosError("BadDigest")
 
 
 def _receive(body: Body, write: Callable[[bytes], None], throttle: Optional[Throttle], *, limit: int) -> int:

@@ -425,7 +425,10 @@ class Appender:
 
     @property
     def chunk_md5(self) -> bytes:
+        """MD5 of this append's bytes (not of the whole object)."""
         return self._chunk_md5.digest()
+
+    md5 = chunk_md5  # what a body sink reports (``_app.IncomingBody``)
 
     def write(self, data: bytes) -> None:
         if self._writer is not None:

@@ -11,7 +11,10 @@ from typing import IO, List, Optional, Protocol, Tuple
 
 from ._throttle import Throttle
 
-__all__ = ["Body", "Request", "Response"]
+__all__ = ["Body", "CRC_HEADER", "Request", "Response"]
+
+#: the CRC-64 response header (set by the handlers, altered by a ``corrupt_crc`` fault)
+CRC_HEADER = "x-cos-hash-crc64ecma"
 
 
 class Body(Protocol):
