@@ -6,12 +6,14 @@ HTTP layer turns it into a response (``render_error``).  Standard library only.
 
 from __future__ import annotations
 
+import base64
+import os
 import re
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from ._xml import xml_text as escape
 
-__all__ = ["CosError", "ERRORS", "REDACTED", "SECRET_NAMES", "redact", "render_error"]
+__all__ = ["CosError", "ERRORS", "REDACTED", "SECRET_NAMES", "protocol_error", "redact", "refusal", "render_error"]
 
 #: Request header / query parameter names whose values are secrets: never echoed
 #: in an error body (the SSE-C key MD5s are not secrets and stay visible).
@@ -156,3 +158,46 @@ def render_error(err: CosError, *, resource: str, request_id: str, trace_id: str
         parts.append(f"\t<{name}>{escape(redact(value))}</{name}>\n")
     parts.append("</Error>")
     return "".join(parts).encode("utf-8")
+
+
+# -- refusals of the HTTP layer itself ----------------------------------------------
+
+#: http.server's own status for a header block it will not read (a line longer
+#: than 65536 bytes, more than 100 header lines).
+_HEADERS_TOO_LARGE = 431
+_HEADERS_TOO_LARGE_MESSAGE = "Your request header section exceeds the maximum allowed size."
+
+
+def protocol_error(status: int, message: Optional[str] = None, explain: Optional[str] = None) -> CosError:
+    """The COS error for a request the HTTP layer refuses before COS logic runs.
+
+    ``status``, ``message`` and ``explain`` are what ``http.server`` passes to
+    ``send_error``.  COS answers every request-shape error with its XML
+    document, not a status page.  COS documents no code for an oversized header
+    block (S3 says 400 ``RequestHeaderSectionTooLarge``); the closest code in
+    COS's table (research/cos-protocol.md 5.2, "unparsable request") is
+    **400 ``InvalidRequest``**, used with S3's message and the limit that was
+    hit in parentheses.  A request line that is too long is 400 ``InvalidURI``;
+    a 501 is ``NotImplemented``; anything else (bad request line, bad version)
+    is ``InvalidRequest`` with ``http.server``'s status.
+    """
+    detail = explain or message or ""
+    if status == _HEADERS_TOO_LARGE:
+        text = _HEADERS_TOO_LARGE_MESSAGE + (f" ({detail})" if detail else "")
+        return CosError("InvalidRequest", text, status=400)
+    if status == 414:
+        return CosError("InvalidURI", "The request line is too long.", status=400)
+    if status == 501:
+        return CosError("NotImplemented", status=501)
+    return CosError("InvalidRequest", detail or None, status=status if 400 <= status < 600 else 400)
+
+
+def refusal(
+    status: int, message: Optional[str], explain: Optional[str], *, request_id: str
+) -> Tuple[int, List[Tuple[str, str]], bytes]:
+    """``(status, headers, body)`` answering a refused request (``protocol_error``) as COS does."""
+    err = protocol_error(status, message, explain)
+    trace_id = base64.b64encode(os.urandom(36)).decode("ascii")
+    body = render_error(err, resource="", request_id=request_id, trace_id=trace_id)
+    headers = [("Content-Type", "application/xml"), ("x-cos-trace-id", trace_id), ("x-cos-request-id", request_id)]
+    return err.status, headers, body

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from . import _admin, _network
 from ._app import CosApp, Request, Response, http_date
-from ._errors import CosError
+from ._errors import CosError, refusal
 from ._logline import log_target
 
 __all__ = ["EmulatorHTTPServer", "RequestLog"]
@@ -198,6 +198,29 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.info("%s - %s", self.address_string(), format % args)
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """http.server's own refusals (a request line or header block it will not
+        parse: too long, too many header lines, bad syntax or version) answered with
+        COS's XML error (``_errors.refusal``), never its HTML page.  The rest of the
+        request is unread, so the connection is closed.  The answer always has a
+        status line and headers (http.server would send a bare body when it could not
+        read the version)."""
+        if self.request_version in ("", "HTTP/0.9"):
+            self.request_version = "HTTP/1.1"
+        status, headers, body = refusal(int(code), message, explain, request_id=self.server.app.new_request_id())
+        self.log_error("refused: %d %s", status, message or "")
+        self.close_connection = True
+        self.send_response_only(status)
+        self.send_header("Server", "tencent-cos")
+        self.send_header("Date", self.date_time_string())
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def handle_one_request(self) -> None:
         try:

@@ -177,3 +177,73 @@ def test_signature_error_masks_token_signed_by_the_client(cos_emulator, bucket, 
     status, body = _get(cos_emulator.port, f"{parts.path}?{parts.query}", {"Host": parts.netloc})
     assert status == 403, body
     _assert_no_secret(body, TOKEN)
+
+
+# -- 3. requests http.server refuses get COS's XML error, not an HTML page -------------------
+
+
+def _split_response(raw: bytes):
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return status, headers, body
+
+
+def _assert_cos_xml_error(raw: bytes, code: str, status: int = 400):
+    got_status, headers, body = _split_response(raw)
+    assert got_status == status, raw[:300]
+    assert headers["content-type"] == "application/xml"
+    assert headers["x-cos-request-id"] and headers["x-cos-trace-id"]
+    assert headers["server"] == "tencent-cos"
+    assert headers["connection"] == "close"
+    assert int(headers["content-length"]) == len(body)
+    assert body.startswith(b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n")
+    assert f"<Code>{code}</Code>".encode() in body
+    for element in (b"<Message>", b"<Resource>", b"<RequestId>", b"<TraceId>"):
+        assert element in body
+    assert b"<html" not in body.lower()
+    return body
+
+
+def test_oversized_header_line_is_cos_xml_error(cos_emulator, bucket):
+    from ._cos_http import raw_exchange
+
+    host = f"{bucket}.cos.ap-beijing.myqcloud.com"
+    raw = raw_exchange(
+        cos_emulator.port,
+        f"GET /k HTTP/1.1\r\nHost: {host}\r\nx-cos-meta-big: {'a' * 70000}\r\n\r\n".encode(),
+    )
+    body = _assert_cos_xml_error(raw, "InvalidRequest")
+    assert b"Your request header section exceeds the maximum allowed size." in body
+
+
+def test_too_many_header_lines_is_cos_xml_error(cos_emulator, bucket):
+    from ._cos_http import raw_exchange
+
+    host = f"{bucket}.cos.ap-beijing.myqcloud.com"
+    many = "".join(f"x-cos-meta-h{i}: v\r\n" for i in range(150))
+    raw = raw_exchange(cos_emulator.port, f"GET /k HTTP/1.1\r\nHost: {host}\r\n{many}\r\n".encode())
+    body = _assert_cos_xml_error(raw, "InvalidRequest")
+    assert b"exceeds the maximum allowed size" in body
+
+
+def test_too_long_request_line_is_cos_xml_error(cos_emulator, bucket):
+    from ._cos_http import raw_exchange
+
+    raw = raw_exchange(cos_emulator.port, f"GET /{'k' * 70000} HTTP/1.1\r\nHost: h\r\n\r\n".encode())
+    _assert_cos_xml_error(raw, "InvalidURI")
+
+
+def test_bad_http_version_is_cos_xml_error(cos_emulator, bucket):
+    from ._cos_http import raw_exchange
+
+    raw = raw_exchange(cos_emulator.port, b"GET /k HTTP/2.7\r\nHost: h\r\n\r\n")
+    _assert_cos_xml_error(raw, "InvalidRequest", status=505)
+
+
+def test_garbage_request_line_is_cos_xml_error(cos_emulator):
+    from ._cos_http import raw_exchange
+
+    raw = raw_exchange(cos_emulator.port, b"GARBAGE\r\n\r\n")
+    _assert_cos_xml_error(raw, "InvalidRequest")
