@@ -56,6 +56,7 @@ This module knows nothing about HTTP; it raises ``CosError`` for state errors.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import itertools
 import json
@@ -68,7 +69,7 @@ import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import IO, Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar
 
 from ._crc64 import Crc64
 from ._errors import CosError
@@ -449,40 +450,19 @@ class Appender:
             new_record.object_type = "appendable"
             new_record.size, new_record.etag, new_record.crc64 = writer.size, writer.etag, writer.crc64
             state = writer.md5_state()
-            record = store._publish(writer, new_record, check=_append_creation_check)
+            record = store._create_appendable(writer, new_record)
             store._remember_md5(record.blob_id, record.size, state)
             self.committed = True
             return record
         assert self._record is not None and self._fh is not None
         self._fh.flush()
-        old = self._record
-        record = ObjectRecord(**{**old.__dict__})
+        record = ObjectRecord(**{**self._record.__dict__})
         record.size = self.total_size
         record.etag = f'"{self._whole_md5.hexdigest()}"'
         record.crc64 = self._crc.value
         record.last_modified = new_record.last_modified
-        with store._lock:
-            db = store.db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                row = db.execute(
-                    "SELECT blob_id, size, object_type FROM objects WHERE bucket = ? AND key = ?",
-                    (old.bucket, old.key),
-                ).fetchone()
-                if row is not None and row[2] != "appendable":
-                    raise CosError("ObjectNotAppendable")
-                if row is None or row[0] != old.blob_id or row[1] != self.position:
-                    raise CosError("AppendPositionErr")  # deleted or replaced meanwhile
-                db.execute(
-                    "UPDATE objects SET size = ?, etag = ?, crc64 = ?, last_modified = ? "
-                    "WHERE bucket = ? AND key = ?",
-                    (record.size, record.etag, str(record.crc64), record.last_modified, old.bucket, old.key),
-                )
-                db.execute("COMMIT")
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            self.committed = True
+        store._extend_appendable(self._record, record)
+        self.committed = True
         store._remember_md5(record.blob_id, record.size, self._whole_md5.copy())
         return record
 
@@ -507,16 +487,6 @@ class Appender:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _append_creation_check(db: sqlite3.Connection, record: ObjectRecord) -> List[str]:
-    """An append that creates an object loses to a PUT/Complete that created it meanwhile."""
-    row = db.execute(
-        "SELECT object_type FROM objects WHERE bucket = ? AND key = ?", (record.bucket, record.key)
-    ).fetchone()
-    if row is not None:
-        raise CosError("ObjectNotAppendable" if row[0] != "appendable" else "AppendPositionErr")
-    return []
 
 
 class SegmentReader:
@@ -648,6 +618,29 @@ class _Reaper:
         self._thread.join()
 
 
+class _Transaction:
+    """One open ``BEGIN IMMEDIATE`` transaction of ``Store._transaction``."""
+
+    def __init__(self, store: "Store") -> None:
+        self._store = store
+        self.db = store.db
+        self.garbage: List[str] = []  # blob ids to unlink after the commit
+        self.placed: List[Tuple[str, BlobWriter]] = []  # bodies moved into blobs/ (undone on rollback)
+
+    def unlink_after_commit(self, blob_ids: Iterable[str]) -> None:
+        self.garbage.extend(blob_ids)
+
+    def place(self, writer: BlobWriter) -> str:
+        """Move ``writer``'s (closed) file into ``blobs/`` under a new id; undone on rollback."""
+        blob_id = uuid.uuid4().hex
+        target = self._store._blob_path(blob_id)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.replace(writer.path, target)
+        writer.committed = True
+        self.placed.append((blob_id, writer))
+        return blob_id
+
+
 class Store:
     """Buckets, objects and multipart uploads.  Thread-safe: one SQLite connection behind one lock."""
 
@@ -689,6 +682,30 @@ class Store:
         self._reaper.poke()  # leftovers of an earlier run
 
     # -- housekeeping ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[_Transaction]:
+        """Hold the store lock and one write transaction: commit on success; on an exception
+        roll back and unlink the bodies ``txn.place`` moved in.  The blobs passed to
+        ``txn.unlink_after_commit`` are unlinked only once the commit is done."""
+        with self._lock:
+            txn = _Transaction(self)
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield txn
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                for blob_id, writer in txn.placed:
+                    self._unlink_blob(blob_id)
+                    writer.committed = False
+                raise
+            for blob_id in txn.garbage:
+                self._unlink_blob(blob_id)
+
+    def _require_bucket(self, name: str) -> None:
+        if not self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (name,)).fetchone():
+            raise CosError("NoSuchBucket")
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -816,13 +833,9 @@ class Store:
     def reset(self) -> None:
         """Drop every bucket, object and multipart upload."""
         with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("DELETE FROM parts")
-            self.db.execute("DELETE FROM uploads")
-            self.db.execute("DELETE FROM segments")
-            self.db.execute("DELETE FROM objects")
-            self.db.execute("DELETE FROM buckets")
-            self.db.execute("COMMIT")
+            with self._transaction() as txn:
+                for table in ("parts", "uploads", "segments", "objects", "buckets"):
+                    txn.db.execute(f"DELETE FROM {table}")
             self._md5_cache.clear()
             if not self._pins:  # the whole directory goes to the reaper
                 os.replace(self.blob_dir, os.path.join(self.trash_dir, f"blobs-{uuid.uuid4().hex}"))
@@ -867,22 +880,13 @@ class Store:
     def delete_bucket(self, name: str) -> None:
         """Only an empty bucket can go: no objects and no multipart uploads in progress
         (COS requires unfinished uploads to be cleared too) -> else 409 ``BucketNotEmpty``."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if not self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (name,)).fetchone():
-                    raise CosError("NoSuchBucket")
-                if self.db.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
-                    raise CosError("BucketNotEmpty")
-                if self.db.execute("SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1", (name,)).fetchone():
-                    raise CosError(
-                        "BucketNotEmpty", "The bucket you tried to delete has multipart uploads in progress."
-                    )
-                self.db.execute("DELETE FROM buckets WHERE name = ?", (name,))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
+        with self._transaction() as txn:
+            self._require_bucket(name)
+            if txn.db.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise CosError("BucketNotEmpty")
+            if txn.db.execute("SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1", (name,)).fetchone():
+                raise CosError("BucketNotEmpty", "The bucket you tried to delete has multipart uploads in progress.")
+            txn.db.execute("DELETE FROM buckets WHERE name = ?", (name,))
 
     # -- objects -----------------------------------------------------------------
 
@@ -890,83 +894,43 @@ class Store:
         return BlobWriter(self.tmp_dir, hashing=hashing)
 
     def commit_object(self, writer: BlobWriter, record: ObjectRecord) -> ObjectRecord:
-        """Publish ``writer``'s body as ``record`` (size, ETag and CRC taken from the writer)."""
+        """Publish ``writer``'s body as ``record`` (size, ETag and CRC taken from the writer),
+        replacing the object there."""
         writer.close()
-        record.size = writer.size
-        record.etag = writer.etag
-        record.crc64 = writer.crc64
-        return self._publish(writer, record)
-
-    def _publish(
-        self,
-        writer: Optional[BlobWriter],
-        record: ObjectRecord,
-        check: Optional[Callable[[sqlite3.Connection, ObjectRecord], List[str]]] = None,
-        after: Optional[Callable[[sqlite3.Connection], None]] = None,
-        segments: Sequence[Tuple[str, int]] = (),
-    ) -> ObjectRecord:
-        """Write ``record`` with its data in one transaction, replacing the object there.
-
-        The data are ``writer``'s file (moved into ``blobs/``), or -- ``writer`` None --
-        ``segments``: (blob id, size) of blobs already in ``blobs/`` whose current owner
-        rows ``check``/``after`` drop in the same transaction.  ``check(db, record)`` runs
-        first inside the transaction (raise to abort; it returns more blob ids to unlink
-        after the commit); ``after(db)`` runs after the rows are written.  The replaced
-        object's blobs are unlinked after the commit.
-        """
-        blob_id = ""
-        if writer is not None:
-            writer.close()
-            blob_id = uuid.uuid4().hex
-        record.blob_id = blob_id
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if not self.db.execute(
-                    "SELECT 1 FROM buckets WHERE name = ?", (record.bucket,)
-                ).fetchone():
-                    raise CosError("NoSuchBucket")
-                garbage = check(self.db, record) if check is not None else []
-                garbage.extend(self._take_object_data(record.bucket, record.key))
-                if writer is not None:
-                    target = self._blob_path(blob_id)
-                    os.makedirs(os.path.dirname(target), exist_ok=True)
-                    os.replace(writer.path, target)
-                    writer.committed = True
-                self.db.execute(
-                    f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        record.bucket,
-                        record.key,
-                        blob_id,
-                        record.size,
-                        record.etag,
-                        str(record.crc64),
-                        record.last_modified,
-                        record.storage_class,
-                        record.object_type,
-                        record.acl,
-                        record._attrs(),
-                    ),
-                )
-                if writer is None:
-                    self.db.executemany(
-                        "INSERT INTO segments (bucket, key, seq, blob_id, size) VALUES (?, ?, ?, ?, ?)",
-                        [(record.bucket, record.key, seq, b, size) for seq, (b, size) in enumerate(segments)],
-                    )
-                if after is not None:
-                    after(self.db)
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                if writer is not None and writer.committed:
-                    self._unlink_blob(blob_id)
-                    writer.committed = False
-                raise
-            for garbage_id in garbage:
-                self._unlink_blob(garbage_id)
+        record.size, record.etag, record.crc64 = writer.size, writer.etag, writer.crc64
+        with self._transaction() as txn:
+            self._require_bucket(record.bucket)
+            self._write_object(txn, record, blob_id=txn.place(writer))
         return record
+
+    def _write_object(
+        self, txn: _Transaction, record: ObjectRecord, *, blob_id: str, segments: Sequence[Tuple[str, int]] = ()
+    ) -> None:
+        """Inside ``txn``: replace the object at ``record``'s key (its blobs are unlinked after
+        the commit) by ``record``, whose data are the blob ``blob_id`` or -- ``blob_id`` empty --
+        the ``segments`` (blob id, size) in order."""
+        txn.unlink_after_commit(self._take_object_data(record.bucket, record.key))
+        record.blob_id = blob_id
+        txn.db.execute(
+            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                record.bucket,
+                record.key,
+                blob_id,
+                record.size,
+                record.etag,
+                str(record.crc64),
+                record.last_modified,
+                record.storage_class,
+                record.object_type,
+                record.acl,
+                record._attrs(),
+            ),
+        )
+        txn.db.executemany(
+            "INSERT INTO segments (bucket, key, seq, blob_id, size) VALUES (?, ?, ?, ?, ?)",
+            [(record.bucket, record.key, seq, b, size) for seq, (b, size) in enumerate(segments)],
+        )
 
     def get_object(self, bucket: str, key: str) -> Optional[ObjectRecord]:
         with self._lock:
@@ -1006,22 +970,11 @@ class Store:
 
     def delete_object(self, bucket: str, key: str) -> bool:
         """Delete an object and its blobs; multipart uploads of the same key are not affected."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if not self.db.execute(
-                    "SELECT 1 FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
-                ).fetchone():
-                    self.db.execute("COMMIT")
-                    return False
-                garbage = self._take_object_data(bucket, key)
-                self.db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            for blob_id in garbage:
-                self._unlink_blob(blob_id)
+        with self._transaction() as txn:
+            if not txn.db.execute("SELECT 1 FROM objects WHERE bucket = ? AND key = ?", (bucket, key)).fetchone():
+                return False
+            txn.unlink_after_commit(self._take_object_data(bucket, key))
+            txn.db.execute("DELETE FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
         return True
 
     # -- appends -----------------------------------------------------------------
@@ -1062,8 +1015,7 @@ class Store:
         fh: Optional[IO[bytes]] = None
         try:
             with self._lock:
-                if not self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (bucket,)).fetchone():
-                    raise CosError("NoSuchBucket")
+                self._require_bucket(bucket)
                 record = self.get_object(bucket, key)
                 if record is None:
                     if position != 0:
@@ -1087,6 +1039,38 @@ class Store:
                 fh.close()
             release()
             raise
+
+    def _create_appendable(self, writer: BlobWriter, record: ObjectRecord) -> ObjectRecord:
+        """Publish the first append's body as a new appendable object.  It loses to a PUT or
+        Complete that created the object meanwhile (409 ``ObjectNotAppendable``, or
+        ``AppendPositionErr`` if that was an append too)."""
+        writer.close()
+        with self._transaction() as txn:
+            self._require_bucket(record.bucket)
+            row = txn.db.execute(
+                "SELECT object_type FROM objects WHERE bucket = ? AND key = ?", (record.bucket, record.key)
+            ).fetchone()
+            if row is not None:
+                raise CosError("ObjectNotAppendable" if row[0] != "appendable" else "AppendPositionErr")
+            self._write_object(txn, record, blob_id=txn.place(writer))
+        return record
+
+    def _extend_appendable(self, old: ObjectRecord, record: ObjectRecord) -> None:
+        """Publish the new length, ETag, CRC and time of an appendable object (the bytes are
+        already in its blob).  Deleted or replaced since ``old`` was read -> 409."""
+        with self._transaction() as txn:
+            row = txn.db.execute(
+                "SELECT blob_id, size, object_type FROM objects WHERE bucket = ? AND key = ?",
+                (old.bucket, old.key),
+            ).fetchone()
+            if row is not None and row[2] != "appendable":
+                raise CosError("ObjectNotAppendable")
+            if row is None or row[0] != old.blob_id or row[1] != old.size:
+                raise CosError("AppendPositionErr")  # deleted or replaced meanwhile
+            txn.db.execute(
+                "UPDATE objects SET size = ?, etag = ?, crc64 = ?, last_modified = ? WHERE bucket = ? AND key = ?",
+                (record.size, record.etag, str(record.crc64), record.last_modified, old.bucket, old.key),
+            )
 
     def _iter_keys(self, bucket: str, start: str, inclusive: bool) -> Iterator[ObjectRecord]:
         """Objects of ``bucket`` with key >= / > ``start``, in key order, fetched in batches."""
@@ -1118,48 +1102,15 @@ class Store:
         Keys sort by code point (= UTF-8 byte order).  A rolled-up prefix counts
         once toward ``max_keys``; a prefix equal to ``marker`` is not repeated.
         """
-        contents: List[ObjectRecord] = []
-        prefixes: List[str] = []
-        last: Optional[str] = None
-        if max_keys <= 0:
-            return ListResult(contents, prefixes, False, None)
         start, inclusive = (marker, False) if marker >= prefix else (prefix, True)
-        while True:
-            restart: Optional[str] = None
-            for record in self._iter_keys(bucket, start, inclusive):
-                key = record.key
-                if not key.startswith(prefix):
-                    if key > prefix:
-                        return ListResult(contents, prefixes, False, None)
-                    continue
-                entry: str = key
-                rolled = False
-                if delimiter:
-                    pos = key.find(delimiter, len(prefix))
-                    if pos != -1:
-                        entry = key[: pos + len(delimiter)]
-                        rolled = True
-                if rolled and entry == marker:
-                    restart = _successor(entry)
-                    if restart is None:
-                        continue
-                    break
-                if len(contents) + len(prefixes) >= max_keys:
-                    return ListResult(contents, prefixes, True, last)
-                if rolled:
-                    prefixes.append(entry)
-                    last = entry
-                    restart = _successor(entry)
-                    if restart is None:  # cannot skip ahead; filter instead
-                        marker = entry
-                        continue
-                    break
-                contents.append(record)
-                last = key
-            if restart is None:
-                return ListResult(contents, prefixes, False, None)
-            start, inclusive = restart, True
 
+        def fetch(restart: Optional[str]) -> Iterator[ObjectRecord]:
+            return self._iter_keys(bucket, start, inclusive) if restart is None else self._iter_keys(bucket, restart, True)
+
+        page = roll_up(
+            fetch, key_of=lambda record: record.key, prefix=prefix, delimiter=delimiter, marker=marker, limit=max_keys
+        )
+        return ListResult(page.items, page.prefixes, page.truncated, page.last if page.truncated else None)
 
     # -- multipart uploads -------------------------------------------------------
 
@@ -1185,8 +1136,7 @@ class Store:
     def create_upload(self, record: UploadRecord) -> UploadRecord:
         """Store a new upload; its ``upload_id`` is generated (``record.initiated`` is the clock)."""
         with self._lock:
-            if not self.db.execute("SELECT 1 FROM buckets WHERE name = ?", (record.bucket,)).fetchone():
-                raise CosError("NoSuchBucket")
+            self._require_bucket(record.bucket)
             record.upload_id = self._new_upload_id(record.initiated)
             self.db.execute(
                 f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -1221,34 +1171,19 @@ class Store:
     ) -> PartRecord:
         """Publish ``writer``'s body as part ``part_number``, replacing an earlier one."""
         writer.close()
-        blob_id = uuid.uuid4().hex
-        part = PartRecord(upload_id, part_number, blob_id, writer.size, writer.etag, writer.crc64, now)
-        target = self._blob_path(blob_id)
-        with self._lock:
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if self._upload_row(bucket, key, upload_id) is None:
-                    raise CosError("NoSuchUpload")  # aborted or completed meanwhile
-                old = self.db.execute(
-                    "SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?",
-                    (upload_id, part_number),
-                ).fetchone()
-                os.replace(writer.path, target)
-                writer.committed = True
-                self.db.execute(
-                    f"INSERT OR REPLACE INTO parts ({_PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (upload_id, part_number, blob_id, part.size, part.etag, str(part.crc64), now),
-                )
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                if writer.committed:
-                    self._unlink_blob(blob_id)
-                    writer.committed = False
-                raise
-            if old:
-                self._unlink_blob(old[0])
+        with self._transaction() as txn:
+            if self._upload_row(bucket, key, upload_id) is None:
+                raise CosError("NoSuchUpload")  # aborted or completed meanwhile
+            old = txn.db.execute(
+                "SELECT blob_id FROM parts WHERE upload_id = ? AND part_number = ?", (upload_id, part_number)
+            ).fetchone()
+            txn.unlink_after_commit([old[0]] if old else [])
+            blob_id = txn.place(writer)
+            part = PartRecord(upload_id, part_number, blob_id, writer.size, writer.etag, writer.crc64, now)
+            txn.db.execute(
+                f"INSERT OR REPLACE INTO parts ({_PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (upload_id, part_number, blob_id, part.size, part.etag, str(part.crc64), now),
+            )
         return part
 
     def list_parts(self, upload_id: str, *, marker: int = 0, max_parts: int = 1000) -> Tuple[List[PartRecord], bool]:
@@ -1280,43 +1215,33 @@ class Store:
         """
         listed = {part.blob_id for part in used}
         record.size = sum(part.size for part in used)
-
-        def check(db: sqlite3.Connection, _record: ObjectRecord) -> List[str]:
+        with self._transaction() as txn:
+            self._require_bucket(record.bucket)
             if self._upload_row(upload.bucket, upload.key, upload.upload_id) is None:
                 raise CosError("NoSuchUpload")
             current = dict(
-                db.execute(
-                    "SELECT part_number, blob_id FROM parts WHERE upload_id = ?", (upload.upload_id,)
-                ).fetchall()
+                txn.db.execute("SELECT part_number, blob_id FROM parts WHERE upload_id = ?", (upload.upload_id,))
             )
-            for part in used:
-                if current.get(part.part_number) != part.blob_id:
-                    raise CosError("InvalidPart")
-            return [blob_id for blob_id in current.values() if blob_id not in listed]
+            if any(current.get(part.part_number) != part.blob_id for part in used):
+                raise CosError("InvalidPart")  # replaced during the Complete
+            txn.unlink_after_commit(blob_id for blob_id in current.values() if blob_id not in listed)
+            self._write_object(txn, record, blob_id="", segments=[(part.blob_id, part.size) for part in used])
+            self._drop_upload(txn, upload.upload_id)
+        return record
 
-        def after(db: sqlite3.Connection) -> None:
-            db.execute("DELETE FROM parts WHERE upload_id = ?", (upload.upload_id,))
-            db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload.upload_id,))
-
-        segments = [(part.blob_id, part.size) for part in used]
-        return self._publish(None, record, check=check, after=after, segments=segments)
+    def _drop_upload(self, txn: _Transaction, upload_id: str) -> None:
+        txn.db.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
+        txn.db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
 
     def abort_upload(self, bucket: str, key: str, upload_id: str) -> None:
         """Drop an upload and its part bodies; 404 ``NoSuchUpload`` if there is none."""
-        with self._lock:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                if self._upload_row(bucket, key, upload_id) is None:
-                    raise CosError("NoSuchUpload")
-                blobs = [r[0] for r in self.db.execute("SELECT blob_id FROM parts WHERE upload_id = ?", (upload_id,))]
-                self.db.execute("DELETE FROM parts WHERE upload_id = ?", (upload_id,))
-                self.db.execute("DELETE FROM uploads WHERE upload_id = ?", (upload_id,))
-                self.db.execute("COMMIT")
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            for blob_id in blobs:
-                self._unlink_blob(blob_id)
+        with self._transaction() as txn:
+            if self._upload_row(bucket, key, upload_id) is None:
+                raise CosError("NoSuchUpload")
+            txn.unlink_after_commit(
+                [r[0] for r in txn.db.execute("SELECT blob_id FROM parts WHERE upload_id = ?", (upload_id,))]
+            )
+            self._drop_upload(txn, upload_id)
 
     def _iter_uploads(self, bucket: str, key: str, upload_id: str) -> Iterator[UploadRecord]:
         """Uploads of ``bucket`` after the cursor ``(key, upload_id)``, ordered by key then
@@ -1351,52 +1276,100 @@ class Store:
         ``key_marker`` itself whose id is greater.  A rolled-up prefix counts once
         toward ``max_uploads``; a prefix equal to ``key_marker`` is not repeated.
         """
-        uploads: List[UploadRecord] = []
-        prefixes: List[str] = []
-        last: Optional[Tuple[str, str]] = None
-        if max_uploads <= 0:
-            return UploadListResult(uploads, prefixes, False, None, None)
         if key_marker:
             cursor = (key_marker, upload_id_marker or _AFTER_ANY_UPLOAD_ID)
         else:
             cursor = ("", "")
         if prefix > key_marker:
             cursor = (prefix, "")
-        marker = key_marker
-        while True:
-            restart: Optional[str] = None
-            for upload in self._iter_uploads(bucket, *cursor):
-                key = upload.key
-                if not key.startswith(prefix):
-                    if key > prefix:
-                        return UploadListResult(uploads, prefixes, False, None, None)
+
+        def fetch(restart: Optional[str]) -> Iterator[UploadRecord]:
+            # (restart, "") is "key >= restart": every upload id sorts after ""
+            return self._iter_uploads(bucket, *(cursor if restart is None else (restart, "")))
+
+        page = roll_up(
+            fetch, key_of=lambda upload: upload.key, prefix=prefix, delimiter=delimiter, marker=key_marker,
+            limit=max_uploads,
+        )
+        if not page.truncated:
+            return UploadListResult(page.items, page.prefixes, False, None, None)
+        next_upload_id = page.last_item.upload_id if page.last_item is not None else ""
+        return UploadListResult(page.items, page.prefixes, True, page.last, next_upload_id)
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a rolled-up listing."""
+
+    items: List[T]
+    prefixes: List[str]  # common prefixes, each counted once toward the limit
+    truncated: bool
+    last: Optional[str]  # the last key or common prefix of the page (the next marker)
+    last_item: Optional[T]  # the last item when the page ended on one (None: on a prefix)
+
+
+def roll_up(
+    fetch: Callable[[Optional[str]], Iterable[T]],
+    *,
+    key_of: Callable[[T], str],
+    prefix: str,
+    delimiter: str,
+    marker: str,
+    limit: int,
+) -> Page[T]:
+    """The GET Bucket / List Multipart Uploads paging rule, over entries in key order.
+
+    ``fetch(None)`` yields the entries from the listing's start (after the
+    marker); ``fetch(k)`` those whose key is ``>= k`` (used to skip past a
+    rolled-up prefix).  Keys not under ``prefix`` are skipped until one sorts
+    after it; a key with ``delimiter`` past the prefix rolls up into the common
+    prefix ending there, which counts once toward ``limit`` and is not repeated
+    when it equals ``marker``.
+    """
+    items: List[T] = []
+    prefixes: List[str] = []
+    last: Optional[str] = None
+    last_item: Optional[T] = None
+    if limit <= 0:
+        return Page(items, prefixes, False, None, None)
+    restart: Optional[str] = None
+    while True:
+        entries = fetch(restart)
+        restart = None
+        for item in entries:
+            key = key_of(item)
+            if not key.startswith(prefix):
+                if key > prefix:
+                    return Page(items, prefixes, False, last, last_item)
+                continue
+            entry, rolled = key, False
+            if delimiter:
+                pos = key.find(delimiter, len(prefix))
+                if pos != -1:
+                    entry, rolled = key[: pos + len(delimiter)], True
+            if rolled and entry == marker:
+                restart = _successor(entry)
+                if restart is None:
                     continue
-                entry, rolled = key, False
-                if delimiter:
-                    pos = key.find(delimiter, len(prefix))
-                    if pos != -1:
-                        entry, rolled = key[: pos + len(delimiter)], True
-                if rolled and entry == marker:
-                    restart = _successor(entry)
-                    if restart is None:
-                        continue
-                    break
-                if len(uploads) + len(prefixes) >= max_uploads:
-                    assert last is not None
-                    return UploadListResult(uploads, prefixes, True, last[0], last[1])
-                if rolled:
-                    prefixes.append(entry)
-                    last = (entry, "")
-                    restart = _successor(entry)
-                    if restart is None:  # cannot skip ahead; filter instead
-                        marker = entry
-                        continue
-                    break
-                uploads.append(upload)
-                last = (key, upload.upload_id)
-            if restart is None:
-                return UploadListResult(uploads, prefixes, False, None, None)
-            cursor = (restart, "")
+                break
+            if len(items) + len(prefixes) >= limit:
+                return Page(items, prefixes, True, last, last_item)
+            if rolled:
+                prefixes.append(entry)
+                last, last_item = entry, None
+                restart = _successor(entry)
+                if restart is None:  # cannot skip ahead; filter instead
+                    marker = entry
+                    continue
+                break
+            items.append(item)
+            last, last_item = key, item
+        if restart is None:
+            return Page(items, prefixes, False, last, last_item)
+
 
 def _successor(prefix: str) -> Optional[str]:
     """The smallest string greater than every string starting with ``prefix``."""

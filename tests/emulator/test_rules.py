@@ -14,7 +14,7 @@ from qcloud_cos.emulator._multipart import (
     plan_completion,
 )
 from qcloud_cos.emulator._routes import OPERATIONS, route, select_operation
-from qcloud_cos.emulator._store import ListResult, ObjectRecord, PartRecord, UploadListResult, UploadRecord
+from qcloud_cos.emulator._store import ListResult, ObjectRecord, PartRecord, UploadListResult, UploadRecord, roll_up
 from qcloud_cos.emulator._wire import Request
 
 BUCKET = "examplebucket-1250000000"
@@ -220,6 +220,52 @@ def test_route_host_forms_and_key_decoding():
 
 def test_select_operation_is_pure():
     assert select_operation(_req("GET", "/"), key="k", params={"uploadid": "u"})[0] == "ListParts"
+
+
+# -- the listing roll-up ---------------------------------------------------------------
+
+
+def _page(keys, *, prefix="", delimiter="", marker="", limit=1000):
+    """``roll_up`` over sorted ``keys``, started the way GET Bucket starts (after the marker)."""
+    keys = sorted(keys)
+    start = (lambda k: k > marker) if marker >= prefix else (lambda k: k >= prefix)
+
+    def fetch(restart):
+        return iter([k for k in keys if (start(k) if restart is None else k >= restart)])
+
+    return roll_up(fetch, key_of=lambda k: k, prefix=prefix, delimiter=delimiter, marker=marker, limit=limit)
+
+
+def test_roll_up_groups_at_the_delimiter_and_counts_a_prefix_once():
+    keys = ["a/1", "a/2", "b", "c/x/1", "c/y", "d"]
+    page = _page(keys, delimiter="/", limit=3)
+    assert (page.items, page.prefixes, page.truncated, page.last) == (["b"], ["a/", "c/"], True, "c/")
+    assert page.last_item is None  # the page ended on a prefix
+    page = _page(keys, delimiter="/", marker="c/", limit=3)
+    assert (page.items, page.prefixes, page.truncated) == (["d"], [], False)
+    page = _page(keys, prefix="c/", delimiter="/")
+    assert (page.items, page.prefixes) == (["c/y"], ["c/x/"])
+
+
+def test_roll_up_a_prefix_equal_to_the_marker_is_not_repeated():
+    page = _page(["a/1", "a/2", "b"], delimiter="/", marker="a/")
+    assert (page.items, page.prefixes) == (["b"], [])
+    page = _page(["a/1", "a/2", "b"], delimiter="/", marker="a/1")  # a/2 still rolls up into a/
+    assert (page.items, page.prefixes) == (["b"], ["a/"])
+
+
+def test_roll_up_stops_past_the_prefix_and_truncates_on_an_item():
+    page = _page(["a", "b1", "b2", "c"], prefix="b")
+    assert (page.items, page.truncated) == (["b1", "b2"], False)
+    page = _page(["a", "b", "c"], limit=2)
+    assert (page.items, page.truncated, page.last, page.last_item) == (["a", "b"], True, "b", "b")
+    assert _page(["a"], limit=0).items == []
+
+
+def test_roll_up_filters_when_a_prefix_has_no_successor():
+    top = chr(0x10FFFF)
+    page = _page(["a" + top + "1", "a" + top + "2", "b"], delimiter=top)
+    assert (page.items, page.prefixes) == (["b"], ["a" + top])
 
 
 # -- documents -------------------------------------------------------------------------
