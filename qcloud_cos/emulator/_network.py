@@ -223,10 +223,10 @@ class BodyShaper:
                 i = self.flip_at - self.sent
                 piece = piece[:i] + bytes([piece[i] ^ 0xFF]) + piece[i + 1 :]
             if piece:
+                for pacer in self._pacers:  # the time on the wire before the bytes arrive
+                    pacer.consume(len(piece))
                 self._write(piece)
                 self.sent += len(piece)
-                for pacer in self._pacers:
-                    pacer.consume(len(piece))
             if self.cut_at is not None and self.sent >= self.cut_at:
                 self.cut = True
                 if self._on_cut is not None:

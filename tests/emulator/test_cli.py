@@ -187,3 +187,145 @@ def test_multipart_upload_survives_restart(tmp_path):
         c.close()
     finally:
         assert cli.stop() == 0
+
+
+# -- issue 8: the operator's knobs on the command line ------------------------------------------
+
+def _run(*args, timeout=20):
+    return subprocess.run(
+        [sys.executable, "-m", "qcloud_cos.emulator", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=REPO),
+        timeout=timeout,
+    )
+
+
+def _one_line_error(out, *words):
+    assert out.returncode == 2, (out.returncode, out.stderr)
+    assert out.stdout == ""
+    assert "Traceback" not in out.stderr
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert lines[0].startswith("python -m qcloud_cos.emulator: error: ")
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--bucket", "examplebucket"], ["invalid bucket name 'examplebucket'", "NAME-APPID", "examplebucket-1250000000"]),
+        (["--bucket", "Upper-1250000000"], ["invalid bucket name"]),
+        (["--log-level", "bogus"], ["unknown log level 'bogus'", "DEBUG"]),
+        (["--fault", "op=UploadPart,prob=0.5"], ["unknown field 'prob'"]),
+        (["--fault", "op=UploadPart,p=2"], ["p must be > 0 and <= 1"]),
+        (["--seed", "x"], ["--seed"]),
+        (["--bandwidth", "100mb"], ["ambiguous", "mbit", "MB"]),
+        (["--latency-ms", "-5"], ["invalid latency"]),
+        (["--profile", "moon"], ["--profile", "invalid choice"]),
+        (["--port", "70000"], ["invalid port"]),
+        (["--no-such-flag"], ["unrecognized arguments"]),
+    ],
+)
+def test_bad_options_are_one_line_and_exit_2(args, words):
+    _one_line_error(_run(*args), *words)
+
+
+def test_bad_data_dir_is_one_line_and_exit_2(tmp_path):
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    _one_line_error(_run("--data-dir", str(a_file)), "--data-dir", "not a directory")
+    _one_line_error(_run("--data-dir", str(a_file / "sub")), "--data-dir")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if not os.access(str(locked), os.W_OK):  # root can write anywhere
+            _one_line_error(_run("--data-dir", str(locked)), "--data-dir", "not writable")
+            _one_line_error(_run("--data-dir", str(locked / "new")), "--data-dir", "cannot be created")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_port_in_use_is_one_line_and_exit_2():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        _one_line_error(_run("--port", str(port)), f"cannot listen on 127.0.0.1:{port}", "already in use")
+
+
+def test_fault_flags_and_access_log(tmp_path):
+    cli = Cli(
+        "--fault", "op=GetObject,status=503,code=SlowDown,count=2,key=hot",
+        "--fault", "kind=latency,ms=1,op=HeadObject",
+    )
+    try:
+        c = CosHttp(cli.port, "examplebucket-1250000000")
+        assert [c.request("GET", "hot").error_code() for _ in range(3)] == ["SlowDown", "SlowDown", "NoSuchKey"]
+        assert c.request("HEAD", "hot").status == 404
+        c.request("GET", "k", params={"prefix": "a b", "sign": "THE-SIGNATURE"})
+        c.close()
+    finally:
+        assert cli.stop() == 0
+    # the access log line: method, path and query, status, operation, bucket; signatures masked
+    assert '"GET /hot" 503 GetObject bucket=examplebucket-1250000000' in cli.stderr
+    assert '"GET /k?prefix=a+b&sign=***" 404 GetObject bucket=examplebucket-1250000000' in cli.stderr
+    assert "THE-SIGNATURE" not in cli.stderr
+
+
+def _statuses(port, n):
+    c = CosHttp(port, "examplebucket-1250000000")
+    try:
+        return [c.request("GET", "nothing").status for _ in range(n)]
+    finally:
+        c.close()
+
+
+def test_seed_makes_probabilistic_faults_reproducible():
+    runs = []
+    for _ in range(2):
+        cli = Cli("--seed", "1234", "--fault", "op=GetObject,status=503,p=0.5")
+        try:
+            runs.append(_statuses(cli.port, 30))
+        finally:
+            assert cli.stop() == 0
+    assert runs[0] == runs[1] and set(runs[0]) == {404, 503}
+
+
+def test_admin_endpoint_from_another_process():
+    import json
+
+    cli = Cli()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", cli.port, timeout=10)
+        conn.request("POST", "/-/faults", body=b"op=HeadObject,status=500,code=InternalError")
+        r = conn.getresponse()
+        assert r.status == 201 and json.loads(r.read())[0]["spec"].startswith("kind=error,op=HeadObject")
+        c = CosHttp(cli.port, "examplebucket-1250000000")
+        assert c.request("HEAD", "x").status == 500
+        assert c.request("PUT", "x", b"1").status == 200
+        conn.request("POST", "/-/reset")
+        assert conn.getresponse().read() and c.request("HEAD", "x").status == 404  # the state is gone
+        conn.close()
+        c.close()
+    finally:
+        assert cli.stop() == 0
+    assert '"POST /-/faults" 201 admin' in cli.stderr
+
+
+def test_no_admin_and_profile_flags():
+    cli = Cli("--no-admin", "--profile", "wan", "--latency-ms", "1")
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", cli.port, timeout=10)
+        conn.request("GET", "/-/faults")
+        r = conn.getresponse()
+        assert r.status == 400 and b"InvalidURI" in r.read()  # off: an ordinary COS request
+        conn.close()
+    finally:
+        assert cli.stop() == 0
+    assert "network: custom 1 ms, 100 Mbit/s per connection" in cli.stderr
+    assert "admin endpoint" not in cli.stderr
