@@ -93,7 +93,9 @@ from ._multipart import parse_uint as _parse_uint
 from ._multipart import plan_completion
 from ._routes import OBJECT_READ, READ, WRITE, Operation, Route
 from ._routes import route as route_request
-from ._store import ObjectRecord, Store, UploadRecord, copy_stream
+from ._blobs import copy_stream
+from ._records import ObjectRecord, UploadRecord
+from ._store import Store
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
 from ._wire import CRC_HEADER, Body, Request, Response
 

@@ -51,15 +51,15 @@ directories are migrated in place (every migration only adds tables, so the
 objects of an older directory stay single-blob objects as they are).
 
 This module knows nothing about HTTP; it raises ``CosError`` for state errors.
+The records it reads and writes are in ``_records``, the body files
+(``BlobWriter``, ``SegmentReader``, the trash reaper) in ``_blobs``.  Every
+write goes through ``Store._transaction``.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import hashlib
-import itertools
-import json
 import os
 import re
 import shutil
@@ -68,11 +68,23 @@ import tempfile
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, TypeVar
 
+from ._blobs import BlobWriter, SegmentReader, _empty_dir, _Reaper, copy_stream
 from ._crc64 import Crc64
 from ._errors import CosError
+from ._records import (
+    _OBJECT_COLUMNS,
+    _PART_COLUMNS,
+    _UPLOAD_COLUMNS,
+    BucketRecord,
+    ListResult,
+    ObjectRecord,
+    PartRecord,
+    UploadListResult,
+    UploadRecord,
+)
 
 __all__ = [
     "Appender",
@@ -85,6 +97,8 @@ __all__ = [
     "Store",
     "UploadListResult",
     "UploadRecord",
+    "copy_stream",
+    "roll_up",
     "valid_bucket_name",
 ]
 
@@ -152,233 +166,12 @@ _BLOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 _UPLOAD_ID_RE = re.compile(r"^([0-9]{10})([0-9a-f]{16})[0-9a-f]{48}$")
 #: sorts after every upload id (ids are digits and lowercase hex)
 _AFTER_ANY_UPLOAD_ID = "~"
-_COPY_CHUNK = 1 << 20
 
 
 def valid_bucket_name(name: str) -> bool:
     """``<custom>-<appid>``: custom part 1-50 of ``[a-z0-9-]``, not starting/ending with ``-``."""
     m = _BUCKET_RE.match(name)
     return bool(m) and len(m.group("custom")) <= 50
-
-
-@dataclass(frozen=True)
-class BucketRecord:
-    name: str
-    region: str
-    acl: str
-    created: float
-
-    @property
-    def appid(self) -> str:
-        return self.name.rsplit("-", 1)[1]
-
-
-@dataclass
-class ObjectRecord:
-    """Metadata of one stored object.
-
-    ``headers`` holds the stored standard headers (``Content-Type``,
-    ``Cache-Control``, ...) under their canonical names; ``meta`` the
-    ``x-cos-meta-*`` pairs (lower-cased names, values verbatim); ``extra`` the
-    rest (grants, tagging, SSE echo headers).  Header values are ``str`` holding
-    the raw wire bytes as latin-1, so they go back out byte for byte.
-    """
-
-    bucket: str
-    key: str
-    size: int
-    etag: str
-    crc64: int
-    last_modified: float
-    storage_class: str = "STANDARD"
-    object_type: str = "normal"
-    acl: str = "default"
-    headers: Dict[str, str] = field(default_factory=dict)
-    meta: List[Tuple[str, str]] = field(default_factory=list)
-    extra: Dict[str, Any] = field(default_factory=dict)
-    blob_id: str = ""  # "" for a stored object: its data are its ``segments`` rows
-
-    @property
-    def segmented(self) -> bool:
-        """Whether the data are a list of segments (a completed multipart upload)."""
-        return not self.blob_id
-
-    def _attrs(self) -> str:
-        return json.dumps({"headers": self.headers, "meta": self.meta, "extra": self.extra})
-
-    @classmethod
-    def _from_row(cls, row: Sequence[Any]) -> "ObjectRecord":
-        (bucket, key, blob_id, size, etag, crc, lm, sc, otype, acl, attrs) = row
-        data = json.loads(attrs)
-        return cls(
-            bucket=bucket,
-            key=key,
-            blob_id=blob_id,
-            size=size,
-            etag=etag,
-            crc64=int(crc),
-            last_modified=lm,
-            storage_class=sc,
-            object_type=otype,
-            acl=acl,
-            headers=data.get("headers", {}),
-            meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
-            extra=data.get("extra", {}),
-        )
-
-
-_OBJECT_COLUMNS = (
-    "bucket, key, blob_id, size, etag, crc64, last_modified, storage_class, object_type, acl, attrs"
-)
-
-
-@dataclass
-class ListResult:
-    contents: List[ObjectRecord]
-    common_prefixes: List[str]
-    is_truncated: bool
-    next_marker: Optional[str]
-
-
-@dataclass
-class UploadRecord:
-    """One multipart upload in progress, with the Initiate headers its object will get."""
-
-    upload_id: str
-    bucket: str
-    key: str
-    initiated: float
-    storage_class: str = "STANDARD"
-    acl: str = "default"
-    headers: Dict[str, str] = field(default_factory=dict)
-    meta: List[Tuple[str, str]] = field(default_factory=list)
-    extra: Dict[str, Any] = field(default_factory=dict)
-
-    def _attrs(self) -> str:
-        return json.dumps({"headers": self.headers, "meta": self.meta, "extra": self.extra})
-
-    def object_record(self, *, etag: str, crc64: int, last_modified: float) -> "ObjectRecord":
-        """The record of the object this upload completes into, with the Initiate attributes
-        (the size is set by ``Store.complete_upload``)."""
-        return ObjectRecord(
-            bucket=self.bucket,
-            key=self.key,
-            size=0,
-            etag=etag,
-            crc64=crc64,
-            last_modified=last_modified,
-            storage_class=self.storage_class,
-            acl=self.acl,
-            headers=dict(self.headers),
-            meta=list(self.meta),
-            extra=dict(self.extra),
-        )
-
-    @classmethod
-    def _from_row(cls, row: Sequence[Any]) -> "UploadRecord":
-        (upload_id, bucket, key, initiated, sc, acl, attrs) = row
-        data = json.loads(attrs)
-        return cls(
-            upload_id=upload_id,
-            bucket=bucket,
-            key=key,
-            initiated=initiated,
-            storage_class=sc,
-            acl=acl,
-            headers=data.get("headers", {}),
-            meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
-            extra=data.get("extra", {}),
-        )
-
-
-_UPLOAD_COLUMNS = "upload_id, bucket, key, initiated, storage_class, acl, attrs"
-
-
-@dataclass(frozen=True)
-class PartRecord:
-    upload_id: str
-    part_number: int
-    blob_id: str
-    size: int
-    etag: str  # quoted lowercase MD5 hex
-    crc64: int
-    last_modified: float
-
-    @classmethod
-    def _from_row(cls, row: Sequence[Any]) -> "PartRecord":
-        (upload_id, number, blob_id, size, etag, crc, lm) = row
-        return cls(upload_id, int(number), blob_id, int(size), etag, int(crc), lm)
-
-
-_PART_COLUMNS = "upload_id, part_number, blob_id, size, etag, crc64, last_modified"
-
-
-@dataclass
-class UploadListResult:
-    uploads: List[UploadRecord]
-    common_prefixes: List[str]
-    is_truncated: bool
-    next_key_marker: Optional[str]
-    next_upload_id_marker: Optional[str]  # "" when the page ended on a common prefix
-
-
-class BlobWriter:
-    """Receives one body into ``tmp/``, hashing as it goes; ``Store.commit_object`` publishes it.
-
-    Use as a context manager: leaving the block without a commit removes the file.
-    """
-
-    def __init__(self, tmp_dir: str, *, hashing: bool = True) -> None:
-        fd, self.path = tempfile.mkstemp(dir=tmp_dir, prefix="body-")
-        self._file: Optional[IO[bytes]] = os.fdopen(fd, "wb")
-        self._md5 = hashlib.md5()
-        self._crc = Crc64()
-        self._hashing = hashing
-        self.size = 0
-        self.committed = False
-
-    def write(self, data: bytes) -> None:
-        assert self._file is not None, "writer is closed"
-        self._file.write(data)
-        if self._hashing:
-            self._md5.update(data)
-            self._crc.update(data)
-        self.size += len(data)
-
-    def md5_state(self) -> Any:
-        """A copy of the running MD5 object (to continue hashing later)."""
-        return self._md5.copy()
-
-    @property
-    def md5(self) -> bytes:
-        return self._md5.digest()
-
-    @property
-    def etag(self) -> str:
-        return f'"{self._md5.hexdigest()}"'
-
-    @property
-    def crc64(self) -> int:
-        return self._crc.value
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-
-    def discard(self) -> None:
-        self.close()
-        if not self.committed:
-            try:
-                os.unlink(self.path)
-            except FileNotFoundError:
-                pass
-
-    def __enter__(self) -> "BlobWriter":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.discard()
 
 
 class Appender:
@@ -487,135 +280,6 @@ class Appender:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class SegmentReader:
-    """Read-only, seekable view of a segmented body: its segment blobs, concatenated.
-
-    Memory stays bounded: ``read(n)`` returns at most ``n`` bytes and never
-    crosses a segment boundary (short reads are normal; ``b''`` only at the
-    end), and only one segment file is open at a time.  The segment blobs are
-    pinned by ``Store.open_object`` so they outlive an overwrite or DELETE
-    until ``close`` (which unpins them; closing twice is harmless).
-    """
-
-    def __init__(self, store: "Store", segments: Sequence[Tuple[str, int]]) -> None:
-        self._store: Optional["Store"] = store
-        self._blob_ids = [blob_id for blob_id, _ in segments]
-        self._ends = list(itertools.accumulate(size for _, size in segments))
-        self.size = self._ends[-1] if self._ends else 0
-        self._pos = 0
-        self._index = -1  # segment whose file is open in ``_fh``
-        self._fh: Optional[IO[bytes]] = None
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._pos, os.SEEK_END: self.size}[whence]
-        if base + offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = base + offset
-        self._close_file()  # reopened (and positioned) by the next read
-        return self._pos
-
-    def read(self, n: int) -> bytes:
-        """Up to ``n`` bytes from the current position (``n`` must be >= 0: reads are bounded)."""
-        if self._store is None:
-            raise ValueError("read from a closed SegmentReader")
-        if n < 0:
-            raise ValueError("SegmentReader.read needs a byte count")
-        if n == 0 or self._pos >= self.size:
-            return b""
-        index = bisect.bisect_right(self._ends, self._pos)  # first segment ending after pos (skips empty ones)
-        seg_start = self._ends[index - 1] if index else 0
-        if index != self._index:
-            self._close_file()
-            self._fh = open(self._store._blob_path(self._blob_ids[index]), "rb")
-            self._index = index
-            self._fh.seek(self._pos - seg_start)
-        assert self._fh is not None
-        data = self._fh.read(min(n, self._ends[index] - self._pos))
-        if not data:
-            raise OSError("object segment is shorter than its record")
-        self._pos += len(data)
-        return data
-
-    def readable(self) -> bool:
-        return True
-
-    def _close_file(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        self._index = -1
-
-    def close(self) -> None:
-        self._close_file()
-        store, self._store = self._store, None
-        if store is not None:
-            store._unpin(self._blob_ids)
-
-    @property
-    def closed(self) -> bool:
-        return self._store is None
-
-    def __enter__(self) -> "SegmentReader":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _empty_dir(path: str) -> None:
-    """Delete everything in ``path`` (best effort; files may vanish meanwhile)."""
-    try:
-        names = os.listdir(path)
-    except FileNotFoundError:
-        return
-    for name in names:
-        entry = os.path.join(path, name)
-        if os.path.isdir(entry) and not os.path.islink(entry):
-            shutil.rmtree(entry, ignore_errors=True)
-        else:
-            try:
-                os.unlink(entry)
-            except OSError:
-                pass
-
-
-class _Reaper:
-    """Empties ``trash/`` on a daemon thread whenever poked; ``stop`` empties it once more and joins."""
-
-    def __init__(self, trash_dir: str) -> None:
-        self.trash_dir = trash_dir
-        self._cv = threading.Condition()
-        self._wanted = False
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="cos-emulator-reaper", daemon=True)
-        self._thread.start()
-
-    def poke(self) -> None:
-        with self._cv:
-            self._wanted = True
-            self._cv.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not (self._wanted or self._stopping):
-                    self._cv.wait()
-                self._wanted = False
-                stopping = self._stopping
-            _empty_dir(self.trash_dir)
-            if stopping:
-                return
-
-    def stop(self) -> None:
-        with self._cv:
-            self._stopping = True
-            self._cv.notify()
-        self._thread.join()
 
 
 class _Transaction:
@@ -955,7 +619,8 @@ class Store:
                 return record, open(self._blob_path(record.blob_id), "rb")
             segments = self._segments(bucket, key)
             self._pin(blob_id for blob_id, _ in segments)
-            return record, SegmentReader(self, segments)  # type: ignore[return-value]
+            reader = SegmentReader(segments, open_blob=lambda b: open(self._blob_path(b), "rb"), unpin=self._unpin)
+            return record, reader  # type: ignore[return-value]
 
     def object_segments(self, bucket: str, key: str) -> Optional[List[Tuple[str, int]]]:
         """(blob id, size) of each piece of the object's data in order (one for a
@@ -1380,13 +1045,3 @@ def _successor(prefix: str) -> Optional[str]:
     if 0xD800 <= nxt <= 0xDFFF:  # surrogates are not valid in keys
         nxt = 0xE000
     return prefix[:-1] + chr(nxt)
-
-
-def copy_stream(src: IO[bytes], write: Any, length: int) -> None:
-    """Copy ``length`` bytes from ``src`` to ``write`` in bounded chunks."""
-    while length > 0:
-        chunk = src.read(min(_COPY_CHUNK, length))
-        if not chunk:
-            raise OSError("object body is shorter than its record")
-        write(chunk)
-        length -= len(chunk)

@@ -1,0 +1,173 @@
+"""The records the store reads and writes: buckets, objects, uploads, parts, listing pages.
+
+Plain dataclasses with their SQLite row mapping (``_from_row``, ``_attrs``); no I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+__all__ = ["BucketRecord", "ListResult", "ObjectRecord", "PartRecord", "UploadListResult", "UploadRecord"]
+
+
+@dataclass(frozen=True)
+class BucketRecord:
+    name: str
+    region: str
+    acl: str
+    created: float
+
+    @property
+    def appid(self) -> str:
+        return self.name.rsplit("-", 1)[1]
+
+
+@dataclass
+class ObjectRecord:
+    """Metadata of one stored object.
+
+    ``headers`` holds the stored standard headers (``Content-Type``,
+    ``Cache-Control``, ...) under their canonical names; ``meta`` the
+    ``x-cos-meta-*`` pairs (lower-cased names, values verbatim); ``extra`` the
+    rest (grants, tagging, SSE echo headers).  Header values are ``str`` holding
+    the raw wire bytes as latin-1, so they go back out byte for byte.
+    """
+
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    crc64: int
+    last_modified: float
+    storage_class: str = "STANDARD"
+    object_type: str = "normal"
+    acl: str = "default"
+    headers: Dict[str, str] = field(default_factory=dict)
+    meta: List[Tuple[str, str]] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+    blob_id: str = ""  # "" for a stored object: its data are its ``segments`` rows
+
+    @property
+    def segmented(self) -> bool:
+        """Whether the data are a list of segments (a completed multipart upload)."""
+        return not self.blob_id
+
+    def _attrs(self) -> str:
+        return json.dumps({"headers": self.headers, "meta": self.meta, "extra": self.extra})
+
+    @classmethod
+    def _from_row(cls, row: Sequence[Any]) -> "ObjectRecord":
+        (bucket, key, blob_id, size, etag, crc, lm, sc, otype, acl, attrs) = row
+        data = json.loads(attrs)
+        return cls(
+            bucket=bucket,
+            key=key,
+            blob_id=blob_id,
+            size=size,
+            etag=etag,
+            crc64=int(crc),
+            last_modified=lm,
+            storage_class=sc,
+            object_type=otype,
+            acl=acl,
+            headers=data.get("headers", {}),
+            meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
+            extra=data.get("extra", {}),
+        )
+
+
+_OBJECT_COLUMNS = (
+    "bucket, key, blob_id, size, etag, crc64, last_modified, storage_class, object_type, acl, attrs"
+)
+
+
+@dataclass
+class ListResult:
+    contents: List[ObjectRecord]
+    common_prefixes: List[str]
+    is_truncated: bool
+    next_marker: Optional[str]
+
+
+@dataclass
+class UploadRecord:
+    """One multipart upload in progress, with the Initiate headers its object will get."""
+
+    upload_id: str
+    bucket: str
+    key: str
+    initiated: float
+    storage_class: str = "STANDARD"
+    acl: str = "default"
+    headers: Dict[str, str] = field(default_factory=dict)
+    meta: List[Tuple[str, str]] = field(default_factory=list)
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    def _attrs(self) -> str:
+        return json.dumps({"headers": self.headers, "meta": self.meta, "extra": self.extra})
+
+    def object_record(self, *, etag: str, crc64: int, last_modified: float) -> "ObjectRecord":
+        """The record of the object this upload completes into, with the Initiate attributes
+        (the size is set by ``Store.complete_upload``)."""
+        return ObjectRecord(
+            bucket=self.bucket,
+            key=self.key,
+            size=0,
+            etag=etag,
+            crc64=crc64,
+            last_modified=last_modified,
+            storage_class=self.storage_class,
+            acl=self.acl,
+            headers=dict(self.headers),
+            meta=list(self.meta),
+            extra=dict(self.extra),
+        )
+
+    @classmethod
+    def _from_row(cls, row: Sequence[Any]) -> "UploadRecord":
+        (upload_id, bucket, key, initiated, sc, acl, attrs) = row
+        data = json.loads(attrs)
+        return cls(
+            upload_id=upload_id,
+            bucket=bucket,
+            key=key,
+            initiated=initiated,
+            storage_class=sc,
+            acl=acl,
+            headers=data.get("headers", {}),
+            meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
+            extra=data.get("extra", {}),
+        )
+
+
+_UPLOAD_COLUMNS = "upload_id, bucket, key, initiated, storage_class, acl, attrs"
+
+
+@dataclass(frozen=True)
+class PartRecord:
+    upload_id: str
+    part_number: int
+    blob_id: str
+    size: int
+    etag: str  # quoted lowercase MD5 hex
+    crc64: int
+    last_modified: float
+
+    @classmethod
+    def _from_row(cls, row: Sequence[Any]) -> "PartRecord":
+        (upload_id, number, blob_id, size, etag, crc, lm) = row
+        return cls(upload_id, int(number), blob_id, int(size), etag, int(crc), lm)
+
+
+_PART_COLUMNS = "upload_id, part_number, blob_id, size, etag, crc64, last_modified"
+
+
+@dataclass
+class UploadListResult:
+    uploads: List[UploadRecord]
+    common_prefixes: List[str]
+    is_truncated: bool
+    next_key_marker: Optional[str]
+    next_upload_id_marker: Optional[str]  # "" when the page ended on a common prefix
