@@ -1,4 +1,4 @@
-"""COS operations: routing, authentication, authorisation and the handlers.
+"""COS operations: the request pipeline, authorisation and the handlers.
 
 ``CosApp.handle(Request) -> Response`` is the whole HTTP-level contract; the
 socket side (framing, keep-alive, 100-continue, chunked bodies) lives in
@@ -23,52 +23,11 @@ unparsable Content-Length -> 400 ``InvalidArgument``; a temporary key without
 ``versionId`` other than ``null`` -> 501 ``NotImplemented``; unparsable
 ``If-(Un)Modified-Since`` dates are ignored (RFC 7232) rather than rejected.
 
-APPEND and multipart (research/cos-protocol.md sections 3.2, 3.6-3.12); choices
-where COS documents none:
-
-* a body without Content-Length (absent, or chunked) -> 411
-  ``MissingContentLength`` for APPEND and Upload Part (checked first);
-* APPEND: ``position`` missing or not a decimal integer -> 400
-  ``InvalidArgument``; position + length over 5 GiB -> 400 ``EntityTooLarge``;
-  a normal object -> 409 ``ObjectNotAppendable`` (checked before the
-  position); position != length (or != 0 for a new key) -> 409
-  ``AppendPositionErr``.  Appends to one object are serialised: of several
-  at the same position exactly one wins.  ``x-cos-storage-class`` is ignored
-  (appendable objects are STANDARD), and so are the headers of later appends;
-* Upload Part (- Copy): the part number is checked before the upload (400
-  before 404); an unknown, completed or aborted upload, one of another key or
-  bucket, or an empty ``uploadId`` -> 404 ``NoSuchUpload`` for every
-  multipart API (List Parts included, rather than ``ListPartUploadIdIsEmpty``);
-* Upload Part - Copy: a malformed ``x-cos-copy-source`` (no ``/``, a host
-  that is not ``<bucket>-<appid>.cos[-internal].<region>.myqcloud.com`` /
-  ``.tencentcos.cn`` / legacy ``<bucket>-<appid>.<region>.myqcloud.com``, a
-  scheme, an empty or non-UTF-8 key) -> 400 ``InvalidArgument``; a source
-  ``versionId`` other than ``null`` -> 501; a missing source bucket -> 404
-  ``NoSuchBucket``, key -> 404 ``NoSuchKey`` (not ``NoSuchCopySource``); a
-  range that is not ``bytes=first-last`` inside the object -> 400
-  ``InvalidArgument`` (empty -> whole object); the four
-  ``x-cos-copy-source-If-*`` conditions are evaluated like GET's (If-Match
-  makes If-Unmodified-Since moot, If-None-Match makes If-Modified-Since moot,
-  unparsable dates are ignored) -> 412 ``PreconditionFailed``.  An anonymous
-  copy also needs an anonymously readable source;
-* Complete: NoSuchUpload -> body over 16 MiB (400 ``EntityTooLarge``) ->
-  Content-MD5 (``InvalidDigest``/``BadDigest``) -> empty body
-  (``MissingRequestBodyError``) -> not well-formed, a DTD, another root, no
-  Part, a Part without an integer PartNumber or an ETag (``MalformedXML``) ->
-  numbers not strictly ascending (``InvalidPartOrder``) -> a part not
-  uploaded, an ETag mismatch (quotes and case ignored) or a part replaced
-  during the Complete (``InvalidPart``) -> gaps, only with
-  ``allow_part_gaps=False`` (``InvalidPart``) -> a non-last part under
-  ``min_part_size`` (``EntityTooSmall``).  Completing a finished upload again
-  -> 404 ``NoSuchUpload`` (no replay of the earlier result);
-* List Parts / List Multipart Uploads: ``max-parts``/``max-uploads`` outside
-  1..1000, a negative or non-integer ``part-number-marker``, an
-  ``encoding-type`` other than ``url`` -> 400 ``InvalidArgument``; empty
-  parameter values count as absent; ``upload-id-marker`` without
-  ``key-marker`` is ignored;
-* ``DELETE /?uploadId=...`` on the bucket root is not an Abort: 501, the
-  bucket is untouched.  DELETE Bucket with uploads in progress -> 409
-  ``BucketNotEmpty``.  DELETE Object does not abort uploads of its key.
+Each handler's docstring states its own rules and the order of its errors
+(research/cos-protocol.md sections 3.2, 3.6-3.12; choices where COS documents
+none are marked as such).  Response documents are built by ``_render``,
+Complete's rules are ``_multipart.plan_completion``, injected faults act in
+``_injection``.
 """
 
 from __future__ import annotations
@@ -330,6 +289,7 @@ class CosApp:
         return Response(200, [("x-cos-bucket-region", region)])
 
     def delete_bucket(self, req: Request, route: Route) -> Response:
+        """Only an empty bucket goes; uploads in progress -> 409 ``BucketNotEmpty`` (a choice)."""
         self.store.delete_bucket(route.bucket)
         return Response(204)
 
@@ -503,6 +463,7 @@ class CosApp:
         return Response(status, headers, stream=fh, length=length, throttle=throttle)
 
     def delete_object(self, req: Request, route: Route) -> Response:
+        """Deleting an object never aborts the multipart uploads of its key."""
         self.store.delete_object(route.bucket, route.key)
         return Response(204)
 
@@ -517,6 +478,15 @@ class CosApp:
         the MD5 of the whole object, ``x-cos-hash-crc64ecma`` its CRC-64 (continued
         from the previous CRC, never re-read) and ``x-cos-content-sha1`` the hex MD5
         of this chunk (the Go SDK's contract).
+
+        Errors, in order (choices where COS documents none): no Content-Length
+        (absent, or chunked) -> 411 ``MissingContentLength``; ``position`` missing
+        or not a decimal integer -> 400 ``InvalidArgument``; position + length over
+        5 GiB -> 400 ``EntityTooLarge``; a normal object -> 409
+        ``ObjectNotAppendable`` (checked before the position); position != length
+        (or != 0 for a new key) -> 409 ``AppendPositionErr``.  Appends to one object
+        are serialised: of several at the same position exactly one wins.
+        ``x-cos-storage-class`` is ignored (appendable objects are STANDARD).
         """
         self._check_key(route.key)
         if req.body.length is None:
@@ -554,9 +524,17 @@ class CosApp:
         return _xml_response(_render.initiate_result(upload), sse=_sse_headers(upload))
 
     def _upload(self, route: Route) -> UploadRecord:
+        """The upload named by ``uploadId``: an unknown, completed or aborted one, one of
+        another key or bucket, or an empty ``uploadId`` -> 404 ``NoSuchUpload`` for every
+        multipart API (List Parts included, rather than ``ListPartUploadIdIsEmpty``)."""
         return self.store.get_upload(route.bucket, route.key, route.params.get("uploadid", ""))
 
     def upload_part(self, req: Request, route: Route) -> Response:
+        """Errors, in order: a part number outside 1..10000 -> 400 ``InvalidArgument``; no
+        Content-Length (absent, or chunked) -> 411 ``MissingContentLength``; over 5 GiB ->
+        400 ``EntityTooLarge``; a bad Content-MD5 -> 400 ``InvalidDigest``; no such upload
+        -> 404 ``NoSuchUpload`` (before the body is read); a body other than its
+        Content-MD5 -> 400 ``BadDigest``."""
         number = parse_part_number(route.params.get("partnumber"))
         incoming = expect_body(req, room=MAX_PUT_SIZE, chunked=False)
         throttle = self._traffic_limit(req, route)
@@ -576,7 +554,20 @@ class CosApp:
         return Response(200, out)
 
     def upload_part_copy(self, req: Request, route: Route) -> Response:
-        """Upload Part - Copy: a part made of (a range of) an object of any bucket here."""
+        """Upload Part - Copy: a part made of (a range of) an object of any bucket here.
+
+        Choices where COS documents none: the part number is checked first (400
+        before 404); a malformed ``x-cos-copy-source`` (no ``/``, a host that is not
+        ``<bucket>-<appid>.cos[-internal].<region>.myqcloud.com`` / ``.tencentcos.cn``
+        / legacy ``<bucket>-<appid>.<region>.myqcloud.com``, a scheme, an empty or
+        non-UTF-8 key) -> 400 ``InvalidArgument``; a source ``versionId`` other than
+        ``null`` -> 501; a missing source bucket -> 404 ``NoSuchBucket``, key -> 404
+        ``NoSuchKey`` (not ``NoSuchCopySource``); a range that is not
+        ``bytes=first-last`` inside the object -> 400 ``InvalidArgument`` (empty ->
+        whole object); the four ``x-cos-copy-source-If-*`` conditions are evaluated
+        like GET's -> 412 ``PreconditionFailed``.  An anonymous copy also needs an
+        anonymously readable source.
+        """
         number = parse_part_number(route.params.get("partnumber"))
         src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
         upload = self._upload(route)
@@ -611,6 +602,8 @@ class CosApp:
         return _xml_response(_render.copy_part_result(part), crc64=part.crc64, sse=_sse_headers(upload))
 
     def list_parts(self, req: Request, route: Route) -> Response:
+        """``max-parts`` outside 1..1000, a negative or non-integer ``part-number-marker``,
+        an ``encoding-type`` other than ``url`` -> 400 ``InvalidArgument``."""
         p = route.params
         encoded = _encoding_type(p.get("encoding-type"))
         max_parts = _int_param(p.get("max-parts"), "max-parts", default=1000, low=1, high=1000)
@@ -625,7 +618,19 @@ class CosApp:
         return _xml_response(body)
 
     def complete_multipart_upload(self, req: Request, route: Route) -> Response:
-        """Publish the listed parts as the object's segments (validation order in the module docs)."""
+        """Publish the listed parts as the object's segments.
+
+        Errors, in order: ``NoSuchUpload`` -> body over 16 MiB (400
+        ``EntityTooLarge``) -> Content-MD5 (``InvalidDigest``/``BadDigest``) ->
+        empty body (``MissingRequestBodyError``) -> not well-formed, a DTD, another
+        root, no Part, a Part without an integer PartNumber or an ETag
+        (``MalformedXML``, ``_multipart.parse_complete_body``) -> the part rules of
+        ``_multipart.plan_completion`` (``InvalidPartOrder``, ``InvalidPart``, the
+        gap rule with ``allow_part_gaps=False``, ``EntityTooSmall`` under
+        ``min_part_size``) -> a part replaced or the upload finished during the
+        Complete (``InvalidPart`` / ``NoSuchUpload``, ``Store.complete_upload``).
+        Completing a finished upload again -> 404 ``NoSuchUpload`` (no replay).
+        """
         upload = self._upload(route)
         expected_md5 = _parse_content_md5(req.header("Content-MD5"))
         data = _read_all(req.body, MAX_COMPLETE_BODY)
@@ -654,6 +659,9 @@ class CosApp:
         return Response(204)
 
     def list_multipart_uploads(self, req: Request, route: Route) -> Response:
+        """``max-uploads`` outside 1..1000 or an ``encoding-type`` other than ``url`` -> 400
+        ``InvalidArgument``; empty parameter values count as absent; ``upload-id-marker``
+        without ``key-marker`` is ignored."""
         p = {name: value for name, value in route.params.items() if value != ""}  # empty = absent
         encoded = _encoding_type(p.get("encoding-type"))
         max_uploads = _int_param(p.get("max-uploads"), "max-uploads", default=1000, low=1, high=1000)

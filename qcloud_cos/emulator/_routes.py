@@ -19,7 +19,8 @@ Routing rules (documented choices):
   object level), the sub-resource parameters present (``SUBRESOURCES``; tried
   in sorted order, the first that names a row wins) and, for PUT, the
   ``x-cos-copy-source`` header.  A combination no row names gets a derived
-  name (``PutObjectAcl``, ``PostBucket``) and no handler.
+  name (``PutObjectAcl``, ``PostBucket``) and no handler.  So ``DELETE
+  /?uploadId=...`` on the bucket root is not an Abort: 501, the bucket is untouched.
 """
 
 from __future__ import annotations
