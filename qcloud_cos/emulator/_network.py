@@ -265,6 +265,7 @@ def shape_response(
     write: Callable[[bytes], object],
     on_cut: Callable[[], None],
     method: str,
+    on_fired: Optional[Callable[[list], None]] = None,
     response: Any,
     length: int,
 ) -> BodyShaper:
@@ -282,6 +283,8 @@ def shape_response(
         )
     for kind, fault in fired.items():
         logger.info("injecting fault %s into %s %s", format_spec(fault), method, response.op)
+    if fired and on_fired is not None:
+        on_fired(sorted(fired))  # the request log's ``injected``: before anything is sent
     sleep = network.sleep if network is not None else time.sleep
     monotonic = network.monotonic if network is not None else time.monotonic
     if network is not None:

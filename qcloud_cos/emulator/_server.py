@@ -308,6 +308,7 @@ class _Handler(BaseHTTPRequestHandler):
                 response.close_connection = True
             if response.error_code:
                 record["error_code"] = response.error_code
+            self._record = record  # the response-stream faults note themselves here
             self._send(response, request_id)
         finally:
             response.close()
@@ -380,6 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
             pacer=self.send_pacer,
             write=self.wfile.write,
             on_cut=self._cut,
+            on_fired=lambda kinds: self._record.update(injected=kinds),
             method=self.command,
             response=response,
             length=length if has_body else 0,

@@ -417,6 +417,7 @@ def test_flipped_byte_in_returned_body(cos, cos_emulator):
     assert g.status == 200 and len(g.body) == len(data)
     diff = [i for i in range(len(data)) if g.body[i] != data[i]]
     assert diff == [1000] and g.body[1000] == data[1000] ^ 0xFF
+    assert cos_emulator.requests[-1]["injected"] == ["flip"]  # the request log says which
     assert g.headers["x-cos-hash-crc64ecma"]  # the headers still describe the real object
     clean = cos.request("GET", "").body
     cos_emulator.add_fault("kind=flip,op=GetBucket")  # any body (a listing); default: the middle byte
@@ -438,6 +439,9 @@ def test_error_inside_a_200_for_complete(cos, cos_emulator):
     assert list_parts(cos, "e200", upload_id).status == 200  # not completed
     assert cos.request("HEAD", "e200").status == 404
     assert complete(cos, "e200", upload_id, [(1, etag_of(b"z" * 10))]).status == 200
+    cos_emulator.add_fault("kind=error200,op=PutObjectCopy,code=SlowDown")
+    r = cos.request("PUT", "copy", headers={"x-cos-copy-source": f"{cos.host}/e200"})
+    assert r.status == 200 and r.error_code() == "SlowDown" and cos.request("HEAD", "copy").status == 404
 
 
 def test_latency_and_drip_faults_sleep_through_the_injected_sleeper():
