@@ -620,10 +620,11 @@ class CosApp:
     def complete_multipart_upload(self, req: Request, route: Route) -> Response:
         """Publish the listed parts as the object's segments.
 
-        Errors, in order: ``NoSuchUpload`` -> body over 16 MiB (400
-        ``EntityTooLarge``) -> Content-MD5 (``InvalidDigest``/``BadDigest``) ->
-        empty body (``MissingRequestBodyError``) -> not well-formed, a DTD, another
-        root, no Part, a Part without an integer PartNumber or an ETag
+        Errors, in order: ``NoSuchUpload`` -> a malformed Content-MD5
+        (``InvalidDigest``) -> body over 16 MiB (400 ``EntityTooLarge``) -> empty
+        body (``MissingRequestBodyError``) -> a body other than its Content-MD5
+        (``BadDigest``) -> not well-formed, a DTD, another root, no Part, a Part
+        without an integer PartNumber or an ETag
         (``MalformedXML``, ``_multipart.parse_complete_body``) -> the part rules of
         ``_multipart.plan_completion`` (``InvalidPartOrder``, ``InvalidPart``, the
         gap rule with ``allow_part_gaps=False``, ``EntityTooSmall`` under

@@ -472,16 +472,12 @@ class Store:
             referenced = {row[0] for row in self.db.execute("SELECT blob_id FROM objects")}
             referenced.update(row[0] for row in self.db.execute("SELECT blob_id FROM segments"))
             referenced.update(row[0] for row in self.db.execute("SELECT blob_id FROM parts"))
-            for sub in os.listdir(self.blob_dir):
-                sub_path = os.path.join(self.blob_dir, sub)
-                if not os.path.isdir(sub_path):
-                    continue
-                for name in os.listdir(sub_path):
-                    if name not in referenced:
-                        try:
-                            os.unlink(os.path.join(sub_path, name))
-                        except OSError:
-                            pass
+            for name, path in self._blob_files():
+                if name not in referenced:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
             for blob_id, size in self.db.execute(
                 "SELECT blob_id, size FROM objects WHERE object_type = 'appendable' AND blob_id != ''"
             ).fetchall():
@@ -494,6 +490,15 @@ class Store:
             for (upload_id,) in self.db.execute("SELECT upload_id FROM uploads"):
                 self._note_upload_id(upload_id)
 
+    def _blob_files(self) -> List[Tuple[str, str]]:
+        """(name, path) of every file in ``blobs/``."""
+        files = []
+        for sub in os.listdir(self.blob_dir):
+            sub_path = os.path.join(self.blob_dir, sub)
+            if os.path.isdir(sub_path):
+                files.extend((name, os.path.join(sub_path, name)) for name in os.listdir(sub_path))
+        return files
+
     def reset(self) -> None:
         """Drop every bucket, object and multipart upload."""
         with self._lock:
@@ -504,13 +509,11 @@ class Store:
             if not self._pins:  # the whole directory goes to the reaper
                 os.replace(self.blob_dir, os.path.join(self.trash_dir, f"blobs-{uuid.uuid4().hex}"))
             else:  # open readers keep their pinned blobs until they close
-                for sub in os.listdir(self.blob_dir):
-                    sub_path = os.path.join(self.blob_dir, sub)
-                    for name in os.listdir(sub_path) if os.path.isdir(sub_path) else []:
-                        if name in self._pins:
-                            self._doomed.add(name)
-                        else:
-                            os.replace(os.path.join(sub_path, name), os.path.join(self.trash_dir, name))
+                for name, path in self._blob_files():
+                    if name in self._pins:
+                        self._doomed.add(name)
+                    else:
+                        os.replace(path, os.path.join(self.trash_dir, name))
             os.makedirs(self.blob_dir, exist_ok=True)
             if self._reaper is not None:
                 self._reaper.poke()
