@@ -47,6 +47,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         "The requested bucket name is not available. The bucket namespace is shared "
         "by all users of the system. Please select a different name and try again.",
     ),
+    "BucketNameTooLong": (400, "The specified bucket name is too long."),
     "BucketNotEmpty": (409, "The bucket you tried to delete is not empty."),
     "EntityTooLarge": (400, "Your proposed upload exceeds the maximum allowed object size."),
     "EntityTooSmall": (400, "Your proposed upload is smaller than the minimum allowed object size."),
@@ -74,6 +75,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         "by part number.",
     ),
     "InvalidRange": (416, "The requested range is not satisfiable."),
+    "InvalidRegionName": (400, "The specified region is not valid."),
     "InvalidRequest": (400, "Invalid Request."),
     "InvalidURI": (400, "Couldn't parse the specified URI."),
     "KeyTooLong": (400, "Your key is too long."),
@@ -81,6 +83,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         400,
         "The XML you provided was not well-formed or did not validate against our published schema.",
     ),
+    "MetadataTooLarge": (400, "Your metadata headers exceed the maximum allowed metadata size."),
     "MethodNotAllowed": (405, "The specified method is not allowed against this resource."),
     "MissingContentLength": (411, "You must provide the Content-Length HTTP header."),
     "MissingRequestBodyError": (400, "Request Body is empty."),

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
-from . import _auth
+from . import _auth, _names
 from ._errors import CosError
 from ._wire import Request
 
@@ -137,6 +137,7 @@ def route(req: Request) -> Route:
     params: Dict[str, str] = {}
     for name, value in _auth.parse_query(req.query):
         params[name] = value.decode("utf-8", "replace")
+    _names.check_host(req.host)  # bucket-name and region rules (InvalidBucketName, InvalidRegionName)
     m = _HOST_RE.match(host)
     if m is None:
         raise CosError("InvalidURI", "The Host header does not name a bucket.")

@@ -247,3 +247,57 @@ def test_garbage_request_line_is_cos_xml_error(cos_emulator):
 
     raw = raw_exchange(cos_emulator.port, b"GARBAGE\r\n\r\n")
     _assert_cos_xml_error(raw, "InvalidRequest")
+
+
+# -- 4. bucket names and regions COS does not accept ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host,code",
+    [
+        ("{b}.cos.ap-nowhere.myqcloud.com", "InvalidRegionName"),
+        ("{b}.cos-internal.ap-nowhere.tencentcos.cn", "InvalidRegionName"),
+        ("{b}.nowhere.myqcloud.com", "InvalidRegionName"),
+        ("{B}.cos.ap-beijing.myqcloud.com", "InvalidBucketName"),
+        ("{B}.COS.AP-BEIJING.MYQCLOUD.COM", "InvalidBucketName"),
+        ("bad_name-1250000000.cos.ap-beijing.myqcloud.com", "InvalidBucketName"),
+        ("bad--1250000000.cos.ap-beijing.myqcloud.com", "InvalidBucketName"),
+        ("x" * 51 + "-1250000000.cos.ap-beijing.myqcloud.com", "BucketNameTooLong"),
+    ],
+)
+def test_host_with_invalid_region_or_bucket_name(cos, host, code):
+    host = host.format(b=cos.bucket, B=cos.bucket.upper())
+    for method, key, body in (("PUT", "k", b"x"), ("GET", "k", None), ("PUT", "", None), ("HEAD", "k", None)):
+        r = cos.request(method, key, body, host=host)
+        assert r.status == 400, (method, key, r)
+        if method != "HEAD":
+            assert r.error_code() == code, (method, r)
+    # nothing was created under any spelling
+    assert cos.request("GET", "k").status == 404
+
+
+def test_valid_regions_still_served(cos):
+    for region in ("ap-guangzhou", "ap-beijing-1", "ap-shanghai-fsi", "na-siliconvalley", "eu-frankfurt"):
+        host = f"{cos.bucket}.cos.{region}.myqcloud.com"
+        assert cos.request("PUT", "r", b"y", host=host).status == 200
+    assert cos.request("GET", "r", host=f"{cos.bucket}.cos.accelerate.myqcloud.com").body == b"y"
+    assert cos.request("GET", "r", host=f"{cos.bucket}.cn-north.myqcloud.com").body == b"y"
+
+
+def test_client_with_unknown_region_or_upper_case_bucket(client, bucket, cos_emulator):
+    from qcloud_cos import CosConfig, CosS3Client
+    from qcloud_cos.cos_exception import CosServiceError
+
+    nowhere = CosS3Client(CosConfig(**cos_emulator.config_kwargs(Region="ap-nowhere")))
+    with pytest.raises(CosServiceError) as ei:
+        nowhere.put_object(Bucket=bucket, Key="k", Body=b"x")
+    assert ei.value.get_status_code() == 400 and ei.value.get_error_code() == "InvalidRegionName"
+
+    with pytest.raises(CosServiceError) as ei:
+        client.create_bucket(Bucket="UpperCase-1250000000")
+    assert ei.value.get_error_code() == "InvalidBucketName"
+    with pytest.raises(CosServiceError) as ei:
+        client.put_object(Bucket=bucket.upper(), Key="k", Body=b"x")
+    assert ei.value.get_error_code() == "InvalidBucketName"
+    assert cos_emulator.store.get_bucket("uppercase-1250000000") is None
+    assert "k" not in [c["Key"] for c in client.list_objects(Bucket=bucket).get("Contents", [])]

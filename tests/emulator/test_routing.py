@@ -17,7 +17,7 @@ from ._cos_http import CosHttp, raw_exchange, sign
         "{b}.cos-internal.ap-shanghai.tencentcos.cn",
         "{b}.cos.ap-beijing.tencentcos.cn",
         "{b}.ap-beijing.myqcloud.com",
-        "{B}.COS.AP-BEIJING.MYQCLOUD.COM",
+        "{b}.COS.AP-BEIJING.MYQCLOUD.COM",  # an upper-case bucket label is InvalidBucketName (test_fidelity)
     ],
 )
 def test_host_shapes(cos, host):
