@@ -44,7 +44,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from . import _auth, _injection, _render
+from . import _auth, _injection, _names, _render
 from ._errors import CosError
 from ._faults import FaultPlan
 from ._multipart import MAX_COMPLETE_BODY, MAX_PART_NUMBER, MIN_PART_SIZE, parse_complete_body, parse_part_number
@@ -333,6 +333,7 @@ class CosApp:
     def _object_options(req: Request, *, storage_class_header: bool = True) -> "ObjectOptions":
         """Validated object attributes of a PUT / Initiate / first APPEND.  APPEND ignores
         ``x-cos-storage-class`` altogether (``storage_class_header=False``)."""
+        _names.check_user_metadata(req.headers)  # 2 KB per x-cos-meta-* header, 4 KB in all
         raw_class = req.header("x-cos-storage-class") if storage_class_header else None
         storage_class = (raw_class or "STANDARD").strip().upper()
         if storage_class not in STORAGE_CLASSES:

@@ -301,3 +301,49 @@ def test_client_with_unknown_region_or_upper_case_bucket(client, bucket, cos_emu
     assert ei.value.get_error_code() == "InvalidBucketName"
     assert cos_emulator.store.get_bucket("uppercase-1250000000") is None
     assert "k" not in [c["Key"] for c in client.list_objects(Bucket=bucket).get("Contents", [])]
+
+
+# -- 4b. user-metadata size limits ------------------------------------------------------------
+
+
+def _meta_headers(n, value_len):
+    return {f"x-cos-meta-k{i}": "v" * value_len for i in range(n)}
+
+
+OVERSIZED_META = [
+    {"x-cos-meta-big": "v" * 2100},  # one header over 2 KB
+    _meta_headers(3, 1400),  # each under 2 KB, over 4 KB in all
+]
+
+
+@pytest.mark.parametrize("headers", OVERSIZED_META)
+def test_oversized_user_metadata_is_refused_raw_http(cos, headers):
+    r = cos.request("PUT", "m", b"x", headers=headers)
+    assert r.status == 400 and r.error_code() == "MetadataTooLarge", r
+    r = cos.request("POST", "m", b"", headers=headers, params={"uploads": ""})
+    assert r.status == 400 and r.error_code() == "MetadataTooLarge", r
+    r = cos.request("POST", "m", b"x", headers=headers, params={"append": "", "position": "0"})
+    assert r.status == 400 and r.error_code() == "MetadataTooLarge", r
+    assert cos.request("HEAD", "m").status == 404
+    r = cos.request("GET", "", params={"uploads": ""})
+    assert b"<Upload>" not in r.body
+
+
+def test_user_metadata_at_the_limits_is_stored(cos):
+    name = "x-cos-meta-a"
+    headers = {name: "v" * (2048 - len(name)), "x-cos-meta-b": "w" * (2048 - len(name))}  # 2 KB each, 4 KB total
+    assert cos.request("PUT", "m", b"x", headers=headers).status == 200
+    r = cos.request("HEAD", "m")
+    assert r.headers[name] == headers[name]
+
+
+def test_client_oversized_user_metadata(client, bucket):
+    from qcloud_cos.cos_exception import CosServiceError
+
+    with pytest.raises(CosServiceError) as ei:
+        client.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"x-cos-meta-big": "v" * 2100})
+    assert ei.value.get_status_code() == 400 and ei.value.get_error_code() == "MetadataTooLarge"
+    with pytest.raises(CosServiceError) as ei:
+        client.create_multipart_upload(Bucket=bucket, Key="m", Metadata=_meta_headers(3, 1400))
+    assert ei.value.get_error_code() == "MetadataTooLarge"
+    assert client.list_multipart_uploads(Bucket=bucket).get("Upload") in (None, [])
