@@ -251,12 +251,19 @@ class CosEmulator:
         self.store.create_bucket(name, region=region or self.region, acl=acl, now=self.clock())
         return name
 
-    def add_credentials(self, secret_id: str, secret_key: str, token: Optional[str] = None) -> None:
-        """Accept another key pair; with ``token``, requests must carry ``x-cos-security-token``."""
-        cred = Credential(secret_id, secret_key, token)
+    def add_credentials(
+        self, secret_id: str, secret_key: str, token: Optional[str] = None, *, appid: Optional[str] = None
+    ) -> None:
+        """Accept another key pair; with ``token``, requests must carry ``x-cos-security-token``.
+
+        With ``appid`` the key belongs to that account: other accounts' buckets
+        answer it 403 AccessDenied, and that account's buckets are no longer the
+        default key's (a key without ``appid`` owns every unclaimed APPID).
+        """
+        cred = Credential(secret_id, secret_key, token, appid)
         self._extra_credentials[secret_id] = cred
         if self._app is not None:
-            self._app.add_credentials(secret_id, secret_key, token)
+            self._app.add_credentials(secret_id, secret_key, token, appid=appid)
 
     def reset(self, *, seed: Optional[int] = None) -> None:
         """Delete every bucket, object and multipart upload, recreate the default buckets, clear faults and the request log.

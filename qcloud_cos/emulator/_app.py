@@ -175,9 +175,11 @@ class CosApp:
 
     # -- credentials -----------------------------------------------------------------
 
-    def add_credentials(self, secret_id: str, secret_key: str, token: Optional[str] = None) -> None:
+    def add_credentials(
+        self, secret_id: str, secret_key: str, token: Optional[str] = None, *, appid: Optional[str] = None
+    ) -> None:
         with self._cred_lock:
-            self.credentials[secret_id] = _auth.Credential(secret_id, secret_key, token)
+            self.credentials[secret_id] = _auth.Credential(secret_id, secret_key, token, appid)
 
     def _lookup(self, secret_id: str) -> Optional[_auth.Credential]:
         with self._cred_lock:
@@ -242,6 +244,9 @@ class CosApp:
         self, req: Request, route: Route, credential: Optional[_auth.Credential], *, trusted: bool = False
     ) -> Response:
         operation = route.operation
+        credential = _auth.account_credential(  # another account's key: everyone's rights only
+            credential, bucket=route.bucket, credentials=list(self.credentials.values())
+        )
         if operation is not None and not operation.needs_bucket:  # PUT Bucket
             if credential is None:
                 raise CosError("AccessDenied")

@@ -39,6 +39,11 @@ Rules implemented (``verify``):
   (``_errors.render_error``) masks secret values in them (security token,
   SSE-C keys: ``x-cos-security-token=***``), so the FormatString shown is not
   the one hashed into the StringToSign when such a header was signed.
+
+Accounts (``owns`` / ``account_credential``, applied by ``CosApp.dispatch``): a
+key registered with an APPID belongs to that account; a key without one to the
+default account, which owns every APPID no key claims.  On another account's
+bucket a key has only the rights everyone has (the public ACLs), as on COS.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, unquote_to_bytes
 
 from ._errors import CosError
@@ -55,6 +60,9 @@ __all__ = [
     "AuthFields",
     "Credential",
     "canonical_name",
+    "account_credential",
+    "bucket_appid",
+    "owns",
     "cos_quote",
     "format_string",
     "parse_authorization",
@@ -82,14 +90,22 @@ BytesLike = Union[str, bytes]
 
 @dataclass(frozen=True)
 class Credential:
-    """A key pair; ``token`` set means a temporary key that needs the session token."""
+    """A key pair; ``token`` set means a temporary key that needs the session token.
+
+    ``appid`` is the account that owns the key (see ``owns``); ``None`` is the
+    emulator's default account.
+    """
 
     secret_id: str
     secret_key: str
     token: Optional[str] = None
+    appid: Optional[str] = None
 
     def __repr__(self) -> str:  # never show the secret
-        return f"Credential(secret_id={self.secret_id!r}, token={'set' if self.token else None})"
+        return (
+            f"Credential(secret_id={self.secret_id!r}, token={'set' if self.token else None}, "
+            f"appid={self.appid!r})"
+        )
 
 
 @dataclass(frozen=True)
@@ -355,3 +371,46 @@ def verify(
                 return credential
 
     raise CosError("SignatureDoesNotMatch", extra={"StringToSign": sts, "FormatString": fmt})
+
+
+# -- accounts -----------------------------------------------------------------------
+
+
+def bucket_appid(bucket: str) -> str:
+    """``'examplebucket-1250000000'`` -> ``'1250000000'``."""
+    return bucket.rsplit("-", 1)[-1]
+
+
+def owns(credential: Credential, appid: str, credentials: Iterable[Credential]) -> bool:
+    """Whether ``credential``'s account owns the buckets of ``appid``.
+
+    A key registered with an APPID belongs to that account only.  A key without
+    one (the default key of ``CosEmulator()``) belongs to the default account,
+    which owns every APPID that no registered key claims: a default start keeps
+    serving every bucket, and registering ``appid='1300000000'`` for a second key
+    makes that account's buckets another account's for the default key.
+
+    Args:
+        credential: the key that signed the request.
+        appid: the APPID of the bucket addressed.
+        credentials: every registered key (the claims are read from them).
+    """
+    if credential.appid is not None:
+        return credential.appid == appid
+    return all(other.appid != appid for other in credentials)
+
+
+def account_credential(
+    credential: Optional[Credential], *, bucket: str, credentials: Iterable[Credential]
+) -> Optional[Credential]:
+    """The credential a request acts with on ``bucket``: its own, or ``None``.
+
+    A key of another account has only the rights everyone has (COS's
+    ``public-read`` / ``public-read-write`` ACLs grant all users, signed or
+    not), so it is returned as ``None`` and the anonymous rules decide: a
+    private bucket, or a write to a public-read one, is 403 ``AccessDenied``.
+    Sub-users and bucket policies are not modelled.
+    """
+    if credential is not None and not owns(credential, bucket_appid(bucket), credentials):
+        return None
+    return credential

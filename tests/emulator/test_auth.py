@@ -310,3 +310,25 @@ def test_cos_error_redacts_message_and_extra():
     )
     assert "SEKRIT" not in err.message and "SEKRIT" not in str(err)
     assert err.extra == {"FormatString": "get\n/\n\nx-cos-security-token=***\n", "StringToSign": "sha1\n1;2\nab\n"}
+
+
+# -- accounts (issue 8) ------------------------------------------------------------------------
+
+
+def test_owns_and_account_credential():
+    default = _auth.Credential("AKIDDEF", "k")
+    other = _auth.Credential("AKIDB", "k", appid="1300000000")
+    creds = [default, other]
+    assert _auth.owns(other, "1300000000", creds)
+    assert not _auth.owns(other, "1250000000", creds)
+    assert _auth.owns(default, "1250000000", creds)
+    assert _auth.owns(default, "1777777777", creds)  # unclaimed: the default account's
+    assert not _auth.owns(default, "1300000000", creds)  # claimed by AKIDB's account
+    assert _auth.owns(default, "1300000000", [default])
+    assert _auth.account_credential(None, bucket="b-1300000000", credentials=creds) is None
+    assert _auth.account_credential(other, bucket="b-c-1300000000", credentials=creds) is other
+    assert _auth.account_credential(default, bucket="b-1250000000", credentials=creds) is default
+    # another account's key has only everyone's rights: treated as anonymous
+    assert _auth.account_credential(other, bucket="b-1250000000", credentials=creds) is None
+    assert _auth.account_credential(default, bucket="b-1300000000", credentials=creds) is None
+    assert "appid='1300000000'" in repr(other) and "k'" not in repr(other)

@@ -347,3 +347,86 @@ def test_client_oversized_user_metadata(client, bucket):
         client.create_multipart_upload(Bucket=bucket, Key="m", Metadata=_meta_headers(3, 1400))
     assert ei.value.get_error_code() == "MetadataTooLarge"
     assert client.list_multipart_uploads(Bucket=bucket).get("Upload") in (None, [])
+
+
+# -- 5. accounts: another APPID's bucket is AccessDenied ---------------------------------------
+
+
+@pytest.fixture
+def other_account(cos_emulator):
+    """A second account (random APPID, so no other test's buckets are claimed) with its bucket."""
+    import random
+    import uuid
+
+    appid = str(random.randrange(1300000000, 1399999999))
+    secret_id = f"AKIDOTHER{uuid.uuid4().hex[:8]}"
+    cos_emulator.add_credentials(secret_id, "OtherKey", appid=appid)
+    bucket = cos_emulator.create_bucket(f"acct-{uuid.uuid4().hex[:8]}-{appid}")
+    c = CosHttp(cos_emulator.port, bucket, secret_id=secret_id, secret_key="OtherKey")
+    yield c, appid
+    c.close()
+
+
+def test_other_accounts_bucket_is_access_denied_raw_http(cos, cos_emulator, other_account):
+    theirs, appid = other_account
+    assert theirs.request("PUT", "k", b"theirs").status == 200  # the owner
+    # the default key (account 1250000000) on their bucket
+    mine_on_theirs = CosHttp(cos_emulator.port, theirs.bucket)
+    try:
+        for method, key, body in (("GET", "k", None), ("PUT", "k", b"mine"), ("DELETE", "k", None), ("GET", "", None)):
+            r = mine_on_theirs.request(method, key, body)
+            assert r.status == 403 and r.error_code() == "AccessDenied", (method, r)
+        assert mine_on_theirs.request("HEAD", "k").status == 403
+        r = mine_on_theirs.request("PUT", "", host=f"newbucket-{appid}.cos.ap-beijing.myqcloud.com")
+        assert r.status == 403 and r.error_code() == "AccessDenied"
+    finally:
+        mine_on_theirs.close()
+    assert cos_emulator.store.get_bucket(f"newbucket-{appid}") is None
+    assert theirs.request("GET", "k").body == b"theirs"
+    # their key on our bucket
+    theirs_on_mine = CosHttp(cos_emulator.port, cos.bucket, secret_id=theirs.secret_id, secret_key="OtherKey")
+    try:
+        r = theirs_on_mine.request("PUT", "x", b"intruder")
+        assert r.status == 403 and r.error_code() == "AccessDenied"
+    finally:
+        theirs_on_mine.close()
+    assert cos.request("HEAD", "x").status == 404
+
+
+def test_public_read_bucket_of_another_account_still_anonymous_readable(cos_emulator, other_account):
+    import uuid
+
+    theirs, appid = other_account
+    public = cos_emulator.create_bucket(f"pub-{uuid.uuid4().hex[:8]}-{appid}", acl="public-read")
+    owner = CosHttp(cos_emulator.port, public, secret_id=theirs.secret_id, secret_key="OtherKey")
+    anon = CosHttp(cos_emulator.port, public)
+    try:
+        assert owner.request("PUT", "p", b"public").status == 200
+        assert anon.request("GET", "p", sign_request=False).body == b"public"  # ACLs decide for anonymous
+        # signed by another account: everyone's rights (public-read grants all users), no more
+        assert anon.request("GET", "p").body == b"public"
+        r = anon.request("PUT", "q", b"intruder")
+        assert r.status == 403 and r.error_code() == "AccessDenied"
+        assert owner.request("HEAD", "q").status == 404
+    finally:
+        owner.close()
+        anon.close()
+
+
+def test_client_of_another_account_is_access_denied(client, bucket, cos_emulator, other_account):
+    from qcloud_cos import CosConfig, CosS3Client
+    from qcloud_cos.cos_exception import CosServiceError
+
+    theirs, _ = other_account
+    intruder = CosS3Client(CosConfig(**cos_emulator.config_kwargs(SecretId=theirs.secret_id, SecretKey="OtherKey")))
+    with pytest.raises(CosServiceError) as ei:
+        intruder.put_object(Bucket=bucket, Key="x", Body=b"intruder")
+    assert ei.value.get_status_code() == 403 and ei.value.get_error_code() == "AccessDenied"
+    with pytest.raises(CosServiceError) as ei:
+        intruder.delete_bucket(Bucket=bucket)
+    assert ei.value.get_error_code() == "AccessDenied"
+    assert cos_emulator.store.get_bucket(bucket) is not None
+    intruder.put_object(Bucket=theirs.bucket, Key="own", Body=b"ok")  # its own account's bucket works
+    with pytest.raises(CosServiceError) as ei:
+        client.get_object(Bucket=theirs.bucket, Key="own")
+    assert ei.value.get_error_code() == "AccessDenied"
