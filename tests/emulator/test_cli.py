@@ -226,6 +226,7 @@ def _one_line_error(out, *words):
         (["--profile", "moon"], ["--profile", "invalid choice"]),
         (["--port", "70000"], ["invalid port"]),
         (["--no-such-flag"], ["unrecognized arguments"]),
+        (["--host", "no-such-host.invalid"], ["cannot listen on no-such-host.invalid:0"]),
     ],
 )
 def test_bad_options_are_one_line_and_exit_2(args, words):
@@ -237,6 +238,10 @@ def test_bad_data_dir_is_one_line_and_exit_2(tmp_path):
     a_file.write_text("x")
     _one_line_error(_run("--data-dir", str(a_file)), "--data-dir", "not a directory")
     _one_line_error(_run("--data-dir", str(a_file / "sub")), "--data-dir")
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "meta.sqlite3").write_bytes(b"not a database" * 100)
+    _one_line_error(_run("--data-dir", str(corrupt)), "--data-dir", "unusable metadata database")
     locked = tmp_path / "locked"
     locked.mkdir()
     locked.chmod(0o500)
