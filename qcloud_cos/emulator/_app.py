@@ -244,9 +244,10 @@ class CosApp:
         self, req: Request, route: Route, credential: Optional[_auth.Credential], *, trusted: bool = False
     ) -> Response:
         operation = route.operation
-        credential = _auth.account_credential(  # another account's key: everyone's rights only
-            credential, bucket=route.bucket, credentials=list(self.credentials.values())
-        )
+        if not trusted:  # another account's key: everyone's rights only
+            credential = _auth.account_credential(
+                credential, bucket=route.bucket, credentials=list(self.credentials.values())
+            )
         if operation is not None and not operation.needs_bucket:  # PUT Bucket
             if credential is None:
                 raise CosError("AccessDenied")
@@ -258,6 +259,7 @@ class CosApp:
         if operation is None or operation.handler is None or (version_id not in (None, "", "null")):
             raise CosError("NotImplemented", f"{route.op} is not implemented by the COS emulator.")
         route.anonymous = credential is None and not trusted
+        route.credential = credential
         if route.anonymous:
             self._check_anonymous(operation, bucket.acl, route)
         return self._handler(operation)(req, route)
@@ -571,8 +573,8 @@ class CosApp:
         ``NoSuchKey`` (not ``NoSuchCopySource``); a range that is not
         ``bytes=first-last`` inside the object -> 400 ``InvalidArgument`` (empty ->
         whole object); the four ``x-cos-copy-source-If-*`` conditions are evaluated
-        like GET's -> 412 ``PreconditionFailed``.  An anonymous copy also needs an
-        anonymously readable source.
+        like GET's -> 412 ``PreconditionFailed``.  An anonymous copy, or one from
+        another account's bucket, also needs an anonymously readable source.
         """
         number = parse_part_number(route.params.get("partnumber"))
         src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
@@ -585,9 +587,13 @@ class CosApp:
             raise CosError("NoSuchKey")
         source, fh = opened
         with fh:
-            if route.anonymous and not (
-                src_bucket.acl in PUBLIC_READ_ACLS or source.acl in PUBLIC_READ_ACLS
-            ):
+            foreign = route.anonymous or (  # a source of another account: everyone's rights only
+                route.credential is not None
+                and _auth.account_credential(
+                    route.credential, bucket=src_bucket_name, credentials=list(self.credentials.values())
+                ) is None
+            )
+            if foreign and not (src_bucket.acl in PUBLIC_READ_ACLS or source.acl in PUBLIC_READ_ACLS):
                 raise CosError("AccessDenied")
             _copy_preconditions(req, source)
             start, length = _parse_copy_range(req.header("x-cos-copy-source-range"), source.size)

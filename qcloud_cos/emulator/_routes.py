@@ -116,6 +116,7 @@ class Route:
     operation: Optional[Operation]  # None when no row of OPERATIONS names the request
     params: Dict[str, str]  # lower-cased names -> decoded values (last wins)
     anonymous: bool = False  # no credentials (set by dispatch)
+    credential: Optional[_auth.Credential] = None  # the key acting on this bucket (set by dispatch)
 
 
 _HOST_RE = re.compile(

@@ -430,3 +430,21 @@ def test_client_of_another_account_is_access_denied(client, bucket, cos_emulator
     with pytest.raises(CosServiceError) as ei:
         client.get_object(Bucket=theirs.bucket, Key="own")
     assert ei.value.get_error_code() == "AccessDenied"
+
+
+def test_upload_part_copy_from_another_accounts_bucket(cos, cos_emulator, other_account):
+    from ._mp import initiate, xml_value
+
+    theirs, _ = other_account
+    assert theirs.request("PUT", "secret", b"their data").status == 200
+    upload_id = initiate(cos, "dst")
+    source = f"{theirs.bucket}.cos.ap-beijing.myqcloud.com/secret"
+    r = cos.request("PUT", "dst", b"", headers={"x-cos-copy-source": source},
+                    params={"partNumber": "1", "uploadId": upload_id})
+    assert r.status == 403 and r.error_code() == "AccessDenied", r
+    # a source of our own account is fine
+    assert cos.request("PUT", "mine", b"our data").status == 200
+    source = f"{cos.bucket}.cos.ap-beijing.myqcloud.com/mine"
+    r = cos.request("PUT", "dst", b"", headers={"x-cos-copy-source": source},
+                    params={"partNumber": "1", "uploadId": upload_id})
+    assert r.status == 200 and xml_value(r.body, "ETag"), r
