@@ -44,7 +44,7 @@ from . import DEFAULT_BUCKET, DEFAULT_REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_
 from ._errors import CosError
 from ._faults import SPEC_HELP, FaultSpecError, parse_spec
 from ._network import PROFILES, parse_bandwidth, resolve_network
-from ._store import valid_bucket_name
+from ._names import MAX_BUCKET_NAME, valid_bucket_name, valid_region
 
 _LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -71,8 +71,16 @@ def _log_level(value: str) -> str:
 def _bucket(value: str) -> str:
     if not valid_bucket_name(value):
         raise argparse.ArgumentTypeError(
-            f"invalid bucket name {value!r}: a bucket is NAME-APPID, lower-case letters, digits and '-', "
-            "e.g. examplebucket-1250000000"
+            f"invalid bucket name {value!r}: a bucket is NAME-APPID, NAME of lower-case letters, digits and '-' "
+            f"(not first or last, at most {MAX_BUCKET_NAME}), APPID of digits, e.g. examplebucket-1250000000"
+        )
+    return value
+
+
+def _region(value: str) -> str:
+    if not valid_region(value):
+        raise argparse.ArgumentTypeError(
+            f"unknown region {value!r}: a COS region, lower-case, such as ap-beijing, ap-guangzhou or ap-singapore"
         )
     return value
 
@@ -131,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"bucket to create at start, repeatable; replaces the default {DEFAULT_BUCKET}",
     )
-    p.add_argument("--region", default=DEFAULT_REGION, help="region of the created buckets (default: %(default)s)")
+    p.add_argument("--region", type=_region, default=DEFAULT_REGION, help="region of the created buckets (default: %(default)s)")
     p.add_argument("--no-throttle", action="store_true", help="ignore x-cos-traffic-limit pacing (still validated)")
     p.add_argument(
         "--no-part-gaps",

@@ -226,6 +226,8 @@ def _one_line_error(out, *words):
         (["--profile", "moon"], ["--profile", "invalid choice"]),
         (["--port", "70000"], ["invalid port"]),
         (["--no-such-flag"], ["unrecognized arguments"]),
+        (["--region", "ap-nowhere"], ["unknown region 'ap-nowhere'", "ap-beijing"]),
+        (["--bucket=bad--1250000000"], ["invalid bucket name"]),
         (["--host", "no-such-host.invalid"], ["cannot listen on no-such-host.invalid:0"]),
     ],
 )
