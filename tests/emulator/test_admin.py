@@ -97,3 +97,16 @@ def test_only_on_loopback_unless_enabled():
         assert status == 400 and b"<Code>InvalidURI</Code>" in body  # an ordinary bucket-less COS request
         emu.add_fault("op=GetObject")
         assert admin(emu.port, "POST", "/-/reset")[0] == 400 and len(emu.faults) == 1
+
+
+def test_access_log_target_masks_secret_query_values():
+    from qcloud_cos.emulator._logline import log_target
+
+    assert log_target("/k", "") == "/k"
+    assert log_target("/k", "uploadId=u1&partNumber=2") == "/k?uploadId=u1&partNumber=2"
+    masked = log_target(
+        "/k",
+        "q-sign-algorithm=sha1&q-ak=AKID&q-signature=abc123&x-cos-security-token=TOK&sign=q-sign%3Dxyz&Q-Signature=UP&prefix=a",
+    )
+    assert masked == "/k?q-sign-algorithm=sha1&q-ak=AKID&q-signature=***&x-cos-security-token=***&sign=***&Q-Signature=***&prefix=a"
+    assert log_target("/k", "x%2Dcos%2Dsecurity%2Dtoken=TOK") == "/k?x%2Dcos%2Dsecurity%2Dtoken=***"
