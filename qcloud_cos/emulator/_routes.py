@@ -49,11 +49,27 @@ COPY_SOURCE = "x-cos-copy-source"
 SUBRESOURCES = frozenset(
     {
         "accelerate", "acl", "append", "cors", "delete", "domain", "encryption", "intelligenttiering",
-        "inventory", "lifecycle", "list-type", "location", "logging", "notification", "object-lock",
-        "origin", "partnumber", "policy", "referer", "rename", "replication", "restore", "select",
+        "intelligent-tiering", "inventory", "lifecycle", "list-type", "live", "location", "logging",
+        "notification", "object-lock", "objectlock", "origin", "partnumber", "policy", "referer",
+        "rename", "replication", "restore", "retention", "legal-hold", "requestpayment", "select",
         "symlink", "tagging", "torrent", "uploadid", "uploads", "versioning", "versions", "website",
+        "ci-process", "image_process", "metainsight", "publicaccessblock", "ownershipcontrols",
     }
 )  # fmt: skip
+
+#: Query parameters every request may carry: a signature in the query, the session token, a traffic limit.
+_ANY_PARAMS = frozenset(_auth._FIELDS) | {"x-cos-security-token", "x-cos-traffic-limit", "sign"}
+#: What each plain (no sub-resource) operation that changes state understands besides ``_ANY_PARAMS``.
+#: Any other parameter means a request the emulator does not understand (``PUT /k?live`` is not an
+#: object upload, ``PUT /?intelligent-tiering`` not PUT Bucket): it is not carried out.
+_WRITE_PARAMS = {
+    ("PUT", BUCKET): frozenset(),
+    ("DELETE", BUCKET): frozenset(),
+    ("PUT", OBJECT): frozenset(),
+    ("DELETE", OBJECT): frozenset({"versionid"}),
+    ("POST", OBJECT): frozenset(),
+    ("POST", BUCKET): frozenset(),
+}
 
 
 @dataclass(frozen=True)
@@ -159,10 +175,20 @@ def select_operation(req: Request, *, key: str, params: Dict[str, str]) -> Tuple
     method = req.method.upper()
     level = OBJECT if key else BUCKET
     copy = method == "PUT" and req.header(COPY_SOURCE) is not None
-    subs = sorted(name for name in params if name in SUBRESOURCES)
+    subs = sorted(name for name in params if name in SUBRESOURCES or _processing(name))
+    allowed = _WRITE_PARAMS.get((method, level))
+    if not subs and allowed is not None:
+        unknown = sorted(name for name in params if name not in allowed and name not in _ANY_PARAMS)
+        if unknown:
+            return f"{method.capitalize()}{level.capitalize()}" + unknown[0].capitalize(), None
     for sub in subs or [None]:
         operation = _TABLE.get((method, level, sub, copy)) or _TABLE.get((method, level, sub, False))
         if operation is not None:
             return operation.name, operation
-    suffix = subs[0].capitalize().replace("-", "") if subs else ""
+    suffix = ("Processing" if _processing(subs[0]) else subs[0].capitalize().replace("-", "")) if subs else ""
     return f"{method.capitalize()}{level.capitalize()}{suffix}", None
+
+
+def _processing(name: str) -> bool:
+    """A data-processing query such as ``imageMogr2/thumbnail/!50p`` (CI): never a plain GET."""
+    return "/" in name or "%2f" in name

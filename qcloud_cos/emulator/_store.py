@@ -74,6 +74,7 @@ from typing import IO, Any, Callable, Dict, Generic, Iterable, Iterator, List, O
 from ._blobs import BlobWriter, SegmentReader, _empty_dir, _Reaper, copy_stream
 from ._crc64 import Crc64
 from ._errors import CosError
+from ._names import valid_bucket_name
 from ._records import (
     _OBJECT_COLUMNS,
     _PART_COLUMNS,
@@ -160,18 +161,6 @@ CREATE TABLE IF NOT EXISTS segments (
 """
 #: version -> script that brings a database of the previous version to it (idempotent).
 _MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
-
-_BUCKET_RE = re.compile(r"^(?P<custom>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(?P<appid>[0-9]+)$")
-_BLOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
-_UPLOAD_ID_RE = re.compile(r"^([0-9]{10})([0-9a-f]{16})[0-9a-f]{48}$")
-#: sorts after every upload id (ids are digits and lowercase hex)
-_AFTER_ANY_UPLOAD_ID = "~"
-
-
-def valid_bucket_name(name: str) -> bool:
-    """``<custom>-<appid>``: custom part 1-50 of ``[a-z0-9-]``, not starting/ending with ``-``."""
-    m = _BUCKET_RE.match(name)
-    return bool(m) and len(m.group("custom")) <= 50
 
 
 class Appender:

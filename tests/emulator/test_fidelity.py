@@ -91,6 +91,38 @@ def test_client_presigned_url_with_param_name_needing_encoding(client, bucket, c
     assert body == b"hello"
 
 
+# -- requests the emulator does not understand are not carried out ----------------------------
+
+
+@pytest.mark.parametrize(
+    "method,key,params",
+    [
+        ("PUT", "k", {"live": ""}),  # was a PUT Object
+        ("PUT", "k", {"foo": "bar"}),  # was a PUT Object
+        ("PUT", "", {"intelligent-tiering": ""}),  # was a PUT Bucket
+        ("PUT", "", {"x-unknown": ""}),
+        ("GET", "k", {"imageMogr2/thumbnail/!50p": ""}),  # CI processing: never the raw object
+    ],
+)
+def test_unknown_sub_resource_is_not_implemented_and_changes_nothing(cos, method, key, params):
+    if method == "GET":
+        _put(cos)
+    r = cos.request(method, key, body=b"data" if method == "PUT" else None, params=params)
+    assert r.status == 501, r.body
+    assert b"<Code>NotImplemented</Code>" in r.body
+    if method == "PUT":
+        assert cos.request("HEAD", "k").status == 404  # no object "k" was written
+        listing = cos.request("GET", "")
+        assert listing.status == 200 and b"<Contents>" not in listing.body
+
+
+def test_plain_operations_keep_their_own_parameters(cos):
+    _put(cos, body=b"hello")
+    r = cos.request("GET", "k", params={"t": "123", "response-content-type": "text/plain"})
+    assert (r.status, r.body) == (200, b"hello")
+    assert cos.request("DELETE", "k", params={"versionId": "null"}).status == 204
+
+
 # -- 2. error bodies never echo secrets -----------------------------------------------------
 
 TOKEN = "TOKEN-f1d3l1ty-0123456789abcdef"

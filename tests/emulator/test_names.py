@@ -157,3 +157,14 @@ def test_total_over_4k():
     with pytest.raises(CosError) as ei:
         _names.check_user_metadata(headers)
     assert ei.value.code == "MetadataTooLarge" and "4096" in ei.value.message
+
+
+def test_the_store_uses_the_same_rule():
+    """The store had its own copy of the rule, whose ``$`` let a trailing newline through."""
+    from qcloud_cos.emulator import CosEmulator
+
+    with CosEmulator() as emu:
+        with pytest.raises(CosError) as info:
+            emu.create_bucket("abc-1250000000\n")
+        assert info.value.code == "InvalidBucketName"
+        assert emu.create_bucket("abc-1250000000") == "abc-1250000000"

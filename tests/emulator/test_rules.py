@@ -184,7 +184,18 @@ def _req(method, target, headers=(), host=HOST):
         ("GET", "/?object-lock", (), "GetBucketObjectlock"),
         ("POST", "/k", (), "PostObject"),
         ("PATCH", "/", (), "PatchBucket"),
-        ("PUT", "/k?live", (), "PutObject"),  # not a sub-resource: a plain PUT
+        # never act on a request the emulator does not understand (issue 8): these were a PUT Object,
+        # a PUT Bucket and a PUT Object of "k"
+        ("PUT", "/k?live", (), "PutObjectLive"),
+        ("PUT", "/?intelligent-tiering", (), "PutBucketIntelligenttiering"),
+        ("PUT", "/k?foo=bar", (), "PutObjectFoo"),
+        ("DELETE", "/?x", (), "DeleteBucketX"),
+        ("GET", "/k?imageMogr2/thumbnail/!50p", (), "GetObjectProcessing"),
+        # what plain operations do understand still routes to them
+        ("GET", "/k?t=123", (), "GetObject"),  # a browser's cache-busting parameter
+        ("GET", "/k?response-content-type=a%2Fb&versionId=null", (), "GetObject"),
+        ("DELETE", "/k?versionId=null", (), "DeleteObject"),
+        ("PUT", "/k?q-sign-algorithm=sha1&x-cos-security-token=t", (), "PutObject"),
     ],
 )
 def test_select_operation(method, target, headers, op):
