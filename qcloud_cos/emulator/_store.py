@@ -162,6 +162,11 @@ CREATE TABLE IF NOT EXISTS segments (
 #: version -> script that brings a database of the previous version to it (idempotent).
 _MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
+_BLOB_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+_UPLOAD_ID_RE = re.compile(r"^([0-9]{10})([0-9a-f]{16})[0-9a-f]{48}$")
+#: sorts after every upload id (ids are digits and lowercase hex)
+_AFTER_ANY_UPLOAD_ID = "~"
+
 
 class Appender:
     """One APPEND in progress (``Store.begin_append``); holds the object's append lock.
