@@ -38,7 +38,7 @@ import signal
 import sqlite3
 import sys
 import threading
-from typing import List, NoReturn, Optional
+from typing import Any, Callable, List, NoReturn, Optional, Type
 
 from . import DEFAULT_BUCKET, DEFAULT_REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, CosEmulator
 from ._errors import CosError
@@ -85,20 +85,21 @@ def _region(value: str) -> str:
     return value
 
 
-def _fault(value: str) -> str:
-    try:
-        parse_spec(value)
-    except FaultSpecError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
+def _checked_by(parse: Callable[[str], Any], error: Type[Exception]) -> Callable[[str], str]:
+    """An argparse type that keeps the text but refuses what ``parse`` refuses, with its message."""
+
+    def check(value: str) -> str:
+        try:
+            parse(value)
+        except error as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value
+
+    return check
 
 
-def _bandwidth(value: str) -> str:
-    try:
-        parse_bandwidth(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
+_fault = _checked_by(parse_spec, FaultSpecError)
+_bandwidth = _checked_by(parse_bandwidth, ValueError)
 
 
 def _latency(value: str) -> float:

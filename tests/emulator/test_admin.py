@@ -3,7 +3,6 @@
 import http.client
 import json
 
-import pytest
 
 from qcloud_cos.emulator import CosEmulator
 from qcloud_cos.emulator._admin import is_admin_request, is_loopback
