@@ -87,6 +87,29 @@ class _BodyBase:
             raise self._fail("IncompleteBody")
         return data
 
+    def _readinto_exact(self, view: memoryview) -> None:
+        """Fill ``view`` with body bytes straight from the socket buffer (no intermediate
+        ``bytes``), in pacer-sized steps when the connection is paced; fails as ``_read_exact``."""
+        rfile = self._rfile()
+        pacer = self._handler.recv_pacer
+        want = len(view)
+        got = 0
+        try:
+            while got < want:
+                step = want - got if pacer is None else min(pacer.chunk_size(), want - got)
+                n = rfile.readinto(view[got : got + step])  # type: ignore[attr-defined]
+                if not n:
+                    break
+                got += n
+                if pacer is not None:
+                    pacer.consume(n)
+        except (TimeoutError, socket.timeout):
+            raise self._fail("RequestTimeout") from None
+        except OSError:
+            raise self._fail("IncompleteBody") from None
+        if got < want:
+            raise self._fail("IncompleteBody")
+
 
 class _LengthBody(_BodyBase):
     """A body framed by Content-Length (``length=None`` when the header is absent: empty)."""
@@ -106,6 +129,16 @@ class _LengthBody(_BodyBase):
         self.remaining -= len(data)
         self.done = self.remaining == 0
         return data
+
+    def readinto(self, buf: memoryview) -> int:
+        """Up to ``len(buf)`` body bytes into ``buf``; 0 at the end (``read`` without the copy)."""
+        n = min(len(buf), self.remaining)
+        if n <= 0:
+            return 0
+        self._readinto_exact(buf[:n])
+        self.remaining -= n
+        self.done = self.remaining == 0
+        return n
 
 
 class _ChunkedBody(_BodyBase):
@@ -129,9 +162,8 @@ class _ChunkedBody(_BodyBase):
             raise self._fail("IncompleteBody", "The chunked request body ended prematurely.")
         return line
 
-    def read(self, n: int) -> bytes:
-        if self.done or n <= 0:
-            return b""
+    def _next_chunk(self) -> bool:
+        """Read a chunk-size line when the current chunk is used up; False at the last chunk."""
         if self._left == 0:
             size_field = self._line().split(b";", 1)[0].strip()
             try:
@@ -144,13 +176,30 @@ class _ChunkedBody(_BodyBase):
                 while self._line() not in (b"\r\n", b"\n"):  # trailers
                     pass
                 self.done = True
-                return b""
+                return False
             self._left = size
-        data = self._read_exact(min(n, self._left))
-        self._left -= len(data)
+        return True
+
+    def _consumed(self, n: int) -> None:
+        self._left -= n
         if self._left == 0 and self._line() not in (b"\r\n", b"\n"):
             raise self._fail("InvalidRequest", "Malformed chunked encoding.")
+
+    def read(self, n: int) -> bytes:
+        if self.done or n <= 0 or not self._next_chunk():
+            return b""
+        data = self._read_exact(min(n, self._left))
+        self._consumed(len(data))
         return data
+
+    def readinto(self, buf: memoryview) -> int:
+        """Up to ``len(buf)`` decoded bytes (never past the current chunk) into ``buf``; 0 at the end."""
+        if self.done or len(buf) <= 0 or not self._next_chunk():
+            return 0
+        n = min(len(buf), self._left)
+        self._readinto_exact(buf[:n])
+        self._consumed(n)
+        return n
 
 
 class _Handler(BaseHTTPRequestHandler):
