@@ -44,7 +44,8 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from . import _auth, _injection, _names, _render
+from . import _acl, _auth, _injection, _names, _render
+from ._acl import BUCKET_ACLS, OBJECT_ACLS, PUBLIC_READ_ACLS
 from ._errors import CosError
 from ._faults import FaultPlan
 from ._multipart import MAX_COMPLETE_BODY, MAX_PART_NUMBER, MIN_PART_SIZE, parse_complete_body, parse_part_number
@@ -82,20 +83,11 @@ STORAGE_CLASSES = frozenset(
         "MAZ_ARCHIVE",
     }
 )
-OBJECT_ACLS = frozenset({"default", "private", "public-read", "public-read-write"})
-BUCKET_ACLS = frozenset({"private", "public-read", "public-read-write"})
-#: ACLs that let anyone read
-PUBLIC_READ_ACLS = ("public-read", "public-read-write")
+#: the largest AccessControlPolicy body PUT ?acl reads (a choice)
+MAX_ACL_BODY = 64 * 1024
 SSE_VALUES = frozenset({"AES256", "cos/kms"})
 #: Standard headers stored at PUT and returned on HEAD/GET (canonical spelling).
 STORED_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
-GRANT_HEADERS = (
-    "x-cos-grant-read",
-    "x-cos-grant-write",
-    "x-cos-grant-read-acp",
-    "x-cos-grant-write-acp",
-    "x-cos-grant-full-control",
-)
 #: SSE request headers echoed on PUT/HEAD/GET (the customer key itself is never echoed).
 SSE_ECHO_HEADERS = (
     "x-cos-server-side-encryption",
@@ -269,25 +261,28 @@ class CosApp:
         return getattr(self, operation.handler)  # type: ignore[no-any-return]
 
     def _check_anonymous(self, operation: Operation, bucket_acl: str, route: Route) -> None:
-        """Anonymous access by the operation's ``access`` class (``_routes``)."""
-        if operation.access in (READ, OBJECT_READ) and bucket_acl in PUBLIC_READ_ACLS:
+        """Anonymous access by the operation's ``access`` class (``_routes``).  For an object
+        read the object's own ACL decides unless it is ``default`` (inherit the bucket's),
+        as on COS: a ``private`` object of a public-read bucket is not readable."""
+        if operation.access == OBJECT_READ:
+            record = self.store.get_object(route.bucket, route.key)
+            if _readable_by_all(bucket_acl, record.acl if record is not None else "default"):
+                return
+        elif operation.access == READ and bucket_acl in PUBLIC_READ_ACLS:
             return
         if operation.access == WRITE and bucket_acl == "public-read-write":
             return
-        if operation.access == OBJECT_READ:
-            record = self.store.get_object(route.bucket, route.key)
-            if record is not None and record.acl in PUBLIC_READ_ACLS:
-                return
         raise CosError("AccessDenied")
 
     # -- buckets ----------------------------------------------------------------------
 
     def put_bucket(self, req: Request, route: Route) -> Response:
-        acl = (req.header("x-cos-acl") or "private").strip()
-        if acl not in BUCKET_ACLS:
-            raise CosError("InvalidArgument", f"Invalid x-cos-acl value: {acl}.")
+        """``x-cos-acl`` / ``x-cos-grant-*`` set the bucket's ACL (``_acl.from_headers``)."""
+        acl = _acl_headers(req, default="private", allowed=BUCKET_ACLS) or _acl.Acl("private")
         _drain(req.body)  # an optional CreateBucketConfiguration; ignored
-        self.store.create_bucket(route.bucket, region=route.region or self.region, acl=acl, now=self.clock())
+        self.store.create_bucket(
+            route.bucket, region=route.region or self.region, acl=acl.canned, grants=acl.grants, now=self.clock()
+        )
         return Response(200, [("Location", f"/{route.bucket}")])
 
     def head_bucket(self, req: Request, route: Route) -> Response:
@@ -345,9 +340,7 @@ class CosApp:
         storage_class = (raw_class or "STANDARD").strip().upper()
         if storage_class not in STORAGE_CLASSES:
             raise CosError("InvalidArgument", f"Invalid x-cos-storage-class value: {storage_class}.")
-        acl = (req.header("x-cos-acl") or "default").strip()
-        if acl not in OBJECT_ACLS:
-            raise CosError("InvalidArgument", f"Invalid x-cos-acl value: {acl}.")
+        acl = _acl_headers(req, default="default", allowed=OBJECT_ACLS) or _acl.Acl("default")
         sse = req.header("x-cos-server-side-encryption")
         if sse is not None and sse not in SSE_VALUES:
             raise CosError("InvalidArgument", f"Invalid x-cos-server-side-encryption value: {sse}.")
@@ -362,11 +355,11 @@ class CosApp:
             if lname.startswith("x-cos-meta-") and len(lname) > len("x-cos-meta-"):
                 meta.append((lname, value.strip()))
         extra: Dict[str, object] = {
-            "grants": {n: req.header(n) for n in GRANT_HEADERS if req.header(n) is not None},
+            "grants": [list(grant) for grant in acl.grants],
             "tagging": req.header("x-cos-tagging"),
             "sse": {n: req.header(n) for n in SSE_ECHO_HEADERS if req.header(n) is not None},
         }
-        return ObjectOptions(storage_class=storage_class, acl=acl, headers=headers, meta=meta, extra=extra)
+        return ObjectOptions(storage_class=storage_class, acl=acl.canned, headers=headers, meta=meta, extra=extra)
 
     def _new_object(self, bucket: str, key: str, options: "ObjectOptions") -> ObjectRecord:
         """The record of an object being written; the store fills in size, ETag and CRC."""
@@ -474,6 +467,61 @@ class CosApp:
         """Deleting an object never aborts the multipart uploads of its key."""
         self.store.delete_object(route.bucket, route.key)
         return Response(204)
+
+    # -- ACLs (rules: _acl) -------------------------------------------------------------
+
+    def get_bucket_acl(self, req: Request, route: Route) -> Response:
+        bucket = self.store.get_bucket(route.bucket)
+        if bucket is None:
+            raise CosError("NoSuchBucket")
+        return self._acl_response(_acl.Acl(bucket.acl, bucket.grants), bucket=route.bucket)
+
+    def put_bucket_acl(self, req: Request, route: Route) -> Response:
+        """Replace the bucket's ACL: by headers or by an AccessControlPolicy body (``_new_acl``)."""
+        acl = self._new_acl(req, route, default="private", allowed=BUCKET_ACLS)
+        self.store.set_bucket_acl(route.bucket, acl=acl.canned, grants=acl.grants)
+        return Response(200)
+
+    def get_object_acl(self, req: Request, route: Route) -> Response:
+        """The object's ACL; a missing object -> 404 ``NoSuchKey``."""
+        record = self.store.get_object(route.bucket, route.key)
+        if record is None:
+            raise CosError("NoSuchKey")
+        stored = _acl.Acl(record.acl, _acl.stored_grants(record.extra.get("grants")))
+        return self._acl_response(stored, bucket=route.bucket)
+
+    def put_object_acl(self, req: Request, route: Route) -> Response:
+        """Replace the object's ACL (its data, ETag and Last-Modified stay); errors as
+        ``_new_acl``, then a missing object -> 404 ``NoSuchKey``."""
+        acl = self._new_acl(req, route, default="default", allowed=OBJECT_ACLS)
+        self.store.set_object_acl(route.bucket, route.key, acl=acl.canned, grants=acl.grants)
+        return Response(200)
+
+    def _new_acl(self, req: Request, route: Route, *, default: str, allowed: frozenset) -> _acl.Acl:
+        """The ACL a PUT ``?acl`` sets.  Errors, in order: a bad ``x-cos-acl`` or grant header
+        -> 400 ``InvalidArgument``; a body over 64 KiB -> 400 ``EntityTooLarge``; a non-empty
+        body that is not a valid AccessControlPolicy -> 400 ``InvalidArgument``
+        (``_acl.parse_policy``; COS parses a body sent with the headers too); headers and a
+        valid body (a choice: COS asks for one of the two) -> 400 ``InvalidRequest``; neither
+        -> 400 ``MissingRequestBodyError``."""
+        by_headers = _acl_headers(req, default=default, allowed=allowed)
+        data = _read_all(req.body, MAX_ACL_BODY)
+        if not data.strip():
+            if by_headers is None:
+                raise CosError("MissingRequestBodyError")
+            return by_headers
+        by_body = _acl.parse_policy(data, owner=_acl.cam_id(_auth.bucket_appid(route.bucket)), base="private")
+        if by_headers is not None:
+            raise CosError("InvalidRequest", "Set the ACL by headers or by an AccessControlPolicy body, not both.")
+        return by_body
+
+    @staticmethod
+    def _acl_response(acl: _acl.Acl, *, bucket: str) -> Response:
+        owner = _acl.cam_id(_auth.bucket_appid(bucket))
+        body = _render.access_control_policy(
+            owner=owner, grants=_acl.policy_grants(acl, owner=owner), all_users=_acl.ALL_USERS
+        )
+        return _xml_response(body)
 
 
     # -- APPEND -----------------------------------------------------------------------
@@ -593,7 +641,7 @@ class CosApp:
                     route.credential, bucket=src_bucket_name, credentials=list(self.credentials.values())
                 ) is None
             )
-            if foreign and not (src_bucket.acl in PUBLIC_READ_ACLS or source.acl in PUBLIC_READ_ACLS):
+            if foreign and not _readable_by_all(src_bucket.acl, source.acl):
                 raise CosError("AccessDenied")
             _copy_preconditions(req, source)
             start, length = _parse_copy_range(req.header("x-cos-copy-source-range"), source.size)
@@ -703,6 +751,17 @@ class CosApp:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _readable_by_all(bucket_acl: str, object_acl: str) -> bool:
+    """Whether everyone may read an object: its own ACL decides unless ``default``."""
+    return (bucket_acl if object_acl == "default" else object_acl) in PUBLIC_READ_ACLS
+
+
+def _acl_headers(req: Request, *, default: str, allowed: frozenset) -> Optional[_acl.Acl]:
+    """The ACL of the ``x-cos-acl`` / ``x-cos-grant-*`` headers; ``None`` when none is sent."""
+    names = ("x-cos-acl", *_acl.GRANT_HEADERS)
+    return _acl.from_headers({n: req.header(n) for n in names}, default=default, allowed=allowed)
 
 
 def _latin1(value: str) -> str:

@@ -16,8 +16,15 @@ __all__ = ["BucketRecord", "ListResult", "ObjectRecord", "PartRecord", "UploadLi
 class BucketRecord:
     name: str
     region: str
-    acl: str
+    acl: str  # the canned ACL (what the anonymous checks read)
     created: float
+    grants: Tuple[Tuple[str, str], ...] = ()  # explicit ACL grants beyond ``acl`` (``_acl``)
+
+    @classmethod
+    def _from_row(cls, row: Sequence[Any]) -> "BucketRecord":
+        (name, region, acl, created, attrs) = row
+        grants = json.loads(attrs or "{}").get("grants", [])
+        return cls(name, region, acl, created, tuple((str(p), str(g)) for p, g in grants))
 
     @property
     def appid(self) -> str:
@@ -31,7 +38,9 @@ class ObjectRecord:
     ``headers`` holds the stored standard headers (``Content-Type``,
     ``Cache-Control``, ...) under their canonical names; ``meta`` the
     ``x-cos-meta-*`` pairs (lower-cased names, values verbatim); ``extra`` the
-    rest (grants, tagging, SSE echo headers).  Header values are ``str`` holding
+    rest (``grants``: the explicit ACL grants as ``[permission, grantee]`` pairs -- in a data
+    directory written before ACLs were served, the raw ``x-cos-grant-*`` headers, read by
+    ``_acl.stored_grants`` --, tagging, SSE echo headers).  Header values are ``str`` holding
     the raw wire bytes as latin-1, so they go back out byte for byte.
     """
 
@@ -77,6 +86,8 @@ class ObjectRecord:
             extra=data.get("extra", {}),
         )
 
+
+_BUCKET_COLUMNS = "name, region, acl, created, attrs"
 
 _OBJECT_COLUMNS = (
     "bucket, key, blob_id, size, etag, crc64, last_modified, storage_class, object_type, acl, attrs"

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # records only, for annotations
     from ._store import ListResult, PartRecord, UploadListResult, UploadRecord
 
 __all__ = [
+    "access_control_policy",
     "complete_result",
     "copy_part_result",
     "error_document",
@@ -222,3 +223,30 @@ def complete_result(upload: "UploadRecord", *, location: str, etag: str) -> byte
 
 def copy_part_result(part: "PartRecord") -> bytes:
     return _document("CopyPartResult", [("ETag", part.etag), ("LastModified", iso_date(part.last_modified))])
+
+
+# -- ACLs ------------------------------------------------------------------------------
+
+_XSI = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+
+
+def access_control_policy(*, owner: str, grants: Sequence[Tuple[str, str]], all_users: str) -> bytes:
+    """GET Bucket / Object ACL: the owner (a CAM id, also its DisplayName) and each
+    ``(permission, grantee)`` grant; ``all_users`` is the group URI (a ``Group`` grantee),
+    any other grantee a ``CanonicalUser``."""
+    out = [
+        f"{_PROLOG}<AccessControlPolicy>",
+        f"<Owner><ID>{xml_text(owner)}</ID><DisplayName>{xml_text(owner)}</DisplayName></Owner>",
+        "<AccessControlList>",
+    ]
+    for permission, who in grants:
+        if who == all_users:
+            grantee = f'<Grantee {_XSI} xsi:type="Group"><URI>{xml_text(who)}</URI></Grantee>'
+        else:
+            grantee = (
+                f'<Grantee {_XSI} xsi:type="CanonicalUser">'
+                f"<ID>{xml_text(who)}</ID><DisplayName>{xml_text(who)}</DisplayName></Grantee>"
+            )
+        out.append(f"<Grant>{grantee}<Permission>{permission}</Permission></Grant>")
+    out.append("</AccessControlList></AccessControlPolicy>")
+    return "".join(out).encode("utf-8")

@@ -95,6 +95,8 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("ListObjectVersions",      "GET",    BUCKET, "versions",  None),
     Operation("ListObjectsV2",           "GET",    BUCKET, "list-type", None),
     Operation("DeleteMultipleObjects",   "POST",   BUCKET, "delete",    None),
+    Operation("GetBucketAcl",            "GET",    BUCKET, "acl",       "get_bucket_acl"),
+    Operation("PutBucketAcl",            "PUT",    BUCKET, "acl",       "put_bucket_acl"),
     # object level
     Operation("PutObject",               "PUT",    OBJECT, None,        "put_object", WRITE),
     Operation("PutObjectCopy",           "PUT",    OBJECT, None,        None, copy=True),
@@ -110,6 +112,8 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("ListParts",               "GET",    OBJECT, "uploadid",  "list_parts", READ),
     Operation("CompleteMultipartUpload", "POST",   OBJECT, "uploadid",  "complete_multipart_upload", WRITE),
     Operation("AbortMultipartUpload",    "DELETE", OBJECT, "uploadid",  "abort_multipart_upload", WRITE),
+    Operation("GetObjectAcl",            "GET",    OBJECT, "acl",       "get_object_acl"),
+    Operation("PutObjectAcl",            "PUT",    OBJECT, "acl",       "put_object_acl"),
     Operation("PostObjectRestore",       "POST",   OBJECT, "restore",   None),
     Operation("SelectObjectContent",     "POST",   OBJECT, "select",    None),
 )

@@ -48,7 +48,10 @@ Safety rules:
 The schema version lives in ``PRAGMA user_version`` (1: buckets and objects;
 2: adds ``uploads`` and ``parts``; 3: adds ``segments``); older data
 directories are migrated in place (every migration only adds tables, so the
-objects of an older directory stay single-blob objects as they are).
+objects of an older directory stay single-blob objects as they are).  ACLs need no
+migration: the canned ACL is the ``acl`` column, the explicit grants live in the JSON
+``attrs`` (buckets: ``{"grants": [...]}``; objects: ``extra["grants"]``, which a directory
+written before ACLs were served holds as raw headers, read by ``_acl.stored_grants``).
 
 This module knows nothing about HTTP; it raises ``CosError`` for state errors.
 The records it reads and writes are in ``_records``, the body files
@@ -60,6 +63,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -76,6 +80,7 @@ from ._crc64 import Crc64
 from ._errors import CosError
 from ._names import valid_bucket_name
 from ._records import (
+    _BUCKET_COLUMNS,
     _OBJECT_COLUMNS,
     _PART_COLUMNS,
     _UPLOAD_COLUMNS,
@@ -514,25 +519,38 @@ class Store:
 
     # -- buckets -----------------------------------------------------------------
 
-    def create_bucket(self, name: str, *, region: str, acl: str, now: float) -> BucketRecord:
+    def create_bucket(
+        self, name: str, *, region: str, acl: str, now: float, grants: Sequence[Tuple[str, str]] = ()
+    ) -> BucketRecord:
         if not valid_bucket_name(name):
             raise CosError("InvalidBucketName")
+        attrs = json.dumps({"grants": [list(g) for g in grants]})
         with self._lock:
             try:
                 self.db.execute(
-                    "INSERT INTO buckets (name, region, acl, created) VALUES (?, ?, ?, ?)",
-                    (name, region, acl, now),
+                    "INSERT INTO buckets (name, region, acl, created, attrs) VALUES (?, ?, ?, ?, ?)",
+                    (name, region, acl, now, attrs),
                 )
             except sqlite3.IntegrityError:
                 raise CosError("BucketAlreadyExists") from None
-        return BucketRecord(name, region, acl, now)
+        return BucketRecord(name, region, acl, now, tuple(grants))
 
     def get_bucket(self, name: str) -> Optional[BucketRecord]:
         with self._lock:
-            row = self.db.execute(
-                "SELECT name, region, acl, created FROM buckets WHERE name = ?", (name,)
-            ).fetchone()
-        return BucketRecord(*row) if row else None
+            row = self.db.execute(f"SELECT {_BUCKET_COLUMNS} FROM buckets WHERE name = ?", (name,)).fetchone()
+        return BucketRecord._from_row(row) if row else None
+
+    def set_bucket_acl(self, name: str, *, acl: str, grants: Sequence[Tuple[str, str]]) -> None:
+        """Replace the bucket's canned ACL and grants (its other attributes stay)."""
+        with self._transaction() as txn:
+            row = txn.db.execute("SELECT attrs FROM buckets WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise CosError("NoSuchBucket")
+            attrs = json.loads(row[0] or "{}")
+            attrs["grants"] = [list(g) for g in grants]
+            txn.db.execute(
+                "UPDATE buckets SET acl = ?, attrs = ? WHERE name = ?", (acl, json.dumps(attrs), name)
+            )
 
     def bucket_names(self) -> List[str]:
         with self._lock:
@@ -599,6 +617,22 @@ class Store:
                 f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
             ).fetchone()
         return ObjectRecord._from_row(row) if row else None
+
+    def set_object_acl(self, bucket: str, key: str, *, acl: str, grants: Sequence[Tuple[str, str]]) -> None:
+        """Replace the object's canned ACL and grants; its data and other attributes stay
+        (an object that is not there -> 404 ``NoSuchKey``)."""
+        with self._transaction() as txn:
+            row = txn.db.execute(
+                f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?", (bucket, key)
+            ).fetchone()
+            if row is None:
+                raise CosError("NoSuchKey")
+            record = ObjectRecord._from_row(row)
+            record.extra["grants"] = [list(g) for g in grants]
+            txn.db.execute(
+                "UPDATE objects SET acl = ?, attrs = ? WHERE bucket = ? AND key = ?",
+                (acl, record._attrs(), bucket, key),
+            )
 
     def open_object(self, bucket: str, key: str) -> Optional[Tuple[ObjectRecord, IO[bytes]]]:
         """The record and an open binary reader of its body (the caller closes it).

@@ -168,7 +168,8 @@ def _req(method, target, headers=(), host=HOST):
         ("PUT", "/", (), "PutBucket"),
         ("GET", "/", (), "GetBucket"),
         ("GET", "/?uploads", (), "ListMultipartUploads"),
-        ("GET", "/?acl&uploads", (), "ListMultipartUploads"),  # sub-resources tried in sorted order
+        ("GET", "/?cors&uploads", (), "ListMultipartUploads"),  # sub-resources tried in sorted order
+        ("GET", "/?acl&uploads", (), "GetBucketAcl"),  # the first that names a row wins
         ("PUT", "/k", (), "PutObject"),
         ("PUT", "/k", (("x-cos-copy-source", "b/k"),), "PutObjectCopy"),
         ("PUT", "/", (("x-cos-copy-source", "b/k"),), "PutBucket"),

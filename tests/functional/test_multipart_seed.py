@@ -106,7 +106,7 @@ def test_all_params_templates(env):
     client, tmp = env
     code = seed.resolve(seed.source('create_multipart_upload_all_params.template'),
                         {'StorageClass': 1, 'ACL': 1})
-    scope = seed.run(code, cwd=tmp, scope={'client': client})
+    scope = seed.run(code, cwd=tmp, scope={'client': client}, replace=seed.GRANTS)
     assert client.list_parts(BUCKET, 'multipart.txt', scope['uploadid'])['Key'] == 'multipart.txt'
     head_class = client.list_multipart_uploads(BUCKET, Prefix='multipart.txt')['Upload'][-1]['StorageClass']
     assert head_class == 'STANDARD_IA'

@@ -82,10 +82,10 @@ def test_example3_upload_into_directory(cos_emulator, workdir, seed_client):
     assert [c['Key'] for c in listed['Contents']] == ['path/to/dir/test.txt']
 
 
-def _run_template(choices, workdir, client):
+def _run_template(choices, workdir, client, replace=seed.GRANTS):
     with open(os.path.join(workdir, 'test.txt'), 'rb') as file:
         scope = seed.run(seed.resolve(seed.source('put_object_all_params.template'), choices),
-                         cwd=workdir, scope={'client': client, 'file': file})
+                         cwd=workdir, scope={'client': client, 'file': file}, replace=replace)
     return scope['response']
 
 
@@ -109,6 +109,14 @@ def test_full_parameter_example_placeholder_md5_is_rejected(workdir, seed_client
     with pytest.raises(CosServiceError) as info:
         _run_template({'Body': 0, 'EnableMD5': 0}, workdir, seed_client)
     assert info.value.get_error_code() == 'InvalidDigest'
+
+
+def test_full_parameter_example_placeholder_grants_are_rejected(workdir, seed_client):
+    """Verbatim, the template grants to ``'string'``, which names no grantee: 400 InvalidArgument."""
+    with pytest.raises(CosServiceError) as info:
+        _run_template({'Body': 0, 'EnableMD5': 1}, workdir, seed_client, replace=())
+    assert info.value.get_error_code() == 'InvalidArgument'
+    assert 'x-cos-grant-' in info.value.get_error_msg()
 
 
 def test_seed_scripts_are_the_documents_code_verbatim():

@@ -105,7 +105,8 @@ def test_upload_file_all_params_template(env, capsys, size):
     # TrafficLimit='1048576' is 128 KiB/s per connection, which the emulator honours: the 21 MiB
     # case would take ~40 s, so it runs at the top of the allowed range instead.
     limit = [("TrafficLimit='1048576'", "TrafficLimit='838860800'")] if size > MIB else []
-    response = seed.run(code, cwd=tmp, scope={'client': client, 'sys': sys}, replace=limit)['response']
+    response = seed.run(code, cwd=tmp, scope={'client': client, 'sys': sys},
+                        replace=limit + list(seed.GRANTS))['response']
     head = client.head_object(BUCKET, 'exampleobject')
     assert head['ETag'] == response['ETag']
     assert head['Content-Length'] == str(size)
