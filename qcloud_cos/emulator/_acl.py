@@ -88,10 +88,6 @@ class Acl:
     canned: str
     grants: Tuple[Grant, ...] = ()
 
-    @property
-    def public_read(self) -> bool:
-        return self.canned in PUBLIC_READ_ACLS
-
 
 def cam_id(uin: str, sub: Optional[str] = None) -> str:
     """``qcs::cam::uin/<uin>:uin/<sub or uin>``: how an account (here: an APPID) is named."""

@@ -362,3 +362,24 @@ def test_a_data_dir_written_before_acls_opens_and_serves_them(tmp_path):
         assert store.get_bucket(bucket) == type(b)(bucket, "ap-beijing", "private", 0, (("WRITE", OWNER),))
     finally:
         store.close()
+
+
+def test_a_copy_source_private_by_its_own_acl_is_not_readable_by_all(cos_emulator):
+    """Upload Part - Copy applies the same rule to its source as GET: the object's ACL first."""
+    tag = uuid.uuid4().hex[:8]
+    dst = cos_emulator.create_bucket(f"acldst-{tag}-{APPID}", acl="public-read-write")
+    src = cos_emulator.create_bucket(f"aclsrc-{tag}-{APPID}", acl="public-read")
+    c, s = CosHttp(cos_emulator.port, dst), CosHttp(cos_emulator.port, src)
+    try:
+        assert s.request("PUT", "closed", b"c", {"x-cos-acl": "private"}).status == 200
+        assert s.request("PUT", "inherits", b"i").status == 200
+        upload_id = ET.fromstring(c.request("POST", "k", b"", params={"uploads": ""}).body).findtext("UploadId")
+        params = {"partNumber": "1", "uploadId": upload_id}
+        source = f"{src}.cos.ap-beijing.myqcloud.com/"
+        r = c.request("PUT", "k", b"", {"x-cos-copy-source": source + "closed"}, params=params, sign_request=False)
+        assert r.status == 403 and r.error_code() == "AccessDenied"
+        r = c.request("PUT", "k", b"", {"x-cos-copy-source": source + "inherits"}, params=params, sign_request=False)
+        assert r.status == 200, r
+    finally:
+        c.close()
+        s.close()

@@ -7,6 +7,7 @@ skips them when offline, and a failed install fails them):
    equal the committed ones.
 2. The official SDK, unmodified, uploads to our emulator and reads back (the emulator speaks COS).
 3. Our upload_file resumes an upload the official SDK's upload_file left behind.
+4. The official ACL calls (get/put_object_acl, get/put_bucket_acl) work against our emulator.
 """
 import hashlib
 import json
@@ -127,3 +128,80 @@ def test_upload_begun_by_the_official_sdk_is_resumed_by_ours(official_python, co
     assert len(ops('UploadPart')) - official_parts == 1      # only the part that failed was sent
     body = client.get_object(bucket, 'shared.bin')['Body'].get_raw_stream().read()
     assert body == path.read_bytes()
+
+
+def test_official_sdk_acl_calls_against_our_emulator(official_python, cos_emulator, cos_emulator_bucket, tmp_path):
+    """The official get/put_object_acl and get/put_bucket_acl (issue 8): canned ACLs, grant headers and an
+    AccessControlPolicy body as that SDK writes it (Type as an element) round-trip, and public-read opens
+    the object to anonymous readers."""
+    script = textwrap.dedent('''
+        import json, sys
+        from qcloud_cos import CosConfig, CosS3Client
+        port, bucket = int(sys.argv[1]), sys.argv[2]
+        c = CosS3Client(CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey',
+                                  IP='127.0.0.1', Port=port, Scheme='http'))
+        def grants(acl):
+            listed = acl['AccessControlList']['Grant']
+            listed = listed if isinstance(listed, list) else [listed]
+            return [[g['Permission'], g['Grantee'].get('ID') or g['Grantee'].get('URI')] for g in listed]
+        c.put_object(Bucket=bucket, Body=b'acl', Key='acl.txt', GrantRead='id="100000000011"')
+        out = {'created': grants(c.get_object_acl(Bucket=bucket, Key='acl.txt'))}
+        c.put_object_acl(Bucket=bucket, Key='acl.txt', ACL='public-read')
+        acl = c.get_object_acl(Bucket=bucket, Key='acl.txt')
+        out['owner'] = acl['Owner']['ID']
+        out['public'] = grants(acl)
+        sys.stdout.write(json.dumps(out) + '\\n')
+        sys.stdout.flush()
+        sys.stdin.readline()  # the test reads the object anonymously meanwhile
+        c.put_object_acl(Bucket=bucket, Key='acl.txt', AccessControlPolicy={
+            'Owner': {'ID': 'qcs::cam::uin/1250000000:uin/1250000000'},
+            'AccessControlList': {'Grant': [
+                {'Grantee': {'ID': 'qcs::cam::uin/100000000012:uin/100000000012', 'Type': 'CanonicalUser'},
+                 'Permission': 'READ_ACP'}]}})
+        out = {'policy': grants(c.get_object_acl(Bucket=bucket, Key='acl.txt'))}
+        c.put_bucket_acl(Bucket=bucket, ACL='public-read', GrantFullControl='id="100000000013"')
+        out['bucket'] = grants(c.get_bucket_acl(Bucket=bucket))
+        c.put_bucket_acl(Bucket=bucket, ACL='private')
+        sys.stdout.write(json.dumps(out) + '\\n')
+    ''')
+    path = tmp_path / 'official_acl.py'
+    path.write_text(script)
+    owner = 'qcs::cam::uin/1250000000:uin/1250000000'
+    all_users = 'http://cam.qcloud.com/groups/global/AllUsers'
+    anon = 'http://127.0.0.1:%d/acl.txt' % cos_emulator.port
+    host = {'Host': '%s.cos.%s.myqcloud.com' % (cos_emulator_bucket, cos_emulator.region)}
+    import urllib.error
+    import urllib.request
+
+    def anonymous_get():
+        try:
+            return urllib.request.urlopen(urllib.request.Request(anon, headers=host), timeout=30).status
+        except urllib.error.HTTPError as e:
+            return e.code
+
+    proc = subprocess.Popen([official_python, str(path), str(cos_emulator.port), cos_emulator_bucket],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp_path))
+    try:
+        first = json.loads(proc.stdout.readline() or '{}')
+        status = anonymous_get()
+        try:
+            proc.stdin.write(b'\n')
+            proc.stdin.flush()
+        except BrokenPipeError:  # the script has failed: its stderr is shown below
+            pass
+        rest, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err.decode()
+    assert first == {
+        'created': [['FULL_CONTROL', owner], ['READ', 'qcs::cam::uin/100000000011:uin/100000000011']],
+        'owner': owner,
+        'public': [['FULL_CONTROL', owner], ['READ', all_users]],
+    }
+    assert status == 200
+    assert json.loads(rest.decode().strip().splitlines()[-1]) == {
+        'policy': [['FULL_CONTROL', owner], ['READ_ACP', 'qcs::cam::uin/100000000012:uin/100000000012']],
+        'bucket': [['FULL_CONTROL', owner], ['READ', all_users], ['FULL_CONTROL', 'qcs::cam::uin/100000000013:uin/100000000013']],
+    }
+    assert anonymous_get() == 403  # the policy made it private again
