@@ -14,8 +14,8 @@ Rules (research/cos-protocol.md section 4.6; choices where COS documents none ar
 * ``x-cos-grant-read`` / ``-write`` / ``-read-acp`` / ``-write-acp`` / ``-full-control``: a
   comma-separated list of ``id="<uin>"``, ``id="<uin>/<sub uin>"``,
   ``id="qcs::cam::uin/<uin>:uin/<sub>"``, ``id="qcs::cam::anyone:anyone"`` or
-  ``uri="http://cam.qcloud.com/groups/global/AllUsers"`` (both: all users); an empty or
-  other value -> 400 ``InvalidArgument`` naming the header;
+  ``uri="http://cam.qcloud.com/groups/global/AllUsers"`` (both: all users); any other
+  value -> 400 ``InvalidArgument`` naming the header (an empty one is no header);
 * all-users READ / WRITE / FULL_CONTROL grants fold into the canned ACL (READ ->
   ``public-read``, WRITE with READ or FULL_CONTROL -> ``public-read-write``), so that a
   grant to everyone is what the anonymous checks see; an all-users WRITE alone stays an
@@ -141,22 +141,22 @@ def _fold(base: str, grants: Iterable[Grant]) -> Acl:
 
 def from_headers(headers: Mapping[str, Optional[str]], *, default: str, allowed: Iterable[str]) -> Optional[Acl]:
     """The ACL set by ``x-cos-acl`` and the ``x-cos-grant-*`` headers (``headers``: lower-cased
-    names -> values, absent ones ``None``); ``None`` when none of them is present.
+    names -> values, absent ones ``None``; an empty value counts as absent, as the emulator
+    always took an empty ``x-cos-acl``); ``None`` when none of them is present.
 
     ``default`` is the canned ACL when ``x-cos-acl`` is absent; an ``x-cos-acl`` not in
     ``allowed`` or a malformed grant header -> 400 ``InvalidArgument``.
     """
-    raw = headers.get("x-cos-acl")
-    present = raw is not None or any(headers.get(name) is not None for name in GRANT_HEADERS)
-    canned = (raw if raw is not None else default).strip()
+    sent = {name: value for name, value in headers.items() if value is not None and value.strip()}
+    canned = sent.get("x-cos-acl", default).strip()
     if canned not in allowed:
         raise CosError("InvalidArgument", f"Invalid x-cos-acl value: {canned}.")
     grants: List[Grant] = []
     for name, permission in GRANT_HEADERS.items():
-        value = headers.get(name)
+        value = sent.get(name)
         if value is not None:
             grants.extend((permission, who) for who in _parse_grant_header(name, value))
-    return _fold(canned, grants) if present else None
+    return _fold(canned, grants) if sent.keys() & {"x-cos-acl", *GRANT_HEADERS} else None
 
 
 def _not_well_formed() -> CosError:

@@ -77,6 +77,8 @@ def test_grant_header_forms_normalise_to_cam_ids():
 
 def test_no_acl_header_is_no_acl():
     assert _acl.from_headers({}, default="default", allowed=_acl.OBJECT_ACLS) is None
+    empty = {"x-cos-acl": " ", "x-cos-grant-read": "", "x-cos-tagging": "a=1"}
+    assert _acl.from_headers(empty, default="default", allowed=_acl.OBJECT_ACLS) is None
 
 
 @pytest.mark.parametrize(
@@ -105,7 +107,7 @@ def test_write_only_for_everyone_stays_an_explicit_grant():
     [
         ("x-cos-acl", "public"),
         ("x-cos-acl", "default"),  # not a bucket ACL
-        ("x-cos-grant-read", ""),
+        ("x-cos-grant-read", 'id=""'),
         ("x-cos-grant-read", "100000000011"),  # not id="..."
         ("x-cos-grant-read", 'id="alice"'),
         ("x-cos-grant-read", 'id="1",'),
