@@ -963,6 +963,7 @@ def _parse_copy_source(value: str) -> Tuple[str, str]:
     """
     value = value.strip()
     host, slash, rest = value.partition("/")
+    _names.check_host(host)  # the same bucket-name and region rules as a request's Host
     m = _COPY_SOURCE_HOST_RE.match(_auth.strip_port(host).lower().rstrip("."))
     path, _, query = rest.partition("?")
     if not slash or not m or not path:

@@ -139,7 +139,7 @@ def test_source_errors(setup, cos_emulator):
 
 @pytest.mark.parametrize("host", ["{b}.cos.ap-guangzhou.myqcloud.com", "{b}.cos-internal.ap-beijing.tencentcos.cn",
                                   "{b}.cos.ap-beijing.tencentcos.cn", "{b}.ap-beijing.myqcloud.com",
-                                  "{B}.COS.AP-BEIJING.MYQCLOUD.COM"])
+                                  "{b}.COS.AP-BEIJING.MYQCLOUD.COM"])
 def test_cross_bucket_and_host_forms(cos, cos_emulator, host):
     src_bucket = f"copysrc{len(host)}{host[4:7].replace('.', '').replace('-', '').lower()}-1250000000"
     if cos_emulator.store.get_bucket(src_bucket) is None:
@@ -149,10 +149,22 @@ def test_cross_bucket_and_host_forms(cos, cos_emulator, host):
     assert s.request("PUT", "中文/a b.txt", data).status == 200
     s.close()
     upload_id = initiate(cos, "x")
-    header = source_header(cos, key="中文/a b.txt", host=host.format(b=src_bucket, B=src_bucket.upper()))
+    header = source_header(cos, key="中文/a b.txt", host=host.format(b=src_bucket))
     r = copy(cos, upload_id, source=header, key="x", headers={"x-cos-copy-source-range": "bytes=10-19"})
     assert r.status == 200, r
     assert ET.fromstring(r.body).findtext("ETag") == etag_of(data[10:20])
+
+
+@pytest.mark.parametrize("host,code", [
+    ("{B}.cos.ap-beijing.myqcloud.com", "InvalidBucketName"),  # upper case: was copied
+    ("{b}.cos.ap-nowhere.myqcloud.com", "InvalidRegionName"),  # no such region: was copied
+])
+def test_copy_source_host_follows_the_host_rules(cos, host, code):
+    assert cos.request("PUT", "src", b"0123456789").status == 200
+    upload_id = initiate(cos, "x")
+    header = source_header(cos, key="src", host=host.format(b=cos.bucket, B=cos.bucket.upper()))
+    r = copy(cos, upload_id, source=header, key="x")
+    assert r.status == 400 and r.error_code() == code, r
 
 
 def test_copy_from_appendable_source_copies_published_bytes(cos):
