@@ -27,6 +27,7 @@ import threading
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
+from . import _acl
 from ._admin import Admin, is_loopback
 from ._app import CosApp
 from ._auth import Credential
@@ -246,7 +247,7 @@ class CosEmulator:
 
     def create_bucket(self, name: str, acl: str = "private", *, region: Optional[str] = None) -> str:
         """Create a bucket directly; raises ``CosError`` (BucketAlreadyExists, InvalidBucketName)."""
-        if acl not in ("private", "public-read", "public-read-write"):
+        if acl not in _acl.BUCKET_ACLS:
             raise CosError("InvalidArgument", f"Invalid bucket acl: {acl}.")
         self.store.create_bucket(name, region=region or self.region, acl=acl, now=self.clock())
         return name
