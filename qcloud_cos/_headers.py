@@ -2,6 +2,7 @@
 import math
 import re
 
+from . import _redact
 from .cos_exception import CosClientError
 
 # kwarg name → header name (or query parameter name for VersionId and Response*).
@@ -55,12 +56,8 @@ MAPLIST = {
     'CallbackVar': 'x-cos-callback-var',
 }
 
-# Headers whose values are secrets: never logged.
-SECRET_HEADERS = frozenset((
-    'authorization', 'x-cos-security-token', 'x-ci-security-token',
-    'x-cos-server-side-encryption-customer-key',
-    'x-cos-copy-source-server-side-encryption-customer-key',
-))
+# Headers whose values are secrets (never logged): one list, in ``_redact``.
+SECRET_HEADERS = _redact.SECRET_HEADERS
 
 
 def mapped(headers):
