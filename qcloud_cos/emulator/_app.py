@@ -200,12 +200,29 @@ class CosApp:
             error_code=err.code,
         )
 
+    def _address_bucket(self) -> str:
+        """The bucket of a request whose Host is an IP address: the only one there is, or none.
+
+        URLs made by a client configured with ``IP``/``Port`` (presigned URLs, ``get_object_url``)
+        name no bucket.  With exactly one bucket there is no doubt which is meant; with more, routing
+        by guess could read or write the wrong one, so the request is refused.
+        """
+        names = self.store.bucket_names()
+        if len(names) == 1:
+            return names[0]
+        raise CosError(
+            "InvalidURI",
+            f"The Host header is an IP address and names no bucket; the emulator serves such requests "
+            f"only while it has exactly one bucket (it has {len(names)}). Address the bucket by its "
+            f"host name, <bucket>.cos.<region>.myqcloud.com.",
+        )
+
     # -- entry point ------------------------------------------------------------------
 
     def handle(self, req: Request, request_id: str) -> Response:
         route: Optional[Route] = None
         try:
-            route = route_request(req)
+            route = route_request(req, address_bucket=self._address_bucket, region=self.region)
             faulted = _injection.before_serving(self, req, route, request_id)  # injected faults: _injection
             if faulted is not None:
                 response = faulted

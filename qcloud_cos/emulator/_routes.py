@@ -25,9 +25,10 @@ Routing rules (documented choices):
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
 from . import _auth, _names
@@ -146,8 +147,15 @@ _HOST_RE = re.compile(
 )
 
 
-def route(req: Request) -> Route:
-    """The ``Route`` of ``req``; 400 ``InvalidURI`` for a bad path or a Host naming no bucket."""
+def route(
+    req: Request, *, address_bucket: Optional[Callable[[], str]] = None, region: Optional[str] = None
+) -> Route:
+    """The ``Route`` of ``req``; 400 ``InvalidURI`` for a bad path or a Host naming no bucket.
+
+    A Host that is an IP address or ``localhost`` (what a browser or curl sends for a URL of a client
+    configured with ``IP``/``Port`` or ``QCLOUD_COS_ENDPOINT_URL``: such URLs name no bucket)
+    addresses the bucket ``address_bucket()`` answers (it raises when there is none), in ``region``.
+    """
     host = _auth.strip_port(req.host.strip()).lower().rstrip(".")
     if not req.path.startswith("/"):
         raise CosError("InvalidURI")
@@ -160,13 +168,17 @@ def route(req: Request) -> Route:
         params[name] = value.decode("utf-8", "replace")
     _names.check_host(req.host)  # bucket-name and region rules (InvalidBucketName, InvalidRegionName)
     m = _HOST_RE.match(host)
-    if m is None:
+    if m is not None:
+        bucket, bucket_region = m.group("bucket"), m.group("region") or m.group("legacy")
+    elif address_bucket is not None and _is_local_address(host):
+        bucket, bucket_region = address_bucket(), region
+    else:
         raise CosError("InvalidURI", "The Host header does not name a bucket.")
     name, operation = select_operation(req, key=key, params=params)
     return Route(
         host=host,
-        bucket=m.group("bucket"),
-        region=m.group("region") or m.group("legacy"),
+        bucket=bucket,
+        region=bucket_region,
         key=key,
         op=name,
         operation=operation,
@@ -196,3 +208,14 @@ def select_operation(req: Request, *, key: str, params: Dict[str, str]) -> Tuple
 def _processing(name: str) -> bool:
     """A data-processing query such as ``imageMogr2/thumbnail/!50p`` (CI): never a plain GET."""
     return "/" in name or "%2f" in name
+
+
+def _is_local_address(host: str) -> bool:
+    """An IP literal (``127.0.0.1``, ``[::1]``) or ``localhost``: a Host that cannot name a bucket."""
+    if host == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True

@@ -93,9 +93,10 @@ def test_only_on_loopback_unless_enabled():
     assert CosEmulator().admin is True
     with CosEmulator(admin=False) as emu:
         status, ctype, body = admin(emu.port, "GET", "/-/faults")
-        assert status == 400 and b"<Code>InvalidURI</Code>" in body  # an ordinary bucket-less COS request
+        # an ordinary COS request: an IP Host addresses the emulator's only bucket, anonymously
+        assert status == 403 and b"<Code>AccessDenied</Code>" in body
         emu.add_fault("op=GetObject")
-        assert admin(emu.port, "POST", "/-/reset")[0] == 400 and len(emu.faults) == 1
+        assert admin(emu.port, "POST", "/-/reset")[0] == 501 and len(emu.faults) == 1  # POST Object: not served
 
 
 def test_access_log_target_masks_secret_query_values():

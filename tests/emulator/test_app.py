@@ -102,7 +102,7 @@ def test_multipart_round_trip_and_list_documents(app):
 
 
 def test_pipeline_errors_are_documents(app):
-    response, body = call(app, "GET", "/k", host="127.0.0.1:9000")
+    response, body = call(app, "GET", "/k", host="cos.ap-beijing.myqcloud.com")
     assert (response.status, _code(body), response.op) == (400, "InvalidURI", "")
     response, body = call(app, "GET", "/k", signed=False)
     assert (response.status, _code(body)) == (403, "AccessDenied")
@@ -130,3 +130,21 @@ def test_request_ids_are_distinct_and_time_comes_from_the_clock(app):
     assert app.new_request_id() != app.new_request_id()
     call(app, "PUT", "/t", b"x")
     assert app.store.get_object(BUCKET, "t").last_modified == NOW != time.time()
+
+
+def test_an_ip_host_addresses_the_only_bucket(app):
+    """What a browser sends for a presigned URL of a client configured with IP/Port (issue 8)."""
+    assert call(app, "PUT", "/k", b"hello")[0].status == 200
+    response, body = call(app, "GET", "/k", host="127.0.0.1:9000")
+    assert (response.status, body, response.bucket) == (200, b"hello", BUCKET)
+    response, body = call(app, "GET", "/k", host="localhost:9000")
+    assert (response.status, body) == (200, b"hello")
+    response, body = call(app, "GET", "/k", host="[::1]:9000")
+    assert (response.status, body) == (200, b"hello")
+
+
+def test_an_ip_host_is_refused_when_the_bucket_would_be_a_guess(app):
+    app.store.create_bucket("second-1250000000", region="ap-guangzhou", acl="private", now=NOW)
+    response, body = call(app, "GET", "/k", host="127.0.0.1:9000")
+    assert (response.status, _code(body)) == (400, "InvalidURI")
+    assert b"exactly one bucket (it has 2)" in body

@@ -176,3 +176,28 @@ def test_cos_s3_auth_as_a_requests_auth_object(client, bucket, cos_emulator):
     assert response.status_code == 200 and response.headers['Content-Type'] == 'application/x-a'
     bad = requests.get(url, headers={'Host': host}, auth=CosS3Auth(conf, 'other key'), timeout=10)
     assert bad.status_code == 403
+
+
+def test_presigned_and_object_urls_of_an_ip_configured_client_work_without_the_sdk(tmp_path):
+    """A browser or curl following URLs of a client pointed at the emulator by IP/Port (issue 8):
+    the URL names no bucket, the emulator serves its only bucket, and the signature is checked."""
+    import urllib.request
+    from urllib.error import HTTPError
+
+    from qcloud_cos.emulator import CosEmulator
+
+    with CosEmulator() as emu:
+        c = CosS3Client(CosConfig(**emu.config_kwargs()))
+        bucket = emu.buckets[0]
+        c.put_object(Bucket=bucket, Key='dir/a b.txt', Body=b'presigned', ACL='public-read')
+        url = c.get_presigned_url(Bucket=bucket, Key='dir/a b.txt', Method='GET')
+        assert urllib.request.urlopen(url).read() == b'presigned'
+        assert urllib.request.urlopen(c.get_object_url(Bucket=bucket, Key='dir/a b.txt')).read() == b'presigned'
+        put = urllib.request.Request(c.get_presigned_url(Bucket=bucket, Key='up.txt', Method='PUT'),
+                                     data=b'from a browser', method='PUT')
+        assert urllib.request.urlopen(put).status == 200
+        assert c.get_object(Bucket=bucket, Key='up.txt')['Body'].get_raw_stream().read() == b'from a browser'
+        tampered = url.replace('a%20b.txt', 'other.txt')
+        with pytest.raises(HTTPError) as info:
+            urllib.request.urlopen(tampered)
+        assert info.value.code == 403
