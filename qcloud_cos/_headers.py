@@ -176,4 +176,4 @@ def split_params(headers, *, names=(), prefix=None):
 
 def redact(headers):
     """A copy of ``headers`` safe to log: secret values replaced."""
-    return {k: ('***' if str(k).lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+    return dict(_redact.headers(headers))

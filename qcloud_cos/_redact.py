@@ -88,12 +88,18 @@ def _variants(value):
 
 
 class Secrets:
-    """The secret values of one request, and a ``scrub`` that masks them in any text."""
+    """The secret values of one request, and a ``scrub`` that masks them in any text.
+
+    Values are only collected while the request is sent; their masked forms (encodings, escapes)
+    are worked out the first time something is scrubbed, so a request that logs nothing and fails
+    nowhere pays next to nothing.
+    """
 
     MIN_LENGTH = 4  # shorter values would mask ordinary text; no real secret is that short
 
     def __init__(self, values=()):
-        self._forms = []
+        self._values = []
+        self._forms = None  # every form of every value, longest first; built on first use
         for value in values:
             self.add(value)
 
@@ -102,12 +108,19 @@ class Secrets:
             value = value.decode('utf-8', 'replace')
         if not isinstance(value, str) or len(value) < self.MIN_LENGTH:
             return
-        known = set(self._forms)
-        new = [f for f in _variants(value) if len(f) >= self.MIN_LENGTH and f not in known]
-        self._forms = sorted(known.union(new), key=len, reverse=True)
+        self._values.append(value)
+        self._forms = None
 
     def __bool__(self):
-        return bool(self._forms)
+        return bool(self._values)
+
+    def _known_forms(self):
+        if self._forms is None:
+            forms = set()
+            for value in self._values:
+                forms.update(f for f in _variants(value) if len(f) >= self.MIN_LENGTH)
+            self._forms = sorted(forms, key=len, reverse=True)
+        return self._forms
 
     def scrub(self, text):
         """``text`` with every known secret value masked, then secret-named fields masked."""
@@ -115,7 +128,7 @@ class Secrets:
             text = text.decode('utf-8', 'replace')
         if not isinstance(text, str):
             text = str(text)
-        for form in self._forms:
+        for form in self._known_forms():
             if form in text:
                 text = text.replace(form, MASK)
         return scrub_names(text)

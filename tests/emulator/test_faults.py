@@ -7,6 +7,7 @@ import socket
 import pytest
 
 from ._cos_http import CosHttp
+from ._fake_time import FakeTime
 
 
 def test_error_faults_match_and_count(cos, cos_emulator):
@@ -369,26 +370,6 @@ def test_seeded_probabilistic_faults_over_http_and_reset_restarts_them():
         emu.reset()  # clears faults and restarts the random sequence
         emu.add_fault("op=GetObject,status=503,p=0.5")
         assert _pattern(emu, 40) == first
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps; records the sleeps."""
-
-    def __init__(self):
-        import threading
-
-        self.now = 1000.0
-        self.sleeps = []
-        self._lock = threading.Lock()
-
-    def monotonic(self):
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds):
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
 
 
 def test_truncated_body_closes_cleanly_mid_stream(cos, cos_emulator):

@@ -5,7 +5,6 @@ moves a fake clock (DEVELOPERS.md: timing never goes into a test).
 """
 
 import os
-import threading
 
 import pytest
 
@@ -15,22 +14,7 @@ from qcloud_cos.emulator._network import BodyShaper, parse_bandwidth, resolve_ne
 from qcloud_cos.emulator._throttle import Pacer
 
 from ._cos_http import CosHttp
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 50.0
-        self.sleeps = []
-        self._lock = threading.Lock()
-
-    def monotonic(self):
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds):
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
+from ._fake_time import FakeTime
 
 
 @pytest.mark.parametrize(
@@ -61,7 +45,7 @@ def test_bad_bandwidth_is_refused_clearly(text, words):
 
 
 def test_pacer_allows_rate_per_second_after_a_burst():
-    fake = FakeTime()
+    fake = FakeTime(50.0)
     pacer = Pacer(1000.0, burst=100, monotonic=fake.monotonic, sleep=fake.sleep)
     pacer.consume(100)  # the burst goes out at once
     assert fake.sleeps == []
@@ -74,7 +58,7 @@ def test_pacer_allows_rate_per_second_after_a_burst():
 
 
 def test_pacer_does_not_save_up_idle_time_beyond_the_burst():
-    fake = FakeTime()
+    fake = FakeTime(50.0)
     pacer = Pacer(1000.0, burst=100, monotonic=fake.monotonic, sleep=fake.sleep)
     fake.now += 3600  # an hour idle on a keep-alive connection
     pacer.consume(1100)
@@ -125,7 +109,7 @@ def test_body_shaper_truncates_and_flips():
 
 
 def test_body_shaper_paces_in_pacer_sized_steps():
-    fake = FakeTime()
+    fake = FakeTime(50.0)
     out = []
     pacer = Pacer(1000.0, burst=10, monotonic=fake.monotonic, sleep=fake.sleep)
     BodyShaper(out.append, length=100, pacer=pacer).write(b"x" * 100)
@@ -134,7 +118,7 @@ def test_body_shaper_paces_in_pacer_sized_steps():
 
 
 def test_profile_applies_latency_once_per_request_and_bandwidth_both_ways():
-    fake = FakeTime()
+    fake = FakeTime(50.0)
     profile = NetworkProfile(latency_ms=20, bandwidth="8mbit", monotonic=fake.monotonic, sleep=fake.sleep)
     rate = 1_000_000.0  # 8 Mbit/s in bytes per second
     burst = profile.pacer().burst
