@@ -119,6 +119,31 @@ def _changed(before, after):
     return _identity(before) != _identity(after) or before.st_ctime_ns != after.st_ctime_ns
 
 
+def _combine_crcs(pieces):
+    """CRC-64 of consecutive pieces from their ``(crc64, size)``; None when a piece's CRC is unknown."""
+    crc = None
+    for value, size in pieces:
+        if value is None:
+            return None
+        crc = value if crc is None else _crc64.combine(crc, value, size)
+    return crc
+
+
+def _still_the_file(path, before, crc):
+    """Whether ``path`` is still the file ``before`` (an os.stat) described, whose bytes had CRC ``crc``.
+
+    Its identity (with the ctime, so a rewrite that restores the mtime is caught); and, when the
+    file had changed just before ``before`` was taken (timestamps have a resolution of a few ms, so a
+    rewrite right then could keep them all), its CRC-64 against ``crc``.
+    """
+    now = os.stat(path)
+    if _changed(before, now):
+        return False
+    if abs(time.time() - before.st_ctime) >= RECENT_CHANGE:
+        return True
+    return crc is None or _file_crc64(path, now.st_size) == crc
+
+
 def _no_such_upload(exc):
     return (isinstance(exc, CosServiceError) and exc.get_status_code() == 404
             and exc.get_error_code() == 'NoSuchUpload')
@@ -342,13 +367,10 @@ class FileUpload:
         parts = record['parts']
         if sorted(parts) != sorted(str(p.number) for p in self.parts):
             return None
-        crc = None
-        for plan in self.parts:
-            part = parts[str(plan.number)]
-            if part.get('crc64') is None or part.get('size') != plan.size:
-                return None
-            crc = part['crc64'] if crc is None else _crc64.combine(crc, part['crc64'], plan.size)
-        head = self._object_with(crc)
+        if any(parts[str(plan.number)].get('size') != plan.size for plan in self.parts):
+            return None
+        head = self._object_with(_combine_crcs((parts[str(plan.number)].get('crc64'), plan.size)
+                                               for plan in self.parts))
         if head is None:
             return None
         logger.info('upload %s of %s was completed already (its answer was lost): confirmed by size and crc64',
@@ -481,13 +503,13 @@ class FileUpload:
 
     def _expected_crc(self):
         """CRC-64 of the file as planned: the part CRCs where known, the file ranges elsewhere."""
-        crc = None
-        for plan in self.parts:
+        def crc_of(plan):
             part = self.done.get(plan.number)
-            value = part['crc64'] if part is not None and part['crc64'] is not None else \
-                _hash_range(self.path, plan.offset, plan.size)[1]
-            crc = value if crc is None else _crc64.combine(crc, value, plan.size)
-        return crc
+            if part is not None and part['crc64'] is not None:
+                return part['crc64']
+            return _hash_range(self.path, plan.offset, plan.size)[1]
+
+        return _combine_crcs((crc_of(plan), plan.size) for plan in self.parts)
 
     def confirm_gone(self, error):
         """Our upload is gone (``error``: NoSuchUpload).  Success if the object is exactly this file.
@@ -528,13 +550,12 @@ class FileUpload:
     def _check_sent_simple(self, response, sent):
         """Fail when the file changed while it was PUT (the object would be neither version).
 
-        The file's identity (size, mtime, inode, ctime) before and after, and the CRC-64 of what was
-        sent against the file as it is now.  The object is deleted when it is still the one we
+        The file's identity (size, mtime, inode, ctime) before and after, and, when the timestamps
+        cannot tell (``_still_the_file``), the CRC-64 of what was sent against the file as it is now.
+        The object is deleted when it is still the one we
         wrote (same ETag and CRC); one written by someone else since is left alone.
         """
-        now = os.stat(self.path)
-        changed = _changed(self.stat, now) or _file_crc64(self.path, now.st_size) != sent
-        if not changed:
+        if _still_the_file(self.path, self.stat, sent):
             return
         removed = self._delete_if_ours(response, sent)
         raise CosClientError('%s changed while it was being uploaded: %s' % (
@@ -598,32 +619,11 @@ class FileUpload:
     # -- completion (a worker task) --------------------------------------------------------
     def _combined_crc(self, numbers):
         """CRC-64 of the whole object from the part CRCs; None if a server gave no part CRC."""
-        crc = None
-        for n in numbers:
-            part = self.done[n]
-            if part['crc64'] is None:
-                return None
-            crc = part['crc64'] if crc is None else _crc64.combine(crc, part['crc64'], part['size'])
-        return crc
-
-    def _file_unchanged(self, numbers):
-        """The file is still what the parts were read from.
-
-        Its identity (with the ctime, so a rewrite that restores the mtime is caught); and, when the
-        file had changed just before we first looked at it (timestamps have a resolution of a few
-        ms, so a rewrite right then could keep them all), its CRC-64 against the parts'.
-        """
-        now = os.stat(self.path)
-        if _changed(self.stat, now):
-            return False
-        if abs(time.time() - self.stat.st_ctime) >= RECENT_CHANGE:
-            return True
-        crc = self._combined_crc(numbers)
-        return crc is None or _file_crc64(self.path, now.st_size) == crc
+        return _combine_crcs((self.done[n]['crc64'], self.done[n]['size']) for n in numbers)
 
     def complete(self):
         numbers = sorted(self.done)
-        if not self._file_unchanged(numbers):
+        if not _still_the_file(self.path, self.stat, self._combined_crc(numbers)):
             self._abort_quietly(self.upload_id)
             self.store.delete(self.checkpoint_path)
             raise CosClientError('%s changed while it was being uploaded; the upload was aborted' % self.path)
