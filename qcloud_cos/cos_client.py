@@ -13,7 +13,11 @@ from urllib.parse import quote, urlencode
 
 from . import _http, _surface, _transfer
 from ._body import make_body, open_local_file
+from ._client_buckets import BucketMethods
+from ._client_copy import CopyMethods
+from ._client_download import DownloadMethods
 from ._config import CosConfig
+from ._params import BUCKET, encoding_type, integer, text_param, upload_id
 from ._endpoint import (copy_source_key, format_bucket, format_endpoint, key_text, object_key,
                         quote_key, signing_key)
 # ``mapped`` is imported for the official module's namespace (cos_client.mapped).
@@ -45,62 +49,6 @@ logger = logging.getLogger(__name__)
 CosConfig.__module__ = __name__
 
 
-class _BucketLevel:
-    """``_send(key=BUCKET)``: the request is on the bucket itself, not on an object."""
-
-    def __repr__(self):
-        return 'BUCKET'
-
-
-BUCKET = _BucketLevel()
-
-
-def _integer(value, name, *, low, high=None, optional=False):
-    """``value`` if it is a whole number in [low, high] (an int or a string of digits), else CosClientError.
-
-    With ``optional``, None is accepted too (the parameter is then not sent).
-    """
-    if optional and value is None:
-        return value
-    text = value.strip() if isinstance(value, str) else None
-    number = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif text and text.isascii() and text.isdigit():
-        number = int(text)
-    if number is None or number < low or (high is not None and number > high):
-        bounds = 'from %d to %d' % (low, high) if high is not None else 'of at least %d' % low
-        raise CosClientError('%s must be an integer %s, not %r' % (name, bounds, value))
-    return value
-
-
-def _upload_id(value):
-    if isinstance(value, bytes):
-        value = key_text(value, 'UploadId')
-    if not isinstance(value, str) or not value.strip():
-        raise CosClientError('UploadId is required: a non-empty string (the UploadId that '
-                             'create_multipart_upload returned), not %r' % (value,))
-    check_value(value, 'UploadId')
-    return value
-
-
-def _text_param(value, name):
-    """A query parameter given as text (Prefix, Marker, ...): str, int or None (not sent)."""
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    if isinstance(value, bytes):
-        return key_text(value, name)
-    if not isinstance(value, str):
-        raise CosClientError('%s must be a string, not %s' % (name, type(value).__name__))
-    return key_text(value, name)
-
-
-def _encoding_type(value):
-    if value and value != 'url':
-        raise CosClientError('EncodingType must be url')
-    return value
-
-
 def _complete_parts(multipart_upload):
     """Check ``MultipartUpload`` of complete_multipart_upload before anything is sent."""
     if not isinstance(multipart_upload, dict) or 'Part' not in multipart_upload:
@@ -120,13 +68,13 @@ def _complete_parts(multipart_upload):
             raise CosClientError('Invalid Parameter, PartNumber Is Required!')
         if 'ETag' not in part:
             raise CosClientError('Invalid Parameter, ETag Is Required!')
-        _integer(part['PartNumber'], where + "['PartNumber']", low=1, high=10000)
+        integer(part['PartNumber'], where + "['PartNumber']", low=1, high=10000)
         if not isinstance(part['ETag'], (str, bytes)):
             raise CosClientError("%s['ETag'] must be a string, not %s" % (where, type(part['ETag']).__name__))
         check_value(part['ETag'], where + "['ETag']")
 
 
-class CosS3Client(_surface.OfficialSurface):
+class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, _surface.OfficialSurface):
     """A COS client: ``CosS3Client(CosConfig(...))``.
 
     ``retry`` is the number of retries after the first attempt (5xx, connection errors and
@@ -289,7 +237,7 @@ class CosS3Client(_surface.OfficialSurface):
         :return(dict): the response headers, with ``x-cos-next-append-position``.
         """
         object_key(Key)
-        _integer(Position, 'Position', low=0)
+        integer(Position, 'Position', low=0)
         headers, body = self._upload_body(Key, Data, kwargs, enable_md5=False, name='Data')
         response = self._send(method='POST', bucket=Bucket, key=Key,
                               params={'append': '', 'position': Position}, headers=headers, body=body,
@@ -314,8 +262,8 @@ class CosS3Client(_surface.OfficialSurface):
         :return(dict): the response headers (``ETag``, ``x-cos-hash-crc64ecma``, ...).
         """
         object_key(Key)
-        _integer(PartNumber, 'PartNumber', low=1, high=10000)
-        _upload_id(UploadId)
+        integer(PartNumber, 'PartNumber', low=1, high=10000)
+        upload_id(UploadId)
         headers, body = self._upload_body(Key, Body, kwargs, enable_md5=EnableMD5)
         response = self._send(method='PUT', bucket=Bucket, key=Key,
                               params={'partNumber': PartNumber, 'uploadId': UploadId}, headers=headers,
@@ -331,8 +279,8 @@ class CosS3Client(_surface.OfficialSurface):
         :return(dict): the response headers updated with ``ETag`` and ``LastModified``.
         """
         object_key(Key)
-        _integer(PartNumber, 'PartNumber', low=1, high=10000)
-        _upload_id(UploadId)
+        integer(PartNumber, 'PartNumber', low=1, high=10000)
+        upload_id(UploadId)
         check_value(CopySourceRange, 'CopySourceRange')
         headers = request_headers(kwargs)
         headers['x-cos-copy-source'] = self._copy_source(CopySource)
@@ -370,10 +318,10 @@ class CosS3Client(_surface.OfficialSurface):
     def list_parts(self, Bucket, Key, UploadId, EncodingType='', MaxParts=1000, PartNumberMarker=0, **kwargs):
         """One page of the parts of an upload: ``Part`` is a list; ``Key`` decoded unless EncodingType='url'."""
         object_key(Key)
-        _upload_id(UploadId)
-        _encoding_type(EncodingType)
-        _integer(MaxParts, 'MaxParts', low=0, optional=True)
-        _integer(PartNumberMarker, 'PartNumberMarker', low=0, optional=True)
+        upload_id(UploadId)
+        encoding_type(EncodingType)
+        integer(MaxParts, 'MaxParts', low=0, optional=True)
+        integer(PartNumberMarker, 'PartNumberMarker', low=0, optional=True)
         params = {'uploadId': UploadId, 'part-number-marker': PartNumberMarker, 'max-parts': MaxParts,
                   'encoding-type': 'url'}
         response = self._send(method='GET', bucket=Bucket, key=Key, params=params,
@@ -387,12 +335,12 @@ class CosS3Client(_surface.OfficialSurface):
     def list_multipart_uploads(self, Bucket, Prefix='', Delimiter='', KeyMarker='', UploadIdMarker='',
                                MaxUploads=1000, EncodingType='', **kwargs):
         """One page of the bucket's unfinished uploads (``Upload`` and ``CommonPrefixes`` are lists)."""
-        _encoding_type(EncodingType)
-        params = {'uploads': '', 'prefix': _text_param(Prefix, 'Prefix'),
-                  'delimiter': _text_param(Delimiter, 'Delimiter'),
-                  'key-marker': _text_param(KeyMarker, 'KeyMarker'),
-                  'upload-id-marker': _text_param(UploadIdMarker, 'UploadIdMarker'),
-                  'max-uploads': _integer(MaxUploads, 'MaxUploads', low=0, optional=True),
+        encoding_type(EncodingType)
+        params = {'uploads': '', 'prefix': text_param(Prefix, 'Prefix'),
+                  'delimiter': text_param(Delimiter, 'Delimiter'),
+                  'key-marker': text_param(KeyMarker, 'KeyMarker'),
+                  'upload-id-marker': text_param(UploadIdMarker, 'UploadIdMarker'),
+                  'max-uploads': integer(MaxUploads, 'MaxUploads', low=0, optional=True),
                   'encoding-type': 'url'}
         response = self._send(method='GET', bucket=Bucket, key=BUCKET, params=params,
                               headers=request_headers(kwargs))
@@ -410,7 +358,7 @@ class CosS3Client(_surface.OfficialSurface):
         :return(dict): the response headers updated with ``Location``, ``Bucket``, ``Key``, ``ETag``.
         """
         Key = object_key(Key)
-        _upload_id(UploadId)
+        upload_id(UploadId)
         _complete_parts(MultipartUpload or {})
         body = make_body(dict_to_xml(MultipartUpload or {}))
         headers = request_headers(kwargs)
@@ -461,7 +409,7 @@ class CosS3Client(_surface.OfficialSurface):
     def abort_multipart_upload(self, Bucket, Key, UploadId, **kwargs):
         """Abort an upload and delete its parts."""
         object_key(Key)
-        _upload_id(UploadId)  # without it, this would be a DELETE Object
+        upload_id(UploadId)  # without it, this would be a DELETE Object
         self._send(method='DELETE', bucket=Bucket, key=Key, params={'uploadId': UploadId},
                    headers=request_headers(kwargs), body=make_body(b''), log='abort multipart upload')
         return None
@@ -562,10 +510,10 @@ class CosS3Client(_surface.OfficialSurface):
 
         Keys come back decoded unless ``EncodingType='url'`` is passed.
         """
-        _encoding_type(EncodingType)
-        params = {'prefix': _text_param(Prefix, 'Prefix'), 'delimiter': _text_param(Delimiter, 'Delimiter'),
-                  'marker': _text_param(Marker, 'Marker'),
-                  'max-keys': _integer(MaxKeys, 'MaxKeys', low=0, optional=True), 'encoding-type': 'url'}
+        encoding_type(EncodingType)
+        params = {'prefix': text_param(Prefix, 'Prefix'), 'delimiter': text_param(Delimiter, 'Delimiter'),
+                  'marker': text_param(Marker, 'Marker'),
+                  'max-keys': integer(MaxKeys, 'MaxKeys', low=0, optional=True), 'encoding-type': 'url'}
         response = self._send(method='GET', bucket=Bucket, key=BUCKET, params=params,
                               headers=request_headers(kwargs))
         data = xml_to_dict(response.content)
@@ -588,7 +536,7 @@ class CosS3Client(_surface.OfficialSurface):
             raise CosClientError('Method must be an HTTP method name such as GET or PUT, not %r' % (Method,))
         if isinstance(Expired, float) and Expired.is_integer():
             Expired = int(Expired)  # 300.0 is 300 seconds (the official SDK would sign "...;1700000300.0")
-        _integer(Expired, 'Expired', low=1)
+        integer(Expired, 'Expired', low=1)
         for name, value in (('Headers', Headers), ('Params', Params)):
             if value is not None and not isinstance(value, dict):
                 raise CosClientError('%s must be a dict, not %s' % (name, type(value).__name__))
