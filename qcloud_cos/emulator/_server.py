@@ -26,6 +26,7 @@ from typing import Any, BinaryIO, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from . import _admin, _network
+from ._headerblock import HeaderBlockError, read_headers
 from ._app import CosApp, Request, Response, http_date
 from ._errors import CosError, refusal
 from ._logline import log_target
@@ -270,6 +271,58 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def parse_request(self) -> bool:
+        """The request line and headers, as ``http.server`` reads them but without ``email.parser``
+        (``_headerblock``): the same refusals (400 bad line or version, 505 HTTP/2+, 431 for a
+        header line too long or too many), keep-alive and ``Expect: 100-continue`` rules."""
+        self.command = None  # type: ignore[assignment]
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        self.requestline = requestline = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+        words = requestline.split()
+        if not words:
+            return False
+        number = (0, 9)
+        if len(words) >= 3:
+            version = words[-1]
+            try:
+                if not version.startswith("HTTP/"):
+                    raise ValueError
+                major, minor = version.split("/", 1)[1].split(".")
+                number = (int(major), int(minor))
+            except ValueError:
+                self.send_error(400, f"Bad request version ({version!r})")
+                return False
+            if number >= (1, 1):
+                self.close_connection = False
+            if number >= (2, 0):
+                self.send_error(505, f"Invalid HTTP version ({version})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(400, f"Bad request syntax ({requestline!r})")
+            return False
+        self.command, self.path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if self.command != "GET":
+                self.send_error(400, f"Bad HTTP/0.9 request type ({self.command!r})")
+                return False
+        try:
+            self.headers = read_headers(self.rfile)  # type: ignore[assignment]
+        except HeaderBlockError as exc:
+            self.send_error(exc.status, exc.message)
+            return False
+        connection = (self.headers.get("Connection") or "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive" and number >= (1, 1):
+            self.close_connection = False
+        expect = (self.headers.get("Expect") or "").lower()
+        if expect == "100-continue" and number >= (1, 1):
+            return self.handle_expect_100()
+        return True
 
     def handle_one_request(self) -> None:
         try:
