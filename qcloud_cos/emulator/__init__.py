@@ -33,6 +33,7 @@ from ._app import CosApp
 from ._auth import Credential
 from ._errors import CosError
 from ._faults import Fault, FaultPlan, FaultSpecError, parse_spec
+from ._names import valid_bucket_name
 from ._network import PROFILES, NetworkProfile, resolve_network
 from ._server import EmulatorHTTPServer, RequestLog
 from ._store import Store
@@ -120,7 +121,11 @@ class CosEmulator:
         latency_ms: Optional[float] = None,
         bandwidth: Union[None, str, float] = None,
         admin: Optional[bool] = None,
+        default_bucket: Optional[str] = None,
     ) -> None:
+        if default_bucket is not None and not valid_bucket_name(default_bucket):
+            raise ValueError(f"default_bucket {default_bucket!r} is not a bucket name (NAME-APPID)")
+        self.default_bucket = default_bucket
         self.host = host
         self._requested_port = port
         self.data_dir = data_dir
@@ -163,6 +168,7 @@ class CosEmulator:
                 throttle=self.throttle,
                 allow_part_gaps=self.allow_part_gaps,
                 min_part_size=self.min_part_size,
+                default_bucket=self.default_bucket,
             )
             app.credentials.update(self._extra_credentials)
             self._store, self._app = store, app

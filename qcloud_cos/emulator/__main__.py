@@ -140,6 +140,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"bucket to create at start, repeatable; replaces the default {DEFAULT_BUCKET}",
     )
+    p.add_argument(
+        "--default-bucket",
+        type=_bucket,
+        metavar="NAME",
+        help="the bucket that requests with an IP or localhost Host (presigned URLs of a client configured "
+        "with IP/Port or QCLOUD_COS_ENDPOINT_URL) address when there are several (default: the only bucket)",
+    )
     p.add_argument("--region", type=_region, default=DEFAULT_REGION, help="region of the created buckets (default: %(default)s)")
     p.add_argument("--no-throttle", action="store_true", help="ignore x-cos-traffic-limit pacing (still validated)")
     p.add_argument(
@@ -234,6 +241,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         faults=tuple(args.fault or ()),
         network=network,
         admin=args.admin,
+        default_bucket=args.default_bucket,
     )
     stop = threading.Event()
 

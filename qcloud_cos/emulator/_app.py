@@ -152,8 +152,10 @@ class CosApp:
         throttle: bool = True,
         allow_part_gaps: bool = True,
         min_part_size: int = MIN_PART_SIZE,
+        default_bucket: Optional[str] = None,
     ) -> None:
         self.store = store
+        self.default_bucket = default_bucket
         self.region = region
         self.clock = clock
         self.credentials: Dict[str, _auth.Credential] = dict(credentials or {})
@@ -201,19 +203,23 @@ class CosApp:
         )
 
     def _address_bucket(self) -> str:
-        """The bucket of a request whose Host is an IP address: the only one there is, or none.
+        """The bucket of a request whose Host is an IP address: ``default_bucket``, else the only one.
 
         URLs made by a client configured with ``IP``/``Port`` (presigned URLs, ``get_object_url``)
-        name no bucket.  With exactly one bucket there is no doubt which is meant; with more, routing
-        by guess could read or write the wrong one, so the request is refused.
+        name no bucket (their signature covers host ``127.0.0.1``, not a bucket).  With one bucket
+        there is no doubt which is meant; with more, and no ``default_bucket`` naming the one such
+        URLs address, routing by guess could read or write the wrong one, so the request is refused.
         """
+        if self.default_bucket is not None:
+            return self.default_bucket
         names = self.store.bucket_names()
         if len(names) == 1:
             return names[0]
         raise CosError(
             "InvalidURI",
-            f"The Host header is an IP address and names no bucket; the emulator serves such requests "
-            f"only while it has exactly one bucket (it has {len(names)}). Address the bucket by its "
+            f"The Host header is an IP address and names no bucket; with {len(names)} buckets the emulator "
+            f"serves such requests only from its default bucket, and none is set (start it with "
+            f"--default-bucket NAME, or CosEmulator(default_bucket=NAME)). Or address the bucket by its "
             f"host name, <bucket>.cos.<region>.myqcloud.com.",
         )
 

@@ -147,4 +147,15 @@ def test_an_ip_host_is_refused_when_the_bucket_would_be_a_guess(app):
     app.store.create_bucket("second-1250000000", region="ap-guangzhou", acl="private", now=NOW)
     response, body = call(app, "GET", "/k", host="127.0.0.1:9000")
     assert (response.status, _code(body)) == (400, "InvalidURI")
-    assert b"exactly one bucket (it has 2)" in body
+    assert b"with 2 buckets" in body and b"--default-bucket" in body
+
+
+def test_an_ip_host_addresses_the_default_bucket_among_several(app):
+    assert call(app, "PUT", "/k", b"in the first")[0].status == 200
+    app.store.create_bucket("second-1250000000", region="ap-guangzhou", acl="private", now=NOW)
+    app.default_bucket = BUCKET
+    response, body = call(app, "GET", "/k", host="127.0.0.1:9000")
+    assert (response.status, body, response.bucket) == (200, b"in the first", BUCKET)
+    app.default_bucket = "second-1250000000"
+    response, body = call(app, "GET", "/k", host="127.0.0.1:9000")
+    assert (response.status, _code(body), response.bucket) == (404, "NoSuchKey", "second-1250000000")

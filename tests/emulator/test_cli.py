@@ -97,7 +97,7 @@ def test_help():
     )
     assert out.returncode == 0
     for flag in ("--host", "--port", "--data-dir", "--secret-id", "--secret-key", "--bucket", "--region", "--no-throttle",
-                 "--no-part-gaps", "--min-part-size"):
+                 "--no-part-gaps", "--min-part-size", "--default-bucket"):
         assert flag in out.stdout
 
 
@@ -228,6 +228,7 @@ def _one_line_error(out, *words):
         (["--no-such-flag"], ["unrecognized arguments"]),
         (["--region", "ap-nowhere"], ["unknown region 'ap-nowhere'", "ap-beijing"]),
         (["--bucket=bad--1250000000"], ["invalid bucket name"]),
+        (["--default-bucket", "nobucket"], ["--default-bucket", "invalid bucket name 'nobucket'"]),
         (["--host", "no-such-host.invalid"], ["cannot listen on no-such-host.invalid:0"]),
     ],
 )

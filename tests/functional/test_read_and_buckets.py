@@ -201,3 +201,29 @@ def test_presigned_and_object_urls_of_an_ip_configured_client_work_without_the_s
         with pytest.raises(HTTPError) as info:
             urllib.request.urlopen(tampered)
         assert info.value.code == 403
+
+
+def test_presigned_urls_by_ip_with_several_buckets_use_the_default_bucket():
+    """With several buckets a URL naming only 127.0.0.1 is refused unless the emulator was told which
+    bucket such URLs address (``default_bucket`` / ``--default-bucket``), never guessed."""
+    import urllib.request
+    from urllib.error import HTTPError
+
+    from qcloud_cos.emulator import CosEmulator
+
+    first, second = 'first-1250000000', 'second-1250000000'
+    with CosEmulator(buckets=(first, second), default_bucket=second) as emu:
+        c = CosS3Client(CosConfig(**emu.config_kwargs()))
+        c.put_object(Bucket=first, Key='same-key', Body=b'first')
+        c.put_object(Bucket=second, Key='same-key', Body=b'second')
+        url = c.get_presigned_url(Bucket=second, Key='same-key', Method='GET')
+        assert urllib.request.urlopen(url).read() == b'second'
+    with CosEmulator(buckets=(first, second)) as emu:
+        c = CosS3Client(CosConfig(**emu.config_kwargs()))
+        c.put_object(Bucket=second, Key='same-key', Body=b'second')
+        with pytest.raises(HTTPError) as info:
+            urllib.request.urlopen(c.get_presigned_url(Bucket=second, Key='same-key', Method='GET'))
+        assert info.value.code == 400
+        assert b'--default-bucket' in info.value.read()
+    with pytest.raises(ValueError, match='default_bucket'):
+        CosEmulator(default_bucket='Not A Bucket')
