@@ -41,7 +41,7 @@ import os
 import re
 import threading
 from email.utils import formatdate, parsedate_to_datetime
-from typing import Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple
+from typing import IO, Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
 from . import _acl, _auth, _injection, _names, _render
@@ -355,10 +355,14 @@ class CosApp:
             raise CosError("InvalidObjectName", "The object key contains a forbidden control character.")
 
     @staticmethod
-    def _object_options(req: Request, *, storage_class_header: bool = True) -> "ObjectOptions":
-        """Validated object attributes of a PUT / Initiate / first APPEND.  APPEND ignores
-        ``x-cos-storage-class`` altogether (``storage_class_header=False``)."""
-        _names.check_user_metadata(req.headers)  # 2 KB per x-cos-meta-* header, 4 KB in all
+    def _object_options(
+        req: Request, *, storage_class_header: bool = True, check_metadata: bool = True
+    ) -> "ObjectOptions":
+        """Validated object attributes of a PUT / Initiate / first APPEND / copy.  APPEND ignores
+        ``x-cos-storage-class`` altogether (``storage_class_header=False``); a copy that keeps the
+        source's metadata does not look at the request's (``check_metadata=False``)."""
+        if check_metadata:
+            _names.check_user_metadata(req.headers)  # 2 KB per x-cos-meta-* header, 4 KB in all
         raw_class = req.header("x-cos-storage-class") if storage_class_header else None
         storage_class = (raw_class or "STANDARD").strip().upper()
         if storage_class not in STORAGE_CLASSES:
@@ -650,23 +654,8 @@ class CosApp:
         number = parse_part_number(route.params.get("partnumber"))
         src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
         upload = self._upload(route)
-        src_bucket = self.store.get_bucket(src_bucket_name)
-        if src_bucket is None:
-            raise CosError("NoSuchBucket", "The specified source bucket does not exist.")
-        opened = self.store.open_object(src_bucket_name, src_key)
-        if opened is None:
-            raise CosError("NoSuchKey")
-        source, fh = opened
+        source, fh = self._open_copy_source(req, route, bucket=src_bucket_name, key=src_key)
         with fh:
-            foreign = route.anonymous or (  # a source of another account: everyone's rights only
-                route.credential is not None
-                and _auth.account_credential(
-                    route.credential, bucket=src_bucket_name, credentials=list(self.credentials.values())
-                ) is None
-            )
-            if foreign and not _readable_by_all(src_bucket.acl, source.acl):
-                raise CosError("AccessDenied")
-            _copy_preconditions(req, source)
             start, length = _parse_copy_range(req.header("x-cos-copy-source-range"), source.size)
             if length > MAX_PUT_SIZE:
                 raise CosError("EntityTooLarge")
@@ -683,6 +672,73 @@ class CosApp:
                     now=self.clock(),
                 )
         return _xml_response(_render.copy_part_result(part), crc64=part.crc64, sse=_sse_headers(upload))
+
+    def _open_copy_source(self, req: Request, route: Route, *, bucket: str, key: str) -> Tuple[ObjectRecord, IO[bytes]]:
+        """The source object of a copy and an open file of its data, after the permission check
+        (an anonymous copy, or one from another account's bucket, needs an anonymously readable
+        source) and the four ``x-cos-copy-source-If-*`` conditions (412 ``PreconditionFailed``)."""
+        src_bucket = self.store.get_bucket(bucket)
+        if src_bucket is None:
+            raise CosError("NoSuchBucket", "The specified source bucket does not exist.")
+        opened = self.store.open_object(bucket, key)
+        if opened is None:
+            raise CosError("NoSuchKey")
+        source, fh = opened
+        try:
+            foreign = route.anonymous or (  # a source of another account: everyone's rights only
+                route.credential is not None
+                and _auth.account_credential(
+                    route.credential, bucket=bucket, credentials=list(self.credentials.values())
+                ) is None
+            )
+            if foreign and not _readable_by_all(src_bucket.acl, source.acl):
+                raise CosError("AccessDenied")
+            _copy_preconditions(req, source)
+        except BaseException:
+            fh.close()
+            raise
+        return source, fh
+
+    def put_object_copy(self, req: Request, route: Route) -> Response:
+        """PUT Object - Copy: a new object made of a whole object of any bucket here.
+
+        ``x-cos-metadata-directive`` ``Copy`` (default) keeps the source's Content-Type, the
+        stored headers (Cache-Control, Content-Disposition, ...) and ``x-cos-meta-*``, ignoring the
+        request's; ``Replaced`` takes the request's; anything else is 400 ``InvalidArgument``.  As
+        COS documents, the storage class, ACL and SSE are never copied: the request's or
+        STANDARD / ``default`` / none.  A source larger than 5 GB is 400 ``EntityTooLarge``.  A copy
+        of an object onto itself that changes nothing (``Copy`` and the same storage class) is 400
+        ``InvalidRequest``, as on S3.  Source errors and conditions as for Upload Part - Copy.
+        """
+        self._check_key(route.key)
+        src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
+        directive = (req.header("x-cos-metadata-directive") or "Copy").strip()
+        if directive not in ("Copy", "Replaced"):
+            raise CosError("InvalidArgument", f"Invalid x-cos-metadata-directive value: {directive}.")
+        options = self._object_options(req, check_metadata=directive == "Replaced")
+        source, fh = self._open_copy_source(req, route, bucket=src_bucket_name, key=src_key)
+        with fh:
+            if source.size > MAX_PUT_SIZE:
+                raise CosError("EntityTooLarge", "A single copy is limited to 5 GB; use Upload Part - Copy.")
+            if (
+                (src_bucket_name, src_key) == (route.bucket, route.key)
+                and directive == "Copy"
+                and options.storage_class == source.storage_class
+            ):
+                raise CosError(
+                    "InvalidRequest",
+                    "This copy request is illegal because it is trying to copy an object to itself without "
+                    "changing the object's metadata or storage class.",
+                )
+            if directive == "Copy":
+                options = options._replace(headers=dict(source.headers), meta=list(source.meta))
+            _drain(req.body)
+            with self.store.new_blob() as writer:
+                copy_stream(fh, writer.write, source.size)
+                record = self.store.commit_object(writer, self._new_object(route.bucket, route.key, options))
+        return _xml_response(
+            _render.copy_object_result(record), crc64=record.crc64, sse=list(record.extra["sse"].items())
+        )
 
     def list_parts(self, req: Request, route: Route) -> Response:
         """``max-parts`` outside 1..1000, a negative or non-integer ``part-number-marker``,

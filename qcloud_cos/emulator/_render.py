@@ -27,7 +27,7 @@ from ._errors import render_error as error_document
 from ._xml import xml_text
 
 if TYPE_CHECKING:  # records only, for annotations
-    from ._store import ListResult, PartRecord, UploadListResult, UploadRecord
+    from ._store import ListResult, ObjectRecord, PartRecord, UploadListResult, UploadRecord
 
 __all__ = [
     "access_control_policy",
@@ -218,6 +218,14 @@ def complete_result(upload: "UploadRecord", *, location: str, etag: str) -> byte
     return _document(
         "CompleteMultipartUploadResult",
         [("Location", location), ("Bucket", upload.bucket), ("Key", upload.key), ("ETag", etag)],
+    )
+
+
+def copy_object_result(record: "ObjectRecord") -> bytes:
+    """PUT Object - Copy's answer: the new object's ETag, LastModified and CRC-64."""
+    return _document(
+        "CopyObjectResult",
+        [("ETag", record.etag), ("LastModified", iso_date(record.last_modified)), ("CRC64", str(record.crc64))],
     )
 
 

@@ -100,7 +100,7 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("PutBucketAcl",            "PUT",    BUCKET, "acl",       "put_bucket_acl"),
     # object level
     Operation("PutObject",               "PUT",    OBJECT, None,        "put_object", WRITE),
-    Operation("PutObjectCopy",           "PUT",    OBJECT, None,        None, copy=True),
+    Operation("PutObjectCopy",           "PUT",    OBJECT, None,        "put_object_copy", WRITE, copy=True),
     Operation("GetObject",               "GET",    OBJECT, None,        "get_object", OBJECT_READ),
     Operation("HeadObject",              "HEAD",   OBJECT, None,        "head_object", OBJECT_READ),
     Operation("DeleteObject",            "DELETE", OBJECT, None,        "delete_object", WRITE),

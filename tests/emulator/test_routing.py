@@ -94,7 +94,7 @@ def test_not_implemented(cos, cos_emulator, method, key, params, op):
     assert cos_emulator.requests[-1]["op"] == op
 
 
-def test_copy_is_not_implemented(cos, cos_emulator):
-    r = cos.request("PUT", "dst", b"", {"x-cos-copy-source": f"{cos.host}/src"})
-    assert r.status == 501
+def test_copy_is_routed_to_put_object_copy(cos, cos_emulator):
+    r = cos.request("PUT", "dst", b"", {"x-cos-copy-source": f"{cos.host}/no-such-source"})
+    assert r.status == 404 and r.error_code() == "NoSuchKey"
     assert cos_emulator.requests[-1]["op"] == "PutObjectCopy"
