@@ -46,6 +46,7 @@ from urllib.parse import quote, unquote_to_bytes
 
 from . import _acl, _auth, _injection, _names, _render
 from ._acl import BUCKET_ACLS, OBJECT_ACLS, PUBLIC_READ_ACLS
+from ._batch import parse_delete_body
 from ._errors import CosError
 from ._faults import FaultPlan
 from ._multipart import MAX_COMPLETE_BODY, MAX_PART_NUMBER, MIN_PART_SIZE, parse_complete_body, parse_part_number
@@ -494,6 +495,36 @@ class CosApp:
         """Deleting an object never aborts the multipart uploads of its key."""
         self.store.delete_object(route.bucket, route.key)
         return Response(204)
+
+    def delete_multiple_objects(self, req: Request, route: Route) -> Response:
+        """DELETE Multiple Objects (``POST /?delete``): each key deleted as DELETE Object would
+        (a missing key is deleted too, as on COS).  A Content-MD5, when sent, must match
+        (``BadDigest``); the document rules are ``_batch.parse_delete_body``.  A key is taken
+        exactly as written, so ``/a`` names the key ``/a``, not ``a`` (the keys the official
+        SDK's issue #242 reports as "not deleted").  Without versioning, a ``VersionId`` other than
+        ``null`` is a per-key ``InvalidArgument`` error."""
+        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        data = _read_all(req.body, MAX_COMPLETE_BODY)
+        if not data.strip():
+            raise CosError("MissingRequestBodyError")
+        if expected_md5 is not None and hashlib.md5(data).digest() != expected_md5:
+            raise CosError("BadDigest")
+        request = parse_delete_body(data)
+        if self.store.get_bucket(route.bucket) is None:
+            raise CosError("NoSuchBucket")
+        deleted: List[str] = []
+        errors: List[Tuple[str, str, str]] = []
+        for target in request.objects:
+            if target.version_id not in (None, "", "null"):
+                errors.append((target.key, "InvalidArgument", "Invalid version id specified."))
+                continue
+            if "\x00" in target.key:
+                errors.append((target.key, "InvalidObjectName", "The object key is not valid."))
+                continue
+            self.store.delete_object(route.bucket, target.key)
+            deleted.append(target.key)
+        body = _render.delete_result(deleted=[] if request.quiet else deleted, errors=errors)
+        return _xml_response(body)
 
     # -- ACLs (rules: _acl) -------------------------------------------------------------
 

@@ -221,6 +221,21 @@ def complete_result(upload: "UploadRecord", *, location: str, etag: str) -> byte
     )
 
 
+def delete_result(
+    *, deleted: Sequence[str], errors: Sequence[Tuple[str, str, str]]
+) -> bytes:
+    """DELETE Multiple Objects' answer: a ``Deleted`` per key (none in quiet mode) and an
+    ``Error`` per ``(key, code, message)``."""
+    out = [f"{_PROLOG}<DeleteResult>"]
+    out.extend(f"<Deleted><Key>{xml_text(key)}</Key></Deleted>" for key in deleted)
+    out.extend(
+        f"<Error><Key>{xml_text(key)}</Key><Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message></Error>"
+        for key, code, message in errors
+    )
+    out.append("</DeleteResult>")
+    return "".join(out).encode("utf-8")
+
+
 def copy_object_result(record: "ObjectRecord") -> bytes:
     """PUT Object - Copy's answer: the new object's ETag, LastModified and CRC-64."""
     return _document(

@@ -95,7 +95,7 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("ListMultipartUploads",    "GET",    BUCKET, "uploads",   "list_multipart_uploads", READ),
     Operation("ListObjectVersions",      "GET",    BUCKET, "versions",  None),
     Operation("ListObjectsV2",           "GET",    BUCKET, "list-type", None),
-    Operation("DeleteMultipleObjects",   "POST",   BUCKET, "delete",    None),
+    Operation("DeleteMultipleObjects",   "POST",   BUCKET, "delete",    "delete_multiple_objects", WRITE),
     Operation("GetBucketAcl",            "GET",    BUCKET, "acl",       "get_bucket_acl"),
     Operation("PutBucketAcl",            "PUT",    BUCKET, "acl",       "put_bucket_acl"),
     # object level

@@ -109,7 +109,7 @@ def test_pipeline_errors_are_documents(app):
     response, body = call(app, "GET", "/k")
     assert (response.status, _code(body), response.key) == (404, "NoSuchKey", "k")
     response, body = call(app, "POST", "/?delete", b"<Delete/>")
-    assert (response.status, _code(body), response.op) == (501, "NotImplemented", "DeleteMultipleObjects")
+    assert (response.status, _code(body), response.op) == (400, "MalformedXML", "DeleteMultipleObjects")
     response, body = call(app, "GET", "/", host="other-1250000000.cos.ap-guangzhou.myqcloud.com")
     assert (response.status, _code(body)) == (404, "NoSuchBucket")
 

@@ -205,3 +205,37 @@ def test_official_sdk_acl_calls_against_our_emulator(official_python, cos_emulat
         'bucket': [['FULL_CONTROL', owner], ['READ', all_users], ['FULL_CONTROL', 'qcs::cam::uin/100000000013:uin/100000000013']],
     }
     assert anonymous_get() == 403  # the policy made it private again
+
+
+def test_official_sdk_copy_object_and_delete_objects_against_our_emulator(official_python, cos_emulator,
+                                                                         cos_emulator_bucket, tmp_path):
+    """The official copy_object (PUT Object - Copy, metadata kept) and delete_objects (DELETE Multiple
+    Objects; a leading '/' names another key, official issue #242) run against our emulator (issue 9)."""
+    script = textwrap.dedent('''
+        import json, sys
+        from qcloud_cos import CosConfig, CosS3Client
+        port, bucket = int(sys.argv[1]), sys.argv[2]
+        c = CosS3Client(CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey',
+                                  IP='127.0.0.1', Port=port, Scheme='http'))
+        c.put_object(Bucket=bucket, Key='cp/src', Body=b'copy me', ContentType='text/x-copy', Metadata={'x-cos-meta-a': '1'})
+        r = c.copy_object(Bucket=bucket, Key='cp/dst', CopySource={'Bucket': bucket, 'Key': 'cp/src', 'Region': 'ap-beijing'})
+        got = c.get_object(Bucket=bucket, Key='cp/dst')
+        out = {'etag': r['ETag'], 'crc': r['CRC64'], 'body': got['Body'].get_raw_stream().read().decode(),
+               'type': got['Content-Type'], 'meta': got.get('x-cos-meta-a')}
+        c.put_object(Bucket=bucket, Key='del/1', Body=b'1')
+        c.put_object(Bucket=bucket, Key='del/2', Body=b'2')
+        out['deleted'] = c.delete_objects(Bucket=bucket, Delete={'Object': [{'Key': 'del/1'}, {'Key': '/del/2'}],
+                                                                  'Quiet': 'false'})
+        out['left'] = [o['Key'] for o in c.list_objects(Bucket=bucket, Prefix='del/').get('Contents', [])]
+        sys.stdout.write(json.dumps(out) + '\\n')
+    ''')
+    path = tmp_path / 'official_copy_delete.py'
+    path.write_text(script)
+    out = subprocess.run([official_python, str(path), str(cos_emulator.port), cos_emulator_bucket],
+                         capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result['body'] == 'copy me' and result['type'] == 'text/x-copy' and result['meta'] == '1'
+    assert result['etag'] == '"%s"' % hashlib.md5(b'copy me').hexdigest()
+    assert result['deleted'] == {'Deleted': [{'Key': 'del/1'}, {'Key': '/del/2'}]}
+    assert result['left'] == ['del/2']
