@@ -503,13 +503,7 @@ class CosApp:
         exactly as written, so ``/a`` names the key ``/a``, not ``a`` (the keys the official
         SDK's issue #242 reports as "not deleted").  Without versioning, a ``VersionId`` other than
         ``null`` is a per-key ``InvalidArgument`` error."""
-        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
-        data = _read_all(req.body, MAX_COMPLETE_BODY)
-        if not data.strip():
-            raise CosError("MissingRequestBodyError")
-        if expected_md5 is not None and hashlib.md5(data).digest() != expected_md5:
-            raise CosError("BadDigest")
-        request = parse_delete_body(data)
+        request = parse_delete_body(_document_body(req))
         if self.store.get_bucket(route.bucket) is None:
             raise CosError("NoSuchBucket")
         deleted: List[str] = []
@@ -803,12 +797,7 @@ class CosApp:
         Completing a finished upload again -> 404 ``NoSuchUpload`` (no replay).
         """
         upload = self._upload(route)
-        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
-        data = _read_all(req.body, MAX_COMPLETE_BODY)
-        if not data.strip():
-            raise CosError("MissingRequestBodyError")
-        if expected_md5 is not None and hashlib.md5(data).digest() != expected_md5:
-            raise CosError("BadDigest")
+        data = _document_body(req)
         listed = parse_complete_body(data)
         plan = plan_completion(
             listed,
@@ -1042,6 +1031,18 @@ def _encoding_type(value: Optional[str]) -> bool:
 def _sse_headers(upload: UploadRecord) -> List[Tuple[str, str]]:
     sse = upload.extra.get("sse") or {}
     return list(sse.items()) if isinstance(sse, dict) else []
+
+
+def _document_body(req: Request) -> bytes:
+    """The XML body of Complete or DELETE Multiple: a malformed Content-MD5 (``InvalidDigest``), an
+    empty body (``MissingRequestBodyError``), a body other than its Content-MD5 (``BadDigest``)."""
+    expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+    data = _read_all(req.body, MAX_COMPLETE_BODY)
+    if not data.strip():
+        raise CosError("MissingRequestBodyError")
+    if expected_md5 is not None and hashlib.md5(data).digest() != expected_md5:
+        raise CosError("BadDigest")
+    return data
 
 
 def _read_all(body: Body, limit: int) -> bytes:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from typing import List, NamedTuple, Optional
 
 from ._errors import CosError
+from ._xml import local_name as _local_name
+from ._xml import parse_request_document
 
 #: Keys one DELETE Multiple Objects request may name.
 MAX_DELETE_KEYS = 1000
@@ -21,10 +22,6 @@ class DeleteTarget(NamedTuple):
     version_id: Optional[str]
 
 
-def _local_name(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def parse_delete_body(data: bytes) -> DeleteRequest:
     """The ``<Delete>`` document: ``Quiet`` (true/false, default false) and each ``Object``'s
     ``Key`` (kept exactly, a leading ``/`` included) and ``VersionId``.
@@ -32,14 +29,7 @@ def parse_delete_body(data: bytes) -> DeleteRequest:
     Not well-formed, a DTD, another root, an Object without a Key, a Quiet other than
     true/false, no Object or more than ``MAX_DELETE_KEYS`` -> 400 ``MalformedXML``.
     """
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise CosError("MalformedXML")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
-        raise CosError("MalformedXML") from None
-    if _local_name(root.tag) != "Delete":
-        raise CosError("MalformedXML")
+    root = parse_request_document(data, "Delete")
     quiet = False
     objects: List[DeleteTarget] = []
     for child in root:

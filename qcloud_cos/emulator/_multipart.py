@@ -11,12 +11,13 @@ no byte re-read).  The store then publishes the plan in one transaction
 from __future__ import annotations
 
 import hashlib
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from . import _crc64
 from ._errors import CosError
+from ._xml import local_name as _local_name
+from ._xml import parse_request_document
 
 if TYPE_CHECKING:
     from ._store import PartRecord
@@ -52,14 +53,7 @@ def parse_complete_body(data: bytes) -> List[Tuple[int, str]]:
     Not well-formed, a DTD (never needed; refused to rule out entity expansion), another
     root, a Part without an integer PartNumber or without ETag, or no Part -> MalformedXML.
     """
-    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise CosError("MalformedXML")
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError:
-        raise CosError("MalformedXML") from None
-    if _local_name(root.tag) != "CompleteMultipartUpload":
-        raise CosError("MalformedXML")
+    root = parse_request_document(data, "CompleteMultipartUpload")
     listed: List[Tuple[int, str]] = []
     for part in root:
         if _local_name(part.tag) != "Part":
@@ -137,10 +131,6 @@ def combined_crc64(parts: Iterable[Tuple[int, int]]) -> int:
 
 def _bare_etag(etag: str) -> str:
     return etag.strip().strip('"').lower()
-
-
-def _local_name(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
 
 
 def parse_uint(value: Optional[str]) -> Optional[int]:
