@@ -496,6 +496,13 @@ class CosApp:
         self.store.delete_object(route.bucket, route.key)
         return Response(204)
 
+    def get_bucket_location(self, req: Request, route: Route) -> Response:
+        """The bucket's region (owner only, like the other bucket settings)."""
+        bucket = self.store.get_bucket(route.bucket)
+        if bucket is None:
+            raise CosError("NoSuchBucket")
+        return _xml_response(_render.location_constraint(bucket.region))
+
     def delete_multiple_objects(self, req: Request, route: Route) -> Response:
         """DELETE Multiple Objects (``POST /?delete``): each key deleted as DELETE Object would
         (a missing key is deleted too, as on COS).  A Content-MD5, when sent, must match

@@ -221,6 +221,11 @@ def complete_result(upload: "UploadRecord", *, location: str, etag: str) -> byte
     )
 
 
+def location_constraint(region: str) -> bytes:
+    """GET Bucket location: ``<LocationConstraint>region</LocationConstraint>``."""
+    return f"{_PROLOG}<LocationConstraint>{xml_text(region)}</LocationConstraint>".encode("utf-8")
+
+
 def delete_result(
     *, deleted: Sequence[str], errors: Sequence[Tuple[str, str, str]]
 ) -> bytes:

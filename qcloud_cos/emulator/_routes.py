@@ -97,6 +97,7 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("ListObjectsV2",           "GET",    BUCKET, "list-type", None),
     Operation("DeleteMultipleObjects",   "POST",   BUCKET, "delete",    "delete_multiple_objects", WRITE),
     Operation("GetBucketAcl",            "GET",    BUCKET, "acl",       "get_bucket_acl"),
+    Operation("GetBucketLocation",       "GET",    BUCKET, "location",  "get_bucket_location"),
     Operation("PutBucketAcl",            "PUT",    BUCKET, "acl",       "put_bucket_acl"),
     # object level
     Operation("PutObject",               "PUT",    OBJECT, None,        "put_object", WRITE),

@@ -213,3 +213,17 @@ def test_list_special_keys_are_valid_xml(cos):
     r = cos.request("GET", "", params={"encoding-type": "url"})
     keys = [unquote(k.text) for k in ET.fromstring(r.body).iter("Key")]
     assert keys == sorted(["amp&<lt>", 'quote"s', "ctl\x01char"])
+
+
+def test_get_bucket_location_names_the_buckets_region(cos, cos_emulator):
+    import xml.etree.ElementTree as ET
+
+    r = cos.request("GET", "", params={"location": ""})
+    assert r.status == 200, r
+    root = ET.fromstring(r.body)
+    assert (root.tag, root.text) == ("LocationConstraint", cos_emulator.region)
+    other = cos_emulator.create_bucket("located-1250000000", region="ap-singapore")
+    there = CosHttp(cos_emulator.port, other, region="ap-singapore")
+    assert ET.fromstring(there.request("GET", "", params={"location": ""}).body).text == "ap-singapore"
+    anonymous = cos.request("GET", "", params={"location": ""}, sign_request=False)
+    assert anonymous.status == 403
