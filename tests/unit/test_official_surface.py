@@ -33,7 +33,8 @@ CONFIG = 'qcloud_cos.cos_client.CosConfig'
 # (a) Official CosS3Client methods we implement.
 IMPLEMENTED = {
     'abort_multipart_upload', 'append_object', 'bucket_exists', 'complete_multipart_upload', 'create_bucket',
-    'create_multipart_upload', 'delete_bucket', 'delete_object', 'get_auth', 'get_conf', 'get_object',
+    'create_multipart_upload', 'delete_bucket', 'delete_object', 'download_file', 'get_auth', 'get_conf',
+    'get_object',
     'get_object_url', 'get_presigned_download_url', 'get_presigned_url', 'get_retry_exe_times', 'head_bucket',
     'head_object', 'list_multipart_uploads', 'list_objects', 'list_parts', 'object_exists', 'put_object',
     'put_object_from_local_file', 'should_switch_domain', 'upload_file', 'upload_part', 'upload_part_copy',
