@@ -27,9 +27,30 @@ def default_directory():
     return os.path.join(base, 'qcloud_cos', 'checkpoints')
 
 
-def _digest(record):
+def digest(record):
+    """The SHA-256 a record file carries of its own record (canonical JSON)."""
     body = json.dumps(record, sort_keys=True, separators=(',', ':')).encode('utf-8')
     return hashlib.sha256(body).hexdigest()
+
+
+def write_atomically(path, text):
+    """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part:
+    a temp file in the same directory (created 0700 if missing), fsync, ``os.replace``."""
+    directory = os.path.dirname(path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.ckpt-', dir=directory)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+        raise
 
 
 class CheckpointStore:
@@ -53,27 +74,13 @@ class CheckpointStore:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning('ignoring unreadable checkpoint %s: %s', path, exc)
             return None
-        if _digest(record) != checksum or record.get('version') != VERSION:
+        if digest(record) != checksum or record.get('version') != VERSION:
             logger.warning('ignoring checkpoint %s: checksum or version mismatch', path)
             return None
         return record
 
     def save(self, path, record):
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        payload = json.dumps({'record': record, 'sha256': _digest(record)}, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix='.ckpt-', dir=self.directory)
-        try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as f:
-                f.write(payload)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.remove(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, json.dumps({'record': record, 'sha256': digest(record)}, sort_keys=True))
 
     def delete(self, path):
         try:

@@ -23,6 +23,7 @@ import urllib3
 from .. import _crc64
 from .._headers import mapped
 from ..cos_exception import CosClientError, CosServiceError
+from .checkpoint import digest, write_atomically
 from .progress import Progress, Stopped
 from .upload import check_options, local_path
 
@@ -59,16 +60,12 @@ def record_path(directory, *, bucket, key, dest):
     return os.path.join(directory, '%s_%s.%s' % (bucket, kd, dd))
 
 
-def _digest(record):
-    return hashlib.sha256(json.dumps(record, sort_keys=True, separators=(',', ':')).encode()).hexdigest()
-
-
 def load_record(path):
     try:
         with open(path, 'r', encoding='utf-8') as f:
             stored = json.load(f)
         record = stored['qcloud_cos']
-        if stored.get('sha256') != _digest(record) or record.get('version') != RECORD_VERSION:
+        if stored.get('sha256') != digest(record) or record.get('version') != RECORD_VERSION:
             logger.warning('ignoring download record %s: checksum or version mismatch', path)
             return None
         return record
@@ -80,22 +77,7 @@ def load_record(path):
 
 
 def save_record(path, record):
-    directory = os.path.dirname(path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    payload = json.dumps({'qcloud_cos': record, 'sha256': _digest(record)}, sort_keys=True)
-    tmp = '%s.%s.tmp' % (path, uuid.uuid4().hex)
-    try:
-        with open(tmp, 'w', encoding='utf-8') as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.remove(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, json.dumps({'qcloud_cos': record, 'sha256': digest(record)}, sort_keys=True))
 
 
 def _remove(path):

@@ -519,9 +519,6 @@ class CosApp:
             if target.version_id not in (None, "", "null"):
                 errors.append((target.key, "InvalidArgument", "Invalid version id specified."))
                 continue
-            if "\x00" in target.key:
-                errors.append((target.key, "InvalidObjectName", "The object key is not valid."))
-                continue
             self.store.delete_object(route.bucket, target.key)
             deleted.append(target.key)
         body = _render.delete_result(deleted=[] if request.quiet else deleted, errors=errors)

@@ -17,7 +17,7 @@ keeps what the server relies on from it:
 
 from __future__ import annotations
 
-from typing import BinaryIO, Dict, Iterator, List, Optional, Tuple
+from typing import BinaryIO, Dict, List, Optional, Tuple
 
 MAX_LINE = 65536
 MAX_HEADERS = 100
@@ -55,9 +55,6 @@ class Headers:
 
     def items(self) -> List[Tuple[str, str]]:
         return list(self._items)
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._items)
 
     def __len__(self) -> int:
         return len(self._items)
