@@ -372,12 +372,14 @@ class CosConfig:
             return '{}://{}/{}'.format(self._scheme, host, quote_key(path))
         return '{}://{}/'.format(self._scheme, host)
 
-    def host_header(self, bucket=None):
+    def host_header(self, bucket=None, endpoint=None):
         """The explicit Host header sent when connecting to an IP, else None."""
         if self._ip is None:
             return None
         if self._domain is not None:
             return self._domain
+        if endpoint is not None and bucket is not None:
+            return format_bucket(bucket, self._appid) + '.' + endpoint
         return self.get_host(bucket)
 
     def __repr__(self):

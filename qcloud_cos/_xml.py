@@ -120,3 +120,42 @@ def dict_to_xml(data):
     if not chunks:
         return (head + '<CompleteMultipartUpload/>').encode('utf-8')
     return (head + '<CompleteMultipartUpload>' + ''.join(chunks) + '</CompleteMultipartUpload>').encode('utf-8')
+
+
+def _element_text(value):
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if value is None:
+        return ''
+    if isinstance(value, bytes):
+        value = value.decode('utf-8')
+    return escape(str(value))
+
+
+def _elements(name, value, out):
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            if isinstance(item, (list, tuple)):   # the official writes a nested list as its repr
+                out.append('<%s>%s</%s>' % (name, escape(str(list(item))), name))
+            else:
+                _elements(name, item, out)
+        return
+    out.append('<%s>' % name)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _elements(key, item, out)
+    else:
+        out.append(_element_text(value))
+    out.append('</%s>' % name)
+
+
+def format_xml(data, root):
+    """A request body ``<root>...</root>`` from a dict, as the official SDK writes it: a list value repeats
+    its element, a dict nests, ``True``/``False`` are ``true``/``false``, ``None`` an empty element."""
+    if not isinstance(data, dict):
+        raise CosClientError('the %s body must be a dict, not %s' % (root, type(data).__name__))
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<%s>' % root]
+    for key, value in data.items():
+        _elements(key, value, out)
+    out.append('</%s>' % root)
+    return ''.join(out).encode('utf-8')

@@ -9,20 +9,20 @@ import hashlib
 import logging
 import posixpath
 import re
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode  # noqa: F401 - quote: the official module's namespace
 
 from . import _http, _surface, _transfer
 from ._body import make_body, open_local_file
-from ._client_buckets import BucketMethods
+from ._client_buckets import BucketMethods, LeadingSlashKeyWarning  # noqa: F401 - public
 from ._client_copy import CopyMethods
 from ._client_download import DownloadMethods
 from ._config import CosConfig
 from ._params import BUCKET, encoding_type, integer, text_param, upload_id
-from ._endpoint import (copy_source_key, format_bucket, format_endpoint, key_text, object_key,
+from ._endpoint import (copy_source_key, format_bucket, format_endpoint, key_text, object_key,  # noqa: F401
                         quote_key, signing_key)
 # ``mapped`` is imported for the official module's namespace (cos_client.mapped).
 from ._headers import check_value, mapped, redact, request_headers, split_params  # noqa: F401
-from ._xml import decode_result, dict_to_xml, format_dict, xml_to_dict
+from ._xml import decode_result, dict_to_xml, format_dict, format_xml, xml_to_dict  # noqa: F401
 from .cos_exception import CosClientError, CosServiceError
 from .streambody import StreamBody
 # The official module's namespace also holds these (user code imports some of them from here).
@@ -41,7 +41,7 @@ _HTTP_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")   # an HTTP method name
 
 # Official names of this module not implemented here yet: looking one up says so.
 __getattr__ = _surface.missing_module_attribute(__name__, [
-    'CosRtmpAuth', 'EventStream', 'ResumableDownLoader', 'Xml2Dict', 'format_values', 'format_xml',
+    'CosRtmpAuth', 'EventStream', 'ResumableDownLoader', 'Xml2Dict', 'format_values',
     'parse_bucket_canned_acl', 'parse_object_canned_acl'])
 
 logger = logging.getLogger(__name__)
@@ -97,13 +97,14 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, _surface.Official
 
     # -- the one way requests are made -----------------------------------------------------
     def _send(self, *, method, bucket, key, params=None, headers=None, body=None, timeout=30,
-              stream=False, check_crc=False, log=None, log_level=logging.INFO):
+              stream=False, check_crc=False, log=None, log_level=logging.INFO, endpoint=None):
         """Build the one ``Request`` of a call and send it.
 
         ``key`` has no default: an object call passes its key, which is always validated here
         (None, '' and '/' are refused: they would make the request one on the bucket itself, e.g.
         a DELETE Bucket instead of a DELETE Object); a bucket call passes ``key=BUCKET``.
         ``log`` names the call for the official INFO line ``<log>, url=:... ,headers=:...``.
+        ``endpoint`` addresses a bucket of another region (a copy source), else the client's.
         """
         self._check_bucket(bucket)
         path = None if key is BUCKET else object_key(key)
@@ -111,11 +112,11 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, _surface.Official
         # The body says how long it is; a caller's ContentLength never overrides that (an
         # upload's declared length was applied to its body already).
         headers.pop('Content-Length', None)
-        url = self._conf.uri(bucket=bucket, path=path)
+        url = self._conf.uri(bucket=bucket, path=path, endpoint=endpoint)
         if log:
             logger.log(log_level, '%s, url=:%s ,headers=:%s', log, url, redact(headers))
         request = _http.Request(
-            method=method, url=url, key=path, host=self._conf.host_header(bucket), params=params,
+            method=method, url=url, key=path, host=self._conf.host_header(bucket, endpoint=endpoint), params=params,
             headers=headers, body=body, timeout=timeout, stream=stream, check_crc=check_crc)
         return self._transport.send(request)
 
@@ -283,37 +284,12 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, _surface.Official
         upload_id(UploadId)
         check_value(CopySourceRange, 'CopySourceRange')
         headers = request_headers(kwargs)
-        headers['x-cos-copy-source'] = self._copy_source(CopySource)
+        headers['x-cos-copy-source'] = self._copy_source(CopySource).header
         headers['x-cos-copy-source-range'] = CopySourceRange
         response = self._send(method='PUT', bucket=Bucket, key=Key,
                               params={'partNumber': PartNumber, 'uploadId': UploadId}, headers=headers,
                               body=make_body(b''), log='upload part copy', log_level=logging.DEBUG)
-        result = self._headers_of(response)
-        result.update(xml_to_dict(response.content))
-        return result
-
-    def _copy_source(self, source):
-        """``x-cos-copy-source``: ``<bucket>.<endpoint>/<quoted key>[?versionId=...]``."""
-        if not isinstance(source, dict):
-            raise CosClientError('CopySource must be a dict with Bucket, Key and Region or Endpoint')
-        if 'Bucket' not in source:
-            raise CosClientError('CopySource Need Parameter Bucket')
-        conf = self._conf
-        endpoint = format_endpoint(source.get('Endpoint'), source.get('Region'), 'cos.',
-                                   conf._enable_old_domain, conf._enable_internal_domain)
-        if 'Key' not in source:
-            raise CosClientError('CopySource Need Parameter Key')
-        key = copy_source_key(source['Key'])
-        url = '%s.%s/%s' % (format_bucket(source['Bucket'], source.get('Appid')), endpoint,
-                            quote(key.encode('utf-8'), safe='/-_.~'))
-        version = source.get('VersionId')
-        if version:
-            if not isinstance(version, str):
-                raise CosClientError("CopySource VersionId must be a string, not %s" % type(version).__name__)
-            check_value(version, 'CopySource VersionId')
-            url += '?versionId=' + version
-        check_value(url, 'CopySource')  # e.g. an Endpoint with CR/LF
-        return url
+        return self._copy_result(response)
 
     def list_parts(self, Bucket, Key, UploadId, EncodingType='', MaxParts=1000, PartNumberMarker=0, **kwargs):
         """One page of the parts of an upload: ``Part`` is a list; ``Key`` decoded unless EncodingType='url'."""

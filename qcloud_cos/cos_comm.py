@@ -14,13 +14,13 @@ from . import _surface
 from ._body import READ_BLOCK as DEFAULT_CHUNK_SIZE, SINGLE_UPLOAD_LENGTH, make_body
 from ._endpoint import format_bucket, format_endpoint, format_region
 from ._headers import MAPLIST as maplist, mapped
-from ._xml import decode_result, dict_to_xml, format_dict, xml_to_dict
+from ._xml import decode_result, dict_to_xml, format_dict, format_xml, xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
 
 __all__ = [
     'CosClientError', 'CosServiceError', 'DEFAULT_CHUNK_SIZE', 'SINGLE_UPLOAD_LENGTH',
     'ProgressCallback', 'decode_result', 'dict_to_xml', 'format_bucket', 'format_dict',
-    'format_endpoint', 'format_region', 'get_content_md5', 'get_date', 'get_md5', 'get_raw_md5',
+    'format_endpoint', 'format_region', 'format_xml', 'get_content_md5', 'get_date', 'get_md5', 'get_raw_md5',
     'mapped', 'maplist', 'switch_hostname', 'switch_hostname_for_url', 'to_bytes', 'to_str',
     'to_unicode', 'xml_to_dict', 'check_object_content_length',
     'CiDetectType', 'binary_type', 'client_can_retry', 'format_dict_or_list', 'format_path',
@@ -248,4 +248,4 @@ def gen_copy_source_url(CopySource, EnableOldDomain, EnableInternalDomain):
 
 # Official module-level names not implemented here yet: looking one up says so (an AttributeError).
 __getattr__ = _surface.missing_module_attribute(__name__, [
-    'Xml2Dict', 'format_values', 'format_xml', 'parse_bucket_canned_acl', 'parse_object_canned_acl'])
+    'Xml2Dict', 'format_values', 'parse_bucket_canned_acl', 'parse_object_canned_acl'])

@@ -32,9 +32,11 @@ CONFIG = 'qcloud_cos.cos_client.CosConfig'
 
 # (a) Official CosS3Client methods we implement.
 IMPLEMENTED = {
-    'abort_multipart_upload', 'append_object', 'bucket_exists', 'complete_multipart_upload', 'create_bucket',
-    'create_multipart_upload', 'delete_bucket', 'delete_object', 'download_file', 'get_auth', 'get_conf',
-    'get_object',
+    'abort_multipart_upload', 'append_object', 'bucket_exists', 'complete_multipart_upload', 'copy', 'copy_object',
+    'create_bucket', 'create_multipart_upload', 'delete_bucket', 'delete_object', 'delete_objects', 'download_file',
+    'get_auth', 'get_bucket_acl', 'get_bucket_location', 'get_bucket_versioning', 'get_conf', 'get_object',
+    'get_object_acl', 'list_buckets', 'list_objects_versions', 'put_bucket_acl', 'put_bucket_versioning',
+    'put_object_acl', 'restore_object',
     'get_object_url', 'get_presigned_download_url', 'get_presigned_url', 'get_retry_exe_times', 'head_bucket',
     'head_object', 'list_multipart_uploads', 'list_objects', 'list_parts', 'object_exists', 'put_object',
     'put_object_from_local_file', 'should_switch_domain', 'upload_file', 'upload_part', 'upload_part_copy',
@@ -67,14 +69,14 @@ SIGNATURE_GAPS = {
 # we do not provide.  The ones marked "raises" give NotImplementedInDropin when looked up.
 MISSING_MODULE_NAMES = {
     'qcloud_cos': {'AIRecognitionClient', 'CosVectorsClient', 'MetaInsightClient'},  # raises
-    'qcloud_cos.cos_comm': {'Xml2Dict', 'format_values', 'format_xml',  # raises
+    'qcloud_cos.cos_comm': {'Xml2Dict', 'format_values',  # raises
                             'parse_bucket_canned_acl', 'parse_object_canned_acl'},
     'qcloud_cos.cos_auth': {'CosRtmpAuth'},
     'qcloud_cos.cos_exception': {'digest_json'},
     # cos_client re-exports cos_comm, cos_auth and cos_threadpool names as the official module does;
     # these it cannot yet (they raise).
     'qcloud_cos.cos_client': {
-        'CosRtmpAuth', 'EventStream', 'ResumableDownLoader', 'Xml2Dict', 'format_values', 'format_xml',
+        'CosRtmpAuth', 'EventStream', 'ResumableDownLoader', 'Xml2Dict', 'format_values',
         'parse_bucket_canned_acl', 'parse_object_canned_acl'},
     'qcloud_cos.cos_threadpool': set(),
     'qcloud_cos.streambody': set(),
