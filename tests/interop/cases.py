@@ -34,6 +34,8 @@ CONFIGS = {
     'sign_host_off': dict(KEYS, SignHost=False),
     'sign_params_off': dict(KEYS, SignParams=False),
     'ua': dict(KEYS, UA='my-agent/1.0'),
+    'service_domain': dict(KEYS, ServiceDomain='service.example.com'),
+    'new_domain': dict(KEYS, EnableOldDomain=False),
 }
 
 # Config constructor inputs whose outcome (endpoint or error message) is compared.
