@@ -90,6 +90,29 @@ class StreamBody:
                 os.remove(target)
             raise
 
+    def pget_stream_to_file(self, fdst, offset, expected_len, auto_decompress=False):
+        """Write the body into the open binary file ``fdst`` from byte ``offset`` (a ranged GET's part).
+
+        The file position ends after the last byte written.  Raises IOError when the body's length
+        is not ``expected_len`` (after writing what arrived) or the connection broke.
+        """
+        for name, value in (('offset', offset), ('expected_len', expected_len)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise CosClientError('%s must be an integer >= 0, not %r' % (name, value))
+        if not callable(getattr(fdst, 'write', None)) or not callable(getattr(fdst, 'seek', None)):
+            raise CosClientError('fdst must be a file opened for binary writing, not %s' % type(fdst).__name__)
+        fdst.seek(offset)
+        written = 0
+        try:
+            for chunk in self.get_stream(CHUNK, auto_decompress):
+                fdst.write(chunk)
+                written += len(chunk)
+        except (urllib3.exceptions.HTTPError, requests.RequestException) as exc:
+            raise IOError('download failed with incomplete file: %s' % exc) from exc
+        if written != expected_len:
+            raise IOError('download failed with incomplete file: %d bytes written, %d expected'
+                          % (written, expected_len))
+
     def _check_crc(self, local, auto_decompress):
         remote = self._rt.headers.get('x-cos-hash-crc64ecma')
         if auto_decompress or self._rt.status_code != 200 or not remote:

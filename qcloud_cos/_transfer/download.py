@@ -45,6 +45,10 @@ class DownloadChanged(CosClientError):
     """The object changed (ETag no longer matches) while it was being downloaded."""
 
 
+class _CorruptDownload(CosClientError):
+    """The bytes received do not have COS's CRC-64: neither the temp file nor the record is kept."""
+
+
 class _ShortBody(IOError):
     pass
 
@@ -64,6 +68,8 @@ def load_record(path):
     try:
         with open(path, 'r', encoding='utf-8') as f:
             stored = json.load(f)
+        if isinstance(stored, dict) and 'qcloud_cos' not in stored and 'tmp_filename' in stored:
+            return _adopt_official(stored)
         record = stored['qcloud_cos']
         if stored.get('sha256') != digest(record) or record.get('version') != RECORD_VERSION:
             logger.warning('ignoring download record %s: checksum or version mismatch', path)
@@ -74,6 +80,46 @@ def load_record(path):
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         logger.warning('ignoring unreadable download record %s: %s', path, exc)
         return None
+
+
+def _adopt_official(stored):
+    """Our record for one left by the official SDK (same path; its parts carry no CRC: ``None``).
+
+    Its format: ``{"bucket", "key", "tmp_filename", "mtime", "etag", "file_size": "<str>",
+    "part_size", "parts": [{"part_id": 1-based, "start", "length"}]}``.
+    """
+    part_size = int(stored['part_size'])
+    size = int(stored['file_size'])
+    done = {}
+    for part in stored['parts']:
+        index = int(part['part_id']) - 1
+        start = index * part_size
+        if index < 0 or int(part['start']) != start or int(part['length']) != min(part_size, size - start):
+            logger.warning('ignoring the official SDK download record: part %r does not fit', part)
+            return None
+        done[str(index)] = None
+    tmp = os.path.abspath(stored['tmp_filename'])
+    return {'version': RECORD_VERSION, 'etag': stored['etag'], 'size': size, 'mtime': stored['mtime'],
+            'part_size': part_size, 'tmp': tmp, 'in_place': False, 'done': done, 'official': True}
+
+
+def _fill_unknown_crcs(record, *, parts):
+    """The CRC-64 of each done part the record holds none for, read back from the temp file."""
+    unknown = [(index, start, length) for index, start, length in parts if str(index) in record['done']
+               and record['done'][str(index)] is None]
+    if not unknown:
+        return
+    with open(record['tmp'], 'rb') as f:
+        for index, start, length in unknown:
+            f.seek(start)
+            crc, left = 0, length
+            while left:
+                chunk = f.read(min(BLOCK, left))
+                if not chunk:
+                    raise CosClientError('%s is shorter than its download record says' % record['tmp'])
+                crc = _crc64.crc64(chunk, crc)
+                left -= len(chunk)
+            record['done'][str(index)] = crc
 
 
 def save_record(path, record):
@@ -216,6 +262,8 @@ def download_file(client, *, bucket, key, dest, part_size, max_thread, enable_cr
             if record.get('tmp') and not disable_temp:
                 _remove(record['tmp'])
             record = None
+    if record is not None and record.get('official'):
+        _fill_unknown_crcs(record, parts=parts)
     if record is None:
         target = dest if disable_temp else '%s_%s' % (dest, uuid.uuid4().hex)
         record = {'version': RECORD_VERSION, 'etag': etag, 'size': size, 'mtime': mtime, 'part_size': piece,
@@ -263,8 +311,8 @@ def download_file(client, *, bucket, key, dest, part_size, max_thread, enable_cr
         for index, _, length in parts:
             combined = _crc64.combine(combined, done[str(index)], length)
         if remote_crc and str(combined) != remote_crc.strip():
-            raise CosClientError('crc64 mismatch on download of %s: got %s, COS says %s; %s left untouched'
-                                 % (key, combined, remote_crc, dest))
+            raise _CorruptDownload('crc64 mismatch on download of %s: got %s, COS says %s; %s left untouched'
+                                   % (key, combined, remote_crc, dest))
         os.fsync(fd)
         os.close(fd)
         fd = None
@@ -272,8 +320,9 @@ def download_file(client, *, bucket, key, dest, part_size, max_thread, enable_cr
             os.replace(target, dest)
         progress.finish()
         ok = True
-    except DownloadChanged:
-        ok = None  # the object changed: neither the record nor the temp file is worth keeping
+    except (DownloadChanged, _CorruptDownload):
+        ok = None  # changed or corrupt: neither the record nor the temp file is worth keeping (a resume
+        # from them would meet the same mismatch)
         if rec_path:
             _remove(rec_path)
         if not disable_temp:

@@ -60,3 +60,121 @@ def test_destination_directory_refused(client, bucket, tmp_path):
 def test_bad_part_size_named(client, bucket, tmp_path):
     with pytest.raises(CosClientError, match='PartSize'):
         client.download_file(bucket, 'dl/none', str(tmp_path / 'x'), PartSize=0)
+
+
+MIB = 1024 * 1024
+
+
+def _gets(cos_emulator, since, key):
+    return [r for r in cos_emulator.requests[since:] if r.get('op') == 'GetObject' and r.get('key') == key]
+
+
+def test_cancel_then_resume_fetches_only_the_rest(client, bucket, tmp_path, cos_emulator):
+    import threading
+
+    from qcloud_cos.transfer import DownloadCancelled
+    data = os.urandom(6 * MIB + 3)
+    client.put_object(Bucket=bucket, Body=data, Key='dl/resume')
+    cancel = threading.Event()
+    dest, records = tmp_path / 'resume', tmp_path / 'records'
+
+    def stop_half_way(consumed, total):
+        if consumed >= 3 * MIB:
+            cancel.set()
+
+    with pytest.raises(DownloadCancelled, match='resume'):
+        client.download_file(bucket, 'dl/resume', str(dest), PartSize=1, MAXThread=1, DumpRecordDir=str(records),
+                             progress_callback=stop_half_way, CancelEvent=cancel)
+    assert not dest.exists() and len(os.listdir(str(records))) == 1
+    assert len([n for n in os.listdir(str(tmp_path)) if n.startswith('resume_')]) == 1   # the temp file stays
+    since = len(cos_emulator.requests)
+    seen = []
+    client.download_file(bucket, 'dl/resume', str(dest), PartSize=1, MAXThread=2, DumpRecordDir=str(records),
+                         progress_callback=lambda consumed, total: seen.append(consumed))
+    assert dest.read_bytes() == data
+    fetched = _gets(cos_emulator, since, 'dl/resume')
+    assert 1 <= len(fetched) <= 5                                  # not all 7 parts again
+    assert seen[0] >= 2 * MIB and seen[-1] == len(data)
+    assert os.listdir(str(records)) == [] and sorted(os.listdir(str(tmp_path))) == ['records', 'resume']
+
+
+def test_resume_after_the_object_changed_starts_over(client, bucket, tmp_path):
+    import threading
+
+    from qcloud_cos.transfer import DownloadCancelled
+    client.put_object(Bucket=bucket, Body=os.urandom(3 * MIB), Key='dl/changed-between')
+    cancel = threading.Event()
+    dest, records = tmp_path / 'changed', tmp_path / 'records'
+    with pytest.raises(DownloadCancelled):
+        client.download_file(bucket, 'dl/changed-between', str(dest), PartSize=1, MAXThread=1,
+                             DumpRecordDir=str(records), CancelEvent=cancel,
+                             progress_callback=lambda consumed, total: consumed >= MIB and cancel.set())
+    new = os.urandom(3 * MIB)
+    client.put_object(Bucket=bucket, Body=new, Key='dl/changed-between')
+    client.download_file(bucket, 'dl/changed-between', str(dest), PartSize=1, MAXThread=2,
+                         DumpRecordDir=str(records))
+    assert dest.read_bytes() == new
+    assert sorted(os.listdir(str(tmp_path))) == ['changed', 'records']     # the stale temp file is gone
+
+
+@pytest.mark.parametrize('size', [1000, 3 * MIB + 1])
+def test_truncated_body_is_resumed_from_its_first_missing_byte(client, bucket, tmp_path, cos_emulator, size):
+    data = os.urandom(size)
+    key = 'dl/truncated-%d' % size
+    client.put_object(Bucket=bucket, Body=data, Key=key)
+    cos_emulator.inject_fault(op='GetObject', key=key, truncate_after=-1, count=2)
+    since = len(cos_emulator.requests)
+    dest = tmp_path / 'out'
+    client.download_file(bucket, key, str(dest), PartSize=1, MAXThread=1, DumpRecordDir=str(tmp_path / 'r'))
+    assert dest.read_bytes() == data
+    ranges = [r['headers'].get('Range') for r in _gets(cos_emulator, since, key)]
+    # each broken body is asked for again from the byte where it stopped, not from its start
+    restarts = [value for value in ranges if value and not value.startswith('bytes=0-')
+                and int(value[6:].split('-')[0]) % MIB]
+    assert len(restarts) == 2, ranges
+
+
+@pytest.mark.parametrize('size', [1000, 3 * MIB])
+def test_crc_mismatch_leaves_the_destination_untouched(client, bucket, tmp_path, cos_emulator, size):
+    key = 'dl/badcrc-%d' % size
+    client.put_object(Bucket=bucket, Body=os.urandom(size), Key=key)
+    dest = tmp_path / 'dest'
+    dest.write_bytes(b'precious')
+    cos_emulator.inject_fault(op='HeadObject', key=key, corrupt_crc=True, count=1)
+    with pytest.raises(CosClientError, match='crc64'):
+        client.download_file(bucket, key, str(dest), PartSize=1, DumpRecordDir=str(tmp_path / 'r'))
+    assert dest.read_bytes() == b'precious'
+    assert sorted(os.listdir(str(tmp_path))) in (['dest'], ['dest', 'r'])
+
+
+def test_disable_temp_dest_file_path_writes_in_place(client, bucket, tmp_path):
+    data = os.urandom(3 * MIB)
+    client.put_object(Bucket=bucket, Body=data, Key='dl/inplace')
+    dest = tmp_path / 'inplace'
+    names = []
+    client.download_file(bucket, 'dl/inplace', str(dest), PartSize=1, MAXThread=2, DisableTempDestFilePath=True,
+                         DumpRecordDir=str(tmp_path / 'r'),
+                         progress_callback=lambda consumed, total: names.append(sorted(os.listdir(str(tmp_path)))))
+    assert dest.read_bytes() == data
+    assert all(not any(n.startswith('inplace_') for n in listing) for listing in names)
+
+
+def test_sse_c_and_traffic_limit_pass_through(client, bucket, tmp_path, cos_emulator):
+    import base64
+    import hashlib
+    key_bytes = b'k' * 32
+    sse = {'SSECustomerAlgorithm': 'AES256', 'SSECustomerKey': base64.b64encode(key_bytes).decode(),
+           'SSECustomerKeyMD5': base64.b64encode(hashlib.md5(key_bytes).digest()).decode()}
+    data = os.urandom(2 * MIB + 5)
+    client.put_object(Bucket=bucket, Body=data, Key='dl/ssec', **sse)
+    since = len(cos_emulator.requests)
+    dest = tmp_path / 'ssec'
+    client.download_file(bucket, 'dl/ssec', str(dest), PartSize=1, MAXThread=2, TrafficLimit='819200',
+                         DumpRecordDir=str(tmp_path / 'r'), **sse)
+    assert dest.read_bytes() == data
+    sent = [r for r in cos_emulator.requests[since:] if r.get('key') == 'dl/ssec']
+    assert [r['op'] for r in sent].count('HeadObject') == 1 and len(sent) == 4
+    for r in sent:
+        assert r['headers'].get('x-cos-server-side-encryption-customer-algorithm') == 'AES256'
+        assert r['headers'].get('x-cos-server-side-encryption-customer-key-MD5') == sse['SSECustomerKeyMD5']
+    assert all(r['headers'].get('x-cos-traffic-limit') == '819200' for r in sent if r['op'] == 'GetObject')

@@ -239,3 +239,46 @@ def test_official_sdk_copy_object_and_delete_objects_against_our_emulator(offici
     assert result['etag'] == '"%s"' % hashlib.md5(b'copy me').hexdigest()
     assert result['deleted'] == {'Deleted': [{'Key': 'del/1'}, {'Key': '/del/2'}]}
     assert result['left'] == ['del/2']
+
+
+def test_download_begun_by_the_official_sdk_is_resumed_by_ours(official_python, cos_emulator, cos_emulator_bucket,
+                                                                tmp_path):
+    """The official download_file dies half-way (its record and temp file left); ours fetches only the rest."""
+    from qcloud_cos import CosConfig, CosS3Client
+
+    bucket = cos_emulator_bucket
+    data = os.urandom(10 * 1024 * 1024 + 5)
+    client = CosS3Client(CosConfig(**cos_emulator.config_kwargs()))
+    client.put_object(Bucket=bucket, Body=data, Key='official-dl.bin')
+    dest, records = tmp_path / 'dest.bin', tmp_path / 'records'
+    records.mkdir()
+    script = textwrap.dedent('''
+        import os, sys
+        from qcloud_cos import CosConfig, CosS3Client
+        conf = CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey',
+                         IP='127.0.0.1', Port=int(sys.argv[1]), Scheme='http')
+        def die_half_way(done, total):
+            if done >= total // 2:
+                os._exit(7)
+        CosS3Client(conf).download_file(sys.argv[2], 'official-dl.bin', sys.argv[3], PartSize=1, MAXThread=2,
+                                        DumpRecordDir=sys.argv[4], progress_callback=die_half_way)
+    ''')
+    proc = subprocess.run([official_python, '-c', script, str(cos_emulator.port), bucket, str(dest), str(records)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=str(tmp_path), timeout=300)
+    assert proc.returncode == 7, proc.stdout + proc.stderr
+    [record] = os.listdir(str(records))
+    official = json.loads((records / record).read_text())
+    done = {part['part_id'] for part in official['parts']}
+    assert 0 < len(done) < 11 and not dest.exists()
+    already = len(cos_emulator.requests)
+
+    seen = []
+    client.download_file(bucket, 'official-dl.bin', str(dest), PartSize=1, MAXThread=2, DumpRecordDir=str(records),
+                         progress_callback=lambda consumed, total: seen.append(consumed))
+    assert dest.read_bytes() == data
+    ranges = sorted(r['headers'].get('Range') for r in cos_emulator.requests[already:] if r.get('op') == 'GetObject')
+    expected = sorted('bytes=%d-%d' % ((i - 1) * 1024 * 1024, min(i * 1024 * 1024, len(data)) - 1)
+                      for i in range(1, 12) if i not in done)
+    assert ranges == expected                       # the official SDK's parts were not fetched again
+    assert seen[0] >= len(done) * 1024 * 1024 - 1024 * 1024 and seen[-1] == len(data)
+    assert os.listdir(str(records)) == [] and sorted(os.listdir(str(tmp_path))) == ['dest.bin', 'records']
