@@ -57,7 +57,7 @@ def default_record_dir():
     return os.path.join(os.path.expanduser('~'), '.cos_download_tmp_file')
 
 
-def record_path(directory, *, bucket, key, dest):
+def record_path_for(directory, *, bucket, key, dest):
     """The official record name: ``<bucket>_<md5(key)>.<md5(dest)>``."""
     kd = hashlib.md5(key.encode('utf-8')).hexdigest()
     dd = hashlib.md5(os.fsencode(dest)).hexdigest()
@@ -220,41 +220,40 @@ class _Download:
         return crc
 
 
-def download_file(client, *, bucket, key, dest, part_size, max_thread, enable_crc, progress_callback,
-                  dump_record_dir, key_simplify_check, disable_temp, max_parts, kwargs):
-    kwargs = dict(kwargs)
-    cancel_event = kwargs.pop('CancelEvent', None)
-    dest = _check_args(dest=dest, part_size=part_size, max_thread=max_thread, max_parts=max_parts,
-                       enable_crc=enable_crc, progress_callback=progress_callback, cancel_event=cancel_event)
-    if key_simplify_check:
+def _check_key_and_record_dir(key, *, simplify, record_dir):
+    if simplify:
         import posixpath
         if posixpath.normpath('/' + str(key).lstrip('/')) == '/':
             raise CosClientError('GetObject Key is invalid')
-    if dump_record_dir is not None and not isinstance(dump_record_dir, (str, os.PathLike)):
-        raise CosClientError('DumpRecordDir must be a directory path or None, got %r' % (dump_record_dir,))
-    version_id = kwargs.pop('VersionId', None)
-    params = {'versionId': version_id} if version_id else None
-    head_kwargs = {k: v for k, v in kwargs.items() if k.startswith('SSECustomer')}
-    headers = mapped(kwargs)
-    head_headers = mapped(head_kwargs)
-    head = client._send(method='HEAD', bucket=bucket, key=key, params=params, headers=head_headers,
-                        log='head object')
-    size = int(head.headers['Content-Length'])
-    etag = head.headers.get('ETag', '')
-    mtime = head.headers.get('Last-Modified', '')
-    remote_crc = head.headers.get('x-cos-hash-crc64ecma')
-    progress = Progress(total=size, callback=progress_callback)
-    job = _Download(client, bucket=bucket, key=key, dest=dest, headers=headers, params=params, etag=etag,
-                    size=size, crc=remote_crc, progress=progress, cancel_event=cancel_event)
+    if record_dir is not None and not isinstance(record_dir, (str, os.PathLike)):
+        raise CosClientError('DumpRecordDir must be a directory path or None, got %r' % (record_dir,))
+
+
+def _plan(size, *, part_size, max_parts):
+    """``(ranged, parts)``: parts are ``(index, start, length)``; an empty object is one empty part."""
     ranged = size > part_size * MIB
     piece = part_size_for(size, part_size, max_parts) if ranged else max(size, 1)
     parts = [(i, off, min(piece, size - off)) for i, off in enumerate(range(0, size, piece))] or [(0, 0, 0)]
-    rec_path = None
-    record = None
-    if ranged:
-        rec_path = record_path(os.fspath(dump_record_dir or default_record_dir()), bucket=bucket, key=key,
-                               dest=os.path.abspath(dest))
-        record = load_record(rec_path)
+    return ranged, piece, parts
+
+
+class _Target:
+    """Where the bytes go (``<dest>_<uuid>`` or ``dest`` itself), and the record of the parts done."""
+
+    def __init__(self, *, dest, disable_temp, record_path, record, fd):
+        self.dest = dest
+        self.disable_temp = disable_temp
+        self.record_path = record_path   # None on the one-GET path: nothing to resume
+        self.record = record
+        self.path = record['tmp']
+        self.fd = fd
+        self.done = record['done']       # part index (str) -> CRC-64 of its bytes
+        self._lock = threading.Lock()
+        self._last_save = time.monotonic()
+
+    @classmethod
+    def open(cls, *, dest, disable_temp, record_path, etag, size, mtime, piece, parts):
+        record = load_record(record_path) if record_path else None
         if record is not None and (record.get('etag') != etag or record.get('size') != size
                                    or record.get('mtime') != mtime or record.get('part_size') != piece
                                    or not os.path.isfile(record.get('tmp') or '')
@@ -262,86 +261,132 @@ def download_file(client, *, bucket, key, dest, part_size, max_thread, enable_cr
             if record.get('tmp') and not disable_temp:
                 _remove(record['tmp'])
             record = None
-    if record is not None and record.get('official'):
-        _fill_unknown_crcs(record, parts=parts)
-    if record is None:
-        target = dest if disable_temp else '%s_%s' % (dest, uuid.uuid4().hex)
+        if record is not None:
+            if record.get('official'):
+                _fill_unknown_crcs(record, parts=parts)
+            return cls(dest=dest, disable_temp=disable_temp, record_path=record_path, record=record,
+                       fd=os.open(record['tmp'], os.O_WRONLY))
+        path = dest if disable_temp else '%s_%s' % (dest, uuid.uuid4().hex)
         record = {'version': RECORD_VERSION, 'etag': etag, 'size': size, 'mtime': mtime, 'part_size': piece,
-                  'tmp': os.path.abspath(target), 'in_place': disable_temp, 'done': {}}
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    else:
-        target = record['tmp']
-        fd = os.open(target, os.O_WRONLY)
-    done = record['done']  # part index (str) -> crc
-    resumed = sum(length for i, _, length in parts if str(i) in done)
-    if resumed:
-        progress.add(resumed)
-    lock = threading.Lock()
-    last_save = [time.monotonic()]
-    ok = False
-    try:
-        if size:
-            os.ftruncate(fd, size)
+                  'tmp': os.path.abspath(path), 'in_place': disable_temp, 'done': {}}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        return cls(dest=dest, disable_temp=disable_temp, record_path=record_path, record=record, fd=fd)
 
-        def run(part):
-            index, start, length = part
-            crc = job.fetch(fd, start=start, length=length, ranged=ranged)
-            with lock:
-                done[str(index)] = crc
-                if rec_path and time.monotonic() - last_save[0] >= _SAVE_EVERY:
-                    save_record(rec_path, record)
-                    last_save[0] = time.monotonic()
+    def part_done(self, index, crc):
+        with self._lock:
+            self.done[str(index)] = crc
+            if self.record_path and time.monotonic() - self._last_save >= _SAVE_EVERY:
+                save_record(self.record_path, self.record)
+                self._last_save = time.monotonic()
 
-        todo = [p for p in parts if str(p[0]) not in done]
-        with client._concurrent(max_thread) as worker_client:
-            job.client = worker_client
-            if len(todo) <= 1 or max_thread == 1:
-                for part in todo:
-                    run(part)
-            else:
-                with ThreadPoolExecutor(max_thread) as pool:
-                    futures = [pool.submit(run, p) for p in todo]
-                    try:
-                        for future in futures:
-                            future.result()
-                    except BaseException:
-                        job.stop.set()
-                        raise
+    def combined_crc(self, parts):
         combined = 0
         for index, _, length in parts:
-            combined = _crc64.combine(combined, done[str(index)], length)
+            combined = _crc64.combine(combined, self.done[str(index)], length)
+        return combined
+
+    def _close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def commit(self):
+        """fsync, rename over the destination, forget the record."""
+        os.fsync(self.fd)
+        self._close()
+        if not self.disable_temp:
+            os.replace(self.path, self.dest)
+        if self.record_path:
+            _remove(self.record_path)
+
+    def discard(self):
+        """Neither the bytes nor the record are worth keeping (the object changed, or they are corrupt)."""
+        self._close()
+        if self.record_path:
+            _remove(self.record_path)
+        if not self.disable_temp:
+            _remove(self.path)
+
+    def suspend(self):
+        """Keep what a later call can resume from; drop a temp file nothing can resume."""
+        self._close()
+        if self.record_path and self.done:
+            save_record(self.record_path, self.record)
+        elif not self.disable_temp:
+            _remove(self.path)
+
+
+def _fetch_parts(job, target, *, todo, ranged, max_thread):
+    def run(part):
+        index, start, length = part
+        target.part_done(index, job.fetch(target.fd, start=start, length=length, ranged=ranged))
+
+    with job.client._concurrent(max_thread) as worker_client:
+        job.client = worker_client
+        if len(todo) <= 1 or max_thread == 1:
+            for part in todo:
+                run(part)
+            return
+        with ThreadPoolExecutor(max_thread) as pool:
+            futures = [pool.submit(run, part) for part in todo]
+            try:
+                for future in futures:
+                    future.result()
+            except BaseException:
+                job.stop.set()      # the other parts stop at their next block
+                raise
+
+
+def download_file(client, *, bucket, key, dest, part_size, max_thread, enable_crc, progress_callback,
+                  dump_record_dir, key_simplify_check, disable_temp, max_parts, kwargs):
+    kwargs = dict(kwargs)
+    cancel_event = kwargs.pop('CancelEvent', None)
+    dest = _check_args(dest=dest, part_size=part_size, max_thread=max_thread, max_parts=max_parts,
+                       enable_crc=enable_crc, progress_callback=progress_callback, cancel_event=cancel_event)
+    _check_key_and_record_dir(key, simplify=key_simplify_check, record_dir=dump_record_dir)
+    version_id = kwargs.pop('VersionId', None)
+    params = {'versionId': version_id} if version_id else None
+    head_headers = mapped({k: v for k, v in kwargs.items() if k.startswith('SSECustomer')})
+    head = client._send(method='HEAD', bucket=bucket, key=key, params=params, headers=head_headers,
+                        log='head object')
+    size = int(head.headers['Content-Length'])
+    etag = head.headers.get('ETag', '')
+    remote_crc = head.headers.get('x-cos-hash-crc64ecma')
+    progress = Progress(total=size, callback=progress_callback)
+    job = _Download(client, bucket=bucket, key=key, dest=dest, headers=mapped(kwargs), params=params, etag=etag,
+                    size=size, crc=remote_crc, progress=progress, cancel_event=cancel_event)
+    ranged, piece, parts = _plan(size, part_size=part_size, max_parts=max_parts)
+    record_path = None
+    if ranged:
+        record_path = record_path_for(os.fspath(dump_record_dir or default_record_dir()), bucket=bucket, key=key,
+                                      dest=os.path.abspath(dest))
+    target = _Target.open(dest=dest, disable_temp=disable_temp, record_path=record_path, etag=etag, size=size,
+                          mtime=head.headers.get('Last-Modified', ''), piece=piece, parts=parts)
+    resumed = sum(length for index, _, length in parts if str(index) in target.done)
+    if resumed:
+        progress.add(resumed)
+    try:
+        if size:
+            os.ftruncate(target.fd, size)
+        _fetch_parts(job, target, todo=[p for p in parts if str(p[0]) not in target.done], ranged=ranged,
+                     max_thread=max_thread)
+        combined = target.combined_crc(parts)
         if remote_crc and str(combined) != remote_crc.strip():
             raise _CorruptDownload('crc64 mismatch on download of %s: got %s, COS says %s; %s left untouched'
                                    % (key, combined, remote_crc, dest))
-        os.fsync(fd)
-        os.close(fd)
-        fd = None
-        if not disable_temp:
-            os.replace(target, dest)
-        progress.finish()
-        ok = True
     except (DownloadChanged, _CorruptDownload):
-        ok = None  # changed or corrupt: neither the record nor the temp file is worth keeping (a resume
-        # from them would meet the same mismatch)
-        if rec_path:
-            _remove(rec_path)
-        if not disable_temp:
-            _remove(target)
+        target.discard()
         raise
     except Stopped:
+        target.suspend()
         if progress.error is not None:
             raise progress.error from None
         raise DownloadCancelled('download of %s cancelled; call download_file again to resume' % key) from None
-    finally:
-        if fd is not None:
-            os.close(fd)
-        if ok:
-            if rec_path:
-                _remove(rec_path)
-        elif ok is False and rec_path and done:
-            save_record(rec_path, record)
-        elif ok is False and not disable_temp and not done:
-            _remove(target)
+    except BaseException:
+        target.suspend()
+        raise
+    target.commit()
+    progress.finish()
     if progress.error is not None:
         raise progress.error
     return job
