@@ -154,11 +154,21 @@ class _MultipartCopy:
                 'initiate': sorted(self.initiate.items()), 'done': {}}
 
     def _resumable(self, record):
+        """The record to resume from, with ``done`` rebuilt from List Parts; None to start afresh.
+
+        A record for another source version or plan is dropped and its upload aborted (never an
+        orphan).  Every part was copied pinned to the recorded source ETag (``x-cos-copy-source-If-Match``),
+        so each part COS lists with its planned size holds this source's bytes, also the parts done
+        after the record was last written (a process killed between two saves loses nothing).
+        """
         if record is None or record.get('kind') != 'copy':
             return None
         if (record.get('source'), record.get('etag'), record.get('size'), record.get('part_size'),
                 record.get('initiate')) != (self.parsed.header, self.etag, self.size, self.part_size,
                                              [list(item) for item in sorted(self.initiate.items())]):
+            logger.info('the copy checkpoint of %s is for another source version or plan; starting afresh',
+                        self.key)
+            self._abort(record.get('upload_id'))
             return None
         try:
             listed = self._listed_parts(record['upload_id'])
@@ -166,8 +176,11 @@ class _MultipartCopy:
             if exc.get_status_code() == 404:
                 return None
             raise
-        # Only parts COS still has with the recorded ETag count as done.
-        record['done'] = {n: e for n, e in record.get('done', {}).items() if listed.get(int(n)) == e}
+        planned = {p.number: p.size for p in self.parts}
+        pinned = bool(self.etag)
+        record['done'] = {str(number): etag for number, (etag, size) in listed.items()
+                          if planned.get(number) == size
+                          and (pinned or record.get('done', {}).get(str(number)) == etag)}
         return record
 
     def _listed_parts(self, upload_id):
@@ -175,7 +188,7 @@ class _MultipartCopy:
         while True:
             page = self.client.list_parts(self.bucket, self.key, upload_id, PartNumberMarker=marker)
             for part in page.get('Part', []):
-                parts[int(part['PartNumber'])] = part['ETag']
+                parts[int(part['PartNumber'])] = (part['ETag'], int(part['Size']))
             if page.get('IsTruncated') != 'true':
                 return parts
             marker = page.get('NextPartNumberMarker')
@@ -185,7 +198,10 @@ class _MultipartCopy:
             return
         now = time.monotonic()
         if force or now - self._last_save >= _SAVE_EVERY:
-            self.store.save(self.record_path, self.record)
+            try:
+                self.store.save(self.record_path, self.record)
+            except OSError as exc:  # a checkpoint is an optimisation; never fail the copy for it
+                logger.warning('could not write the copy checkpoint %s: %s', self.record_path, exc)
             self._last_save = now
 
     # -- the copy ------------------------------------------------------------------------------
@@ -195,6 +211,8 @@ class _MultipartCopy:
         if record is None:
             created = self.client.create_multipart_upload(self.bucket, self.key, **_as_kwargs(self.initiate))
             record = self._fresh_record(created['UploadId'])
+            self.record = record
+            self._save(force=True)      # the upload id is on disk before any part is copied
         else:
             logger.info('resuming the copy of %s to %s (upload %s, %d of %d parts done)', self.parsed.header,
                         self.key, record['upload_id'], len(record['done']), len(self.parts))
@@ -230,6 +248,8 @@ class _MultipartCopy:
     def _abort(self, upload_id):
         if self.record_path:
             self.store.delete(self.record_path)
+        if not upload_id:
+            return
         try:
             self.client.abort_multipart_upload(self.bucket, self.key, upload_id)
         except Exception as exc:  # noqa: BLE001 - the original failure is what the caller needs
