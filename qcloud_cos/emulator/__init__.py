@@ -11,8 +11,11 @@ metadata in SQLite and bodies in files (a temporary directory unless
 ``data_dir`` is given), and serves the virtual-hosted COS XML API for PUT /
 GET / HEAD / DELETE Object, APPEND Object, the seven multipart APIs
 (Initiate, Upload Part, Upload Part - Copy, List Parts, Complete, Abort, List
-Multipart Uploads) and PUT / HEAD / DELETE / GET (list) Bucket.  Other APIs
-answer 501 ``NotImplemented``.  Clients connect to ``host:port``
+Multipart Uploads), PUT Object - Copy, DELETE Multiple Objects, object and bucket
+ACLs, PUT / HEAD / DELETE / GET (list) Bucket, GET Bucket location, bucket
+versioning (PUT / GET ``?versioning``, ``versionId`` on GET / HEAD / DELETE / copy
+sources, delete markers, List Object Versions), POST Object restore of archived
+objects and GET Service.  Other APIs answer 501 ``NotImplemented``.  Clients connect to ``host:port``
 and name the bucket in the ``Host`` header
 (``<bucket>.cos.<region>.myqcloud.com``), which is what the SDK does with
 ``CosConfig(IP=..., Port=...)``.
@@ -91,6 +94,9 @@ class CosEmulator:
             bit/s or as text: ``"100mbit"``, ``"12MB"``).
         admin: serve the ``/-/`` admin endpoint (faults, reset) on the port;
             ``None`` (default): only when ``host`` is a loopback address.
+        restore_delay: seconds from a POST Object restore of an ARCHIVE / DEEP_ARCHIVE
+            object until it is readable (``0``: at once); measured on ``clock``, so a test
+            clock moves it on.  Changeable while running (``restore_delay`` attribute).
 
     Choices where COS's behaviour is undocumented (see ``_app`` for the full list):
     deleting a bucket that still has multipart uploads in progress -> 409
@@ -122,7 +128,11 @@ class CosEmulator:
         bandwidth: Union[None, str, float] = None,
         admin: Optional[bool] = None,
         default_bucket: Optional[str] = None,
+        restore_delay: float = 1.0,
     ) -> None:
+        if restore_delay < 0:
+            raise ValueError(f"restore_delay must be >= 0 seconds, not {restore_delay!r}")
+        self._restore_delay = float(restore_delay)
         if default_bucket is not None and not valid_bucket_name(default_bucket):
             raise ValueError(f"default_bucket {default_bucket!r} is not a bucket name (NAME-APPID)")
         self.default_bucket = default_bucket
@@ -169,6 +179,7 @@ class CosEmulator:
                 allow_part_gaps=self.allow_part_gaps,
                 min_part_size=self.min_part_size,
                 default_bucket=self.default_bucket,
+                restore_delay=self._restore_delay,
             )
             app.credentials.update(self._extra_credentials)
             self._store, self._app = store, app
@@ -237,6 +248,19 @@ class CosEmulator:
         }
         kwargs.update(overrides)
         return kwargs
+
+    @property
+    def restore_delay(self) -> float:
+        """Seconds a restore of an archived object takes (see the constructor)."""
+        return self._restore_delay
+
+    @restore_delay.setter
+    def restore_delay(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError(f"restore_delay must be >= 0 seconds, not {seconds!r}")
+        self._restore_delay = float(seconds)
+        if self._app is not None:
+            self._app.restore_delay = self._restore_delay
 
     # -- state helpers (no HTTP) -----------------------------------------------------------
 

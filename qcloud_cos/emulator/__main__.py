@@ -17,7 +17,8 @@ removed at exit; with it, data survives restarts.  Point a client at it with
 ``CosConfig(Region=..., SecretId='SecretId', SecretKey='SecretKey',
 IP='127.0.0.1', Port=PORT, Scheme='http')``.
 
-Operator's knobs: ``--fault SPEC`` (repeatable; see ``_faults.SPEC_HELP``) and
+Operator's knobs: ``--restore-delay SECONDS`` (how long restoring an archived object
+takes), ``--fault SPEC`` (repeatable; see ``_faults.SPEC_HELP``) and
 ``--seed N`` for faults with a probability; ``--profile lan|wan``,
 ``--latency-ms`` and ``--bandwidth`` shape the network; the ``/-/`` admin
 endpoint (faults and reset at runtime) answers on a loopback address, or
@@ -112,6 +113,16 @@ def _latency(value: str) -> float:
     return ms
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid duration {value!r}: seconds, e.g. 0 or 2.5") from None
+    if not 0 <= seconds <= 86400 * 365:
+        raise argparse.ArgumentTypeError(f"invalid duration {value!r}: 0 .. 31536000 seconds")
+    return seconds
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -184,6 +195,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RATE",
         help="bandwidth per connection and direction, e.g. 100mbit, 1gbit, 12MB (overrides --profile)",
     )
+    p.add_argument(
+        "--restore-delay",
+        type=_seconds,
+        default=1.0,
+        metavar="SECONDS",
+        help="how long a POST Object restore of an ARCHIVE/DEEP_ARCHIVE object takes (default: %(default)s; 0 = at once)",
+    )
     admin = p.add_mutually_exclusive_group()
     admin.add_argument(
         "--admin",
@@ -242,6 +260,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         network=network,
         admin=args.admin,
         default_bucket=args.default_bucket,
+        restore_delay=args.restore_delay,
     )
     stop = threading.Event()
 

@@ -21,7 +21,10 @@ control character in a ``response-*`` override -> 400 ``InvalidArgument``;
 unparsable Content-Length -> 400 ``InvalidArgument``; a temporary key without
 (or with the wrong) ``x-cos-security-token`` -> 403 ``AccessDenied``; a
 ``versionId`` other than ``null`` -> 501 ``NotImplemented``; unparsable
-``If-(Un)Modified-Since`` dates are ignored (RFC 7232) rather than rejected.
+``If-(Un)Modified-Since`` dates are ignored (RFC 7232) rather than rejected; on a bucket
+whose versioning was never configured a ``versionId`` other than ``null`` (GET, HEAD, DELETE,
+restore, copy source) stays 501 ``NotImplemented`` as before versioning was served (no such
+version can exist there; COS would more likely answer 404 ``NoSuchVersion``).
 
 Each handler's docstring states its own rules and the order of its errors
 (research/cos-protocol.md sections 3.2, 3.6-3.12; choices where COS documents
@@ -44,7 +47,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from typing import IO, Callable, Dict, List, NamedTuple, Optional, Protocol, Sequence, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from . import _acl, _auth, _injection, _names, _render
+from . import _acl, _auth, _injection, _names, _render, _restore, _versions
 from ._acl import BUCKET_ACLS, OBJECT_ACLS, PUBLIC_READ_ACLS
 from ._batch import parse_delete_body
 from ._errors import CosError
@@ -55,7 +58,7 @@ from ._multipart import plan_completion
 from ._routes import OBJECT_READ, READ, WRITE, Operation, Route
 from ._routes import route as route_request
 from ._blobs import copy_stream
-from ._records import ObjectRecord, UploadRecord
+from ._records import BucketRecord, ObjectRecord, Removal, UploadRecord
 from ._store import Store
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
 from ._wire import CRC_HEADER, Body, Request, Response
@@ -154,8 +157,10 @@ class CosApp:
         allow_part_gaps: bool = True,
         min_part_size: int = MIN_PART_SIZE,
         default_bucket: Optional[str] = None,
+        restore_delay: float = 1.0,
     ) -> None:
         self.store = store
+        self.restore_delay = restore_delay  # seconds from a restore request to a readable object
         self.default_bucket = default_bucket
         self.region = region
         self.clock = clock
@@ -251,7 +256,7 @@ class CosApp:
             response = self.error_response(req, CosError("InternalError"), request_id, route)
             response.close_connection = True
         if route is not None:
-            response.op, response.bucket, response.key = route.op, route.bucket, route.key or None
+            response.op, response.bucket, response.key = route.op, route.bucket or None, route.key or None
         return response
 
     # -- dispatch ---------------------------------------------------------------------
@@ -260,6 +265,8 @@ class CosApp:
         self, req: Request, route: Route, credential: Optional[_auth.Credential], *, trusted: bool = False
     ) -> Response:
         operation = route.operation
+        if not route.bucket:  # the service endpoint
+            return self._dispatch_service(req, route, credential)
         if not trusted:  # another account's key: everyone's rights only
             credential = _auth.account_credential(
                 credential, bucket=route.bucket, credentials=list(self.credentials.values())
@@ -272,12 +279,25 @@ class CosApp:
         if bucket is None:
             raise CosError("NoSuchBucket")
         version_id = route.params.get("versionid")
-        if operation is None or operation.handler is None or (version_id not in (None, "", "null")):
+        versioned_op = operation is not None and operation.name in _VERSIONED_OPS and bool(bucket.versioning)
+        if operation is None or operation.handler is None or (version_id not in (None, "", "null") and not versioned_op):
             raise CosError("NotImplemented", f"{route.op} is not implemented by the COS emulator.")
         route.anonymous = credential is None and not trusted
         route.credential = credential
+        route.versioning = bucket.versioning
         if route.anonymous:
             self._check_anonymous(operation, bucket.acl, route)
+        return self._handler(operation)(req, route)
+
+    def _dispatch_service(self, req: Request, route: Route, credential: Optional[_auth.Credential]) -> Response:
+        """GET Service needs a signature (anonymous -> 403 ``AccessDenied``); any other request
+        to the service endpoint -> 501."""
+        operation = route.operation
+        if operation is None or operation.handler is None:
+            raise CosError("NotImplemented", f"{route.op} is not implemented by the COS emulator.")
+        if credential is None:
+            raise CosError("AccessDenied", "GET Service requires a signed request.")
+        route.credential = credential
         return self._handler(operation)(req, route)
 
     def _handler(self, operation: Operation) -> Callable[[Request, Route], Response]:
@@ -404,6 +424,7 @@ class CosApp:
             record = self.store.commit_object(writer, self._new_object(route.bucket, route.key, options))
         out = [("ETag", record.etag), (CRC_HEADER, str(record.crc64))]
         out.extend(record.extra["sse"].items())
+        out.extend(_version_header(route, record))
         return Response(200, out)
 
     def _traffic_limit(self, req: Request, route: Route) -> Optional[Throttle]:
@@ -448,27 +469,84 @@ class CosApp:
             return Response(304, [("ETag", record.etag), ("Last-Modified", http_date(record.last_modified))])
         return None
 
+    def _version_param(self, route: Route) -> Optional[str]:
+        """The ``versionId`` addressed (stored form, ``""`` = null); ``None`` for the current
+        version, which ``null`` also is on a never-versioned bucket."""
+        version_id = _versions.stored_id(route.params.get("versionid"))
+        return None if not route.versioning and version_id == "" else version_id
+
+    def _missing(self, route: Route, version_id: Optional[str]) -> CosError:
+        """404 for a key with no current object (``x-cos-delete-marker`` when a delete marker
+        is current) or an absent version (``NoSuchVersion``)."""
+        if version_id is not None:
+            return CosError("NoSuchVersion")
+        marker = self.store.current_marker(route.bucket, route.key) if route.versioning else None
+        if marker is None:
+            return CosError("NoSuchKey")
+        return CosError("NoSuchKey", headers=_marker_headers(marker))
+
+    def _readable(self, route: Route, record: ObjectRecord) -> None:
+        """A delete marker addressed by version -> 405 ``MethodNotAllowed`` (S3); an ARCHIVE /
+        DEEP_ARCHIVE object not restored -> 403 ``InvalidObjectState``."""
+        if record.delete_marker:
+            raise CosError("MethodNotAllowed", headers=_marker_headers(record.version_id))
+        if not _restore.is_readable(record.storage_class, record.extra.get("restore"), self.clock()):
+            raise CosError("InvalidObjectState", "The object is archived: restore it (POST ?restore) before reading it.")
+
+    def _record_headers(self, route: Route, record: ObjectRecord) -> List[Tuple[str, str]]:
+        """``_object_headers`` plus the version id (versioned buckets) and ``x-cos-restore``."""
+        headers = self._object_headers(record)
+        headers.extend(_version_header(route, record))
+        restore = _restore.restore_header(record.extra.get("restore"), self.clock())
+        if restore is not None:
+            headers.append(("x-cos-restore", restore))
+        return headers
+
     def head_object(self, req: Request, route: Route) -> Response:
-        record = self.store.get_object(route.bucket, route.key)
+        """The current object, or the ``versionId`` one (absent -> 404 ``NoSuchVersion``, a delete
+        marker -> 405); an archived object answers HEAD (with ``x-cos-restore`` once restoring)."""
+        version_id = self._version_param(route)
+        if version_id is None:
+            record = self.store.get_object(route.bucket, route.key)
+        else:
+            record = self.store.get_version(route.bucket, route.key, version_id)
         if record is None:
-            raise CosError("NoSuchKey")
+            raise self._missing(route, version_id)
+        if record.delete_marker:
+            raise CosError("MethodNotAllowed", headers=_marker_headers(record.version_id))
         early = self._conditional(req, record)
         if early is not None:
             return early
-        return Response(200, self._object_headers(record), length=record.size)
+        return Response(200, self._record_headers(route, record), length=record.size)
+
+    def _open_target(self, route: Route) -> Tuple[ObjectRecord, IO[bytes]]:
+        """The record and data of the object GET addresses (errors as ``_missing``, ``_readable``)."""
+        version_id = self._version_param(route)
+        if version_id is None:
+            opened: Optional[Tuple[ObjectRecord, Optional[IO[bytes]]]] = self.store.open_object(route.bucket, route.key)
+        else:
+            opened = self.store.open_version(route.bucket, route.key, version_id)
+        if opened is None:
+            raise self._missing(route, version_id)
+        record, fh = opened
+        try:
+            self._readable(route, record)
+        except BaseException:
+            if fh is not None:
+                fh.close()
+            raise
+        assert fh is not None
+        return record, fh
 
     def get_object(self, req: Request, route: Route) -> Response:
         throttle = self._traffic_limit(req, route)
-        opened = self.store.open_object(route.bucket, route.key)
-        if opened is None:
-            raise CosError("NoSuchKey")
-        record, fh = opened
+        record, fh = self._open_target(route)
         try:
             early = self._conditional(req, record)
             if early is not None:
                 fh.close()
                 return early
-            headers = self._object_headers(record)
+            headers = self._record_headers(route, record)
             overrides = {
                 header: route.params[param] for param, header in RESPONSE_OVERRIDES.items() if param in route.params
             }
@@ -492,9 +570,16 @@ class CosApp:
         return Response(status, headers, stream=fh, length=length, throttle=throttle)
 
     def delete_object(self, req: Request, route: Route) -> Response:
-        """Deleting an object never aborts the multipart uploads of its key."""
-        self.store.delete_object(route.bucket, route.key)
-        return Response(204)
+        """Deleting an object never aborts the multipart uploads of its key.  On a versioned
+        bucket, without ``versionId``: a delete marker (``x-cos-delete-marker: true`` and its
+        ``x-cos-version-id``); with it: that version goes for good (an absent one: 204 all the
+        same, as S3), echoed in ``x-cos-version-id`` (and ``x-cos-delete-marker`` if it was one)."""
+        version_id = self._version_param(route)
+        if not route.versioning and version_id is None:
+            self.store.delete_object(route.bucket, route.key)
+            return Response(204)
+        removal = self.store.remove_object(route.bucket, route.key, version_id=version_id, now=self.clock())
+        return Response(204, _removal_headers(removal))
 
     def get_bucket_location(self, req: Request, route: Route) -> Response:
         """The bucket's region (owner only, like the other bucket settings)."""
@@ -508,20 +593,136 @@ class CosApp:
         (a missing key is deleted too, as on COS).  A Content-MD5, when sent, must match
         (``BadDigest``); the document rules are ``_batch.parse_delete_body``.  A key is taken
         exactly as written, so ``/a`` names the key ``/a``, not ``a`` (the keys the official
-        SDK's issue #242 reports as "not deleted").  Without versioning, a ``VersionId`` other than
-        ``null`` is a per-key ``InvalidArgument`` error."""
+        SDK's issue #242 reports as "not deleted").  On a bucket whose versioning was never
+        configured, a ``VersionId`` other than ``null`` is a per-key ``InvalidArgument`` error; on a
+        versioned bucket each key is deleted as DELETE Object with its ``VersionId`` would be, and
+        its ``Deleted`` entry reports the ``VersionId`` and ``DeleteMarker`` /
+        ``DeleteMarkerVersionId`` (a marker created, or the version removed was a marker)."""
         request = parse_delete_body(_document_body(req))
-        if self.store.get_bucket(route.bucket) is None:
+        bucket = self.store.get_bucket(route.bucket)
+        if bucket is None:
             raise CosError("NoSuchBucket")
-        deleted: List[str] = []
+        deleted: List[_render.DeletedEntry] = []
         errors: List[Tuple[str, str, str]] = []
         for target in request.objects:
-            if target.version_id not in (None, "", "null"):
+            version_id = _versions.stored_id(target.version_id)
+            if not bucket.versioning and version_id:
                 errors.append((target.key, "InvalidArgument", "Invalid version id specified."))
-                continue
-            self.store.delete_object(route.bucket, target.key)
-            deleted.append(target.key)
+            elif not bucket.versioning:
+                self.store.delete_object(route.bucket, target.key)
+                deleted.append(_render.DeletedEntry(target.key, None, None))
+            else:
+                removal = self.store.remove_object(route.bucket, target.key, version_id=version_id, now=self.clock())
+                deleted.append(_deleted_entry(target.key, version_id, removal))
         body = _render.delete_result(deleted=[] if request.quiet else deleted, errors=errors)
+        return _xml_response(body)
+
+    # -- versioning (rules: _versions; state: _store_versions) ------------------------------
+
+    def get_bucket_versioning(self, req: Request, route: Route) -> Response:
+        """``<VersioningConfiguration/>``, with ``<Status>`` once versioning was configured."""
+        return _xml_response(_render.versioning_configuration(route.versioning))
+
+    def put_bucket_versioning(self, req: Request, route: Route) -> Response:
+        """``Enabled`` or ``Suspended`` (``_versions.parse_versioning_body``: anything else, an
+        empty body included, -> 400 ``MalformedXML``; a bad Content-MD5 as DELETE Multiple's).
+        Suspending keeps every version; it never goes back to "never configured"."""
+        data = _read_all(req.body, MAX_ACL_BODY)
+        expected_md5 = _parse_content_md5(req.header("Content-MD5"))
+        if expected_md5 is not None and hashlib.md5(data).digest() != expected_md5:
+            raise CosError("BadDigest")
+        self.store.set_bucket_versioning(route.bucket, _versions.parse_versioning_body(data))
+        return Response(200)
+
+    def list_object_versions(self, req: Request, route: Route) -> Response:
+        """``GET /?versions``: every version and delete marker, by key then newest first (a
+        never-versioned bucket lists its objects as null versions).  ``max-keys`` a non-negative
+        integer (over 1000 -> 1000), ``encoding-type`` only ``url`` (else 400 ``InvalidArgument``);
+        ``version-id-marker`` without ``key-marker`` is ignored; empty values count as absent."""
+        p = {name: value for name, value in route.params.items() if value != ""}
+        encoded = _encoding_type(p.get("encoding-type"))
+        max_keys = min(_int_param(p.get("max-keys"), "max-keys", default=1000, low=0, high=None), 1000)
+        prefix, delimiter, key_marker = p.get("prefix", ""), p.get("delimiter", ""), p.get("key-marker", "")
+        version_marker = p.get("version-id-marker", "") if key_marker else ""
+        result = self.store.list_versions(
+            route.bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            version_id_marker=_versions.stored_id(version_marker),
+            max_keys=max_keys,
+        )
+        body = _render.list_versions_result(
+            result,
+            bucket=route.bucket,
+            prefix=prefix,
+            delimiter=delimiter,
+            key_marker=key_marker,
+            version_id_marker=version_marker,
+            max_keys=max_keys,
+            encoded=encoded,
+        )
+        return _xml_response(body)
+
+    # -- restore (rules: _restore) ----------------------------------------------------------
+
+    def restore_object(self, req: Request, route: Route) -> Response:
+        """POST Object restore: 202 for a new restore job (readable ``restore_delay`` seconds
+        later), 200 for an object already restored (its expiry moves to now + ``Days``).
+
+        Errors, in order: the body (a bad Content-MD5 -> ``InvalidDigest``/``BadDigest``, empty ->
+        ``MissingRequestBodyError``, ``_restore.parse_restore_body`` -> ``MalformedXML``) -> no
+        object / version (404 ``NoSuchKey`` / ``NoSuchVersion``; a delete marker: 405) -> not
+        ARCHIVE / DEEP_ARCHIVE -> 403 ``InvalidObjectState`` -> DEEP_ARCHIVE with the Expedited
+        tier -> 400 ``InvalidArgument`` (COS offers only Standard and Bulk there) -> a restore in
+        progress -> 409 ``RestoreAlreadyInProgress``."""
+        request = _restore.parse_restore_body(_document_body(req))
+        version_id = self._version_param(route)
+        record = (
+            self.store.get_object(route.bucket, route.key)
+            if version_id is None
+            else self.store.get_version(route.bucket, route.key, version_id)
+        )
+        if record is None:
+            raise self._missing(route, version_id)
+        if record.delete_marker:
+            raise CosError("MethodNotAllowed", headers=_marker_headers(record.version_id))
+        if record.storage_class not in _restore.ARCHIVE_CLASSES:
+            raise CosError("InvalidObjectState", "Restore is not allowed for the object's storage class.")
+        if record.storage_class == "DEEP_ARCHIVE" and request.tier == "Expedited":
+            raise CosError("InvalidArgument", "The Expedited tier is not available for DEEP_ARCHIVE objects.")
+        status, entry = _restore.next_entry(
+            record.extra.get("restore"), request, now=self.clock(), delay=self.restore_delay
+        )
+        self.store.update_object_extra(
+            route.bucket, route.key, version_id=record.version_id, name="restore", value=entry
+        )
+        return Response(status, _version_header(route, record))
+
+    # -- the service ------------------------------------------------------------------------
+
+    def list_buckets(self, req: Request, route: Route) -> Response:
+        """GET Service: the buckets of the requester's account (``_auth.owns``), by name.
+
+        Filters: the region of a ``cos.<region>.myqcloud.com`` Host or a ``region`` parameter;
+        ``create-time`` with ``range`` ``lt``/``gt``; ``tagkey``/``tagvalue`` (buckets carry no
+        tags here, so a tag filter matches none).  Paging: ``marker`` (after that name) and
+        ``max-keys`` (default and cap 2000, a choice) -> ``IsTruncated`` / ``NextMarker``.  A
+        ``max-keys`` or ``create-time`` that is not a non-negative integer, or a ``range`` other
+        than ``lt``/``gt`` -> 400 ``InvalidArgument``."""
+        p = {name: value for name, value in route.params.items() if value != ""}
+        max_keys = min(_int_param(p.get("max-keys"), "max-keys", default=2000, low=0, high=None), 2000)
+        credential = route.credential
+        assert credential is not None
+        others = list(self.credentials.values())
+        owned = [b for b in self.store.buckets() if _auth.owns(credential, b.appid, others)]
+        chosen = [b for b in owned if _bucket_matches(b, p, region=route.region)]
+        marker = p.get("marker", "")
+        after = [b for b in chosen if b.name > marker]
+        page = after[:max_keys]
+        next_marker = page[-1].name if len(after) > len(page) and page else None
+        appid = credential.appid or (owned[0].appid if owned else DEFAULT_APPID)
+        body = _render.list_all_my_buckets(page, appid=appid, marker=marker, next_marker=next_marker)
         return _xml_response(body)
 
     # -- ACLs (rules: _acl) -------------------------------------------------------------
@@ -672,8 +873,8 @@ class CosApp:
         before 404); a malformed ``x-cos-copy-source`` (no ``/``, a host that is not
         ``<bucket>-<appid>.cos[-internal].<region>.myqcloud.com`` / ``.tencentcos.cn``
         / legacy ``<bucket>-<appid>.<region>.myqcloud.com``, a scheme, an empty or
-        non-UTF-8 key) -> 400 ``InvalidArgument``; a source ``versionId`` other than
-        ``null`` -> 501; a missing source bucket -> 404 ``NoSuchBucket``, key -> 404
+        non-UTF-8 key) -> 400 ``InvalidArgument``; a source ``versionId`` as
+        ``_open_copy_source``; a missing source bucket -> 404 ``NoSuchBucket``, key -> 404
         ``NoSuchKey`` (not ``NoSuchCopySource``); a range that is not
         ``bytes=first-last`` inside the object -> 400 ``InvalidArgument`` (empty ->
         whole object); the four ``x-cos-copy-source-If-*`` conditions are evaluated
@@ -681,9 +882,9 @@ class CosApp:
         another account's bucket, also needs an anonymously readable source.
         """
         number = parse_part_number(route.params.get("partnumber"))
-        src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
+        src = _parse_copy_source(req.header("x-cos-copy-source") or "")
         upload = self._upload(route)
-        source, fh = self._open_copy_source(req, route, bucket=src_bucket_name, key=src_key)
+        source, fh = self._open_copy_source(req, route, src)
         with fh:
             start, length = _parse_copy_range(req.header("x-cos-copy-source-range"), source.size)
             if length > MAX_PUT_SIZE:
@@ -702,18 +903,32 @@ class CosApp:
                 )
         return _xml_response(_render.copy_part_result(part), crc64=part.crc64, sse=_sse_headers(upload))
 
-    def _open_copy_source(self, req: Request, route: Route, *, bucket: str, key: str) -> Tuple[ObjectRecord, IO[bytes]]:
-        """The source object of a copy and an open file of its data, after the permission check
-        (an anonymous copy, or one from another account's bucket, needs an anonymously readable
-        source) and the four ``x-cos-copy-source-If-*`` conditions (412 ``PreconditionFailed``)."""
+    def _open_copy_source(self, req: Request, route: Route, src: "CopySource") -> Tuple[ObjectRecord, IO[bytes]]:
+        """The source object (or source version) of a copy and an open file of its data, after the
+        permission check (an anonymous copy, or one from another account's bucket, needs an
+        anonymously readable source), the archive check (403 ``InvalidObjectState`` until restored)
+        and the four ``x-cos-copy-source-If-*`` conditions (412 ``PreconditionFailed``).  A source
+        ``versionId``: absent -> 404 ``NoSuchVersion``, a delete marker -> 400 ``InvalidRequest``,
+        on a bucket whose versioning was never configured (non-``null``) -> 501."""
+        bucket, key = src.bucket, src.key
         src_bucket = self.store.get_bucket(bucket)
         if src_bucket is None:
             raise CosError("NoSuchBucket", "The specified source bucket does not exist.")
-        opened = self.store.open_object(bucket, key)
+        version_id = src.version_id if src_bucket.versioning or src.version_id else None
+        if version_id is None:
+            opened: Optional[Tuple[ObjectRecord, Optional[IO[bytes]]]] = self.store.open_object(bucket, key)
+        elif not src_bucket.versioning:
+            raise CosError("NotImplemented", "Copying a specific version is not implemented by the COS emulator.")
+        else:
+            opened = self.store.open_version(bucket, key, version_id)
         if opened is None:
-            raise CosError("NoSuchKey")
+            raise CosError("NoSuchKey" if version_id is None else "NoSuchVersion")
         source, fh = opened
+        if fh is None:
+            raise CosError("InvalidRequest", "The source of a copy request may not refer to a delete marker by version id.")
         try:
+            if not _restore.is_readable(source.storage_class, source.extra.get("restore"), self.clock()):
+                raise CosError("InvalidObjectState", "The copy source is archived: restore it first.")
             foreign = route.anonymous or (  # a source of another account: everyone's rights only
                 route.credential is not None
                 and _auth.account_credential(
@@ -740,17 +955,18 @@ class CosApp:
         ``InvalidRequest``, as on S3.  Source errors and conditions as for Upload Part - Copy.
         """
         self._check_key(route.key)
-        src_bucket_name, src_key = _parse_copy_source(req.header("x-cos-copy-source") or "")
+        src = _parse_copy_source(req.header("x-cos-copy-source") or "")
         directive = (req.header("x-cos-metadata-directive") or "Copy").strip()
         if directive not in ("Copy", "Replaced"):
             raise CosError("InvalidArgument", f"Invalid x-cos-metadata-directive value: {directive}.")
         options = self._object_options(req, check_metadata=directive == "Replaced")
-        source, fh = self._open_copy_source(req, route, bucket=src_bucket_name, key=src_key)
+        source, fh = self._open_copy_source(req, route, src)
         with fh:
             if source.size > MAX_PUT_SIZE:
                 raise CosError("EntityTooLarge", "A single copy is limited to 5 GB; use Upload Part - Copy.")
             if (
-                (src_bucket_name, src_key) == (route.bucket, route.key)
+                (src.bucket, src.key) == (route.bucket, route.key)
+                and src.version_id is None
                 and directive == "Copy"
                 and options.storage_class == source.storage_class
             ):
@@ -765,9 +981,10 @@ class CosApp:
             with self.store.new_blob() as writer:
                 copy_stream(fh, writer.write, source.size)
                 record = self.store.commit_object(writer, self._new_object(route.bucket, route.key, options))
-        return _xml_response(
-            _render.copy_object_result(record), crc64=record.crc64, sse=list(record.extra["sse"].items())
-        )
+        headers = list(record.extra["sse"].items()) + _version_header(route, record)
+        if self.store.versioning_of(src.bucket):
+            headers.append(("x-cos-copy-source-version-id", _versions.wire_id(source.version_id)))
+        return _xml_response(_render.copy_object_result(record), crc64=record.crc64, sse=headers)
 
     def list_parts(self, req: Request, route: Route) -> Response:
         """``max-parts`` outside 1..1000, a negative or non-integer ``part-number-marker``,
@@ -816,7 +1033,7 @@ class CosApp:
         self.store.complete_upload(upload, record, plan.parts)
         location = f"{route.host}/{quote(upload.key, safe='/-_.~')}"
         body = _render.complete_result(upload, location=location, etag=record.etag)
-        return _xml_response(body, crc64=record.crc64, sse=_sse_headers(upload))
+        return _xml_response(body, crc64=record.crc64, sse=_sse_headers(upload) + _version_header(route, record))
 
     def abort_multipart_upload(self, req: Request, route: Route) -> Response:
         self.store.abort_upload(route.bucket, route.key, route.params.get("uploadid", ""))
@@ -854,6 +1071,55 @@ class CosApp:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+#: operations that address a version with ``versionId`` (on a bucket whose versioning was configured)
+_VERSIONED_OPS = frozenset({"GetObject", "HeadObject", "DeleteObject", "PostObjectRestore"})
+#: the account of a key registered without an APPID, when it owns no bucket (a choice)
+DEFAULT_APPID = "1250000000"
+
+
+def _version_header(route: Route, record: ObjectRecord) -> List[Tuple[str, str]]:
+    """``x-cos-version-id`` on a bucket whose versioning was configured (``null`` for the null
+    version); none on a never-versioned bucket, nor for appendable objects (not versioned)."""
+    if not route.versioning or record.object_type == "appendable":
+        return []
+    return [("x-cos-version-id", _versions.wire_id(record.version_id))]
+
+
+def _marker_headers(version_id: str) -> Dict[str, str]:
+    return {"x-cos-delete-marker": "true", "x-cos-version-id": _versions.wire_id(version_id)}
+
+
+def _removal_headers(removal: Removal) -> List[Tuple[str, str]]:
+    headers = []
+    if removal.delete_marker:
+        headers.append(("x-cos-delete-marker", "true"))
+    if removal.version_id is not None:
+        headers.append(("x-cos-version-id", _versions.wire_id(removal.version_id)))
+    return headers
+
+
+def _deleted_entry(key: str, version_id: Optional[str], removal: Removal) -> "_render.DeletedEntry":
+    """DELETE Multiple's ``Deleted`` entry: the ``VersionId`` asked for, and the marker's id when a
+    delete marker was created or removed."""
+    shown = _versions.wire_id(version_id) if version_id is not None else None
+    marker = _versions.wire_id(removal.version_id or "") if removal.delete_marker else None
+    return _render.DeletedEntry(key, shown, marker)
+
+
+def _bucket_matches(bucket: "BucketRecord", params: Dict[str, str], *, region: Optional[str]) -> bool:
+    """GET Service's filters (``list_buckets``)."""
+    wanted_region = params.get("region") or region
+    if wanted_region is not None and bucket.region != wanted_region:
+        return False
+    if "tagkey" in params:
+        return False  # no bucket has tags in the emulator
+    if "create-time" in params and "range" in params:
+        when = _int_param(params["create-time"], "create-time", default=0, low=0, high=None)
+        if params["range"] not in ("lt", "gt"):
+            raise CosError("InvalidArgument", "range must be lt or gt.")
+        return bucket.created < when if params["range"] == "lt" else bucket.created > when
+    return True
 
 
 def _readable_by_all(bucket_acl: str, object_acl: str) -> bool:
@@ -1069,12 +1335,18 @@ _COPY_SOURCE_HOST_RE = re.compile(
 )
 
 
-def _parse_copy_source(value: str) -> Tuple[str, str]:
-    """``<bucket>.cos.<region>.myqcloud.com/<url-encoded key>[?versionId=...]`` -> (bucket, key).
+class CopySource(NamedTuple):
+    bucket: str
+    key: str
+    version_id: Optional[str]  # stored form ("" = null); None: the current version
+
+
+def _parse_copy_source(value: str) -> CopySource:
+    """``<bucket>.cos.<region>.myqcloud.com/<url-encoded key>[?versionId=...]`` -> ``CopySource``.
 
     The host forms accepted are those of requests (``cos``/``cos-internal``,
     ``tencentcos.cn``, the legacy ``<bucket>.<region>.myqcloud.com``); no scheme.
-    Malformed -> 400 InvalidArgument; a versionId other than ``null`` -> 501.
+    Malformed -> 400 InvalidArgument.  (Whether the version exists is ``_open_copy_source``'s.)
     """
     value = value.strip()
     host, slash, rest = value.partition("/")
@@ -1087,10 +1359,11 @@ def _parse_copy_source(value: str) -> Tuple[str, str]:
         key = unquote_to_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
         raise CosError("InvalidArgument", "The x-cos-copy-source key is not valid UTF-8.") from None
+    version_id: Optional[str] = None
     for name, raw in _auth.parse_query(query):
-        if name == "versionid" and raw not in (b"", b"null"):
-            raise CosError("NotImplemented", "Copying a specific version is not implemented by the COS emulator.")
-    return m.group("bucket"), key
+        if name == "versionid":
+            version_id = _versions.stored_id(raw.decode("utf-8", "replace"))
+    return CopySource(m.group("bucket"), key, version_id)
 
 
 _COPY_RANGE_RE = re.compile(r"^bytes=(\d+)-(\d+)$")

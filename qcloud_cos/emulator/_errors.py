@@ -64,6 +64,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
     "InvalidBucketName": (400, "The specified bucket is not valid."),
     "InvalidDigest": (400, "The Content-MD5 you specified is not valid."),
     "InvalidObjectName": (400, "The specified object name is not valid."),
+    "InvalidObjectState": (403, "The operation is not valid for the object's storage class."),
     "InvalidPart": (
         400,
         "One or more of the specified parts could not be found. The part might not have been "
@@ -90,6 +91,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
     "NoSuchBucket": (404, "The specified bucket does not exist."),
     "NoSuchKey": (404, "The specified key does not exist."),
     "NoSuchUpload": (404, "The specified upload does not exist."),
+    "NoSuchVersion": (404, "The specified version does not exist."),
     "NotImplemented": (
         501,
         "A header or query you provided implies functionality that is not implemented.",
@@ -105,6 +107,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
         "Your socket connection to the server was not read from or written to within "
         "the timeout period.",
     ),
+    "RestoreAlreadyInProgress": (409, "Object restore is already in progress."),
     "ServiceUnavailable": (503, "Please reduce your request rate."),
     "SignatureDoesNotMatch": (403, "The Signature you specified is invalid."),
     "SlowDown": (503, "Please reduce your request rate."),

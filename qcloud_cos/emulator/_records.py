@@ -9,7 +9,16 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["BucketRecord", "ListResult", "ObjectRecord", "PartRecord", "UploadListResult", "UploadRecord"]
+__all__ = [
+    "BucketRecord",
+    "ListResult",
+    "ObjectRecord",
+    "PartRecord",
+    "Removal",
+    "UploadListResult",
+    "UploadRecord",
+    "VersionListResult",
+]
 
 
 @dataclass(frozen=True)
@@ -19,12 +28,15 @@ class BucketRecord:
     acl: str  # the canned ACL (what the anonymous checks read)
     created: float
     grants: Tuple[Tuple[str, str], ...] = ()  # explicit ACL grants beyond ``acl`` (``_acl``)
+    versioning: str = ""  # "" (never configured), "Enabled" or "Suspended"
 
     @classmethod
     def _from_row(cls, row: Sequence[Any]) -> "BucketRecord":
         (name, region, acl, created, attrs) = row
-        grants = json.loads(attrs or "{}").get("grants", [])
-        return cls(name, region, acl, created, tuple((str(p), str(g)) for p, g in grants))
+        data = json.loads(attrs or "{}")
+        grants = data.get("grants", [])
+        grant_pairs = tuple((str(p), str(g)) for p, g in grants)
+        return cls(name, region, acl, created, grant_pairs, str(data.get("versioning", "")))
 
     @property
     def appid(self) -> str:
@@ -57,6 +69,8 @@ class ObjectRecord:
     meta: List[Tuple[str, str]] = field(default_factory=list)
     extra: Dict[str, Any] = field(default_factory=dict)
     blob_id: str = ""  # "" for a stored object: its data are its ``segments`` rows
+    version_id: str = ""  # "" is the null version (every object of a never-versioned bucket)
+    delete_marker: bool = False  # a delete marker (a version without data), from the ``versions`` table
 
     @property
     def segmented(self) -> bool:
@@ -68,7 +82,7 @@ class ObjectRecord:
 
     @classmethod
     def _from_row(cls, row: Sequence[Any]) -> "ObjectRecord":
-        (bucket, key, blob_id, size, etag, crc, lm, sc, otype, acl, attrs) = row
+        (bucket, key, blob_id, size, etag, crc, lm, sc, otype, acl, attrs, version_id) = row[:12]
         data = json.loads(attrs)
         return cls(
             bucket=bucket,
@@ -84,13 +98,15 @@ class ObjectRecord:
             headers=data.get("headers", {}),
             meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
             extra=data.get("extra", {}),
+            version_id=version_id,
+            delete_marker=bool(row[12]) if len(row) > 12 else False,
         )
 
 
 _BUCKET_COLUMNS = "name, region, acl, created, attrs"
 
 _OBJECT_COLUMNS = (
-    "bucket, key, blob_id, size, etag, crc64, last_modified, storage_class, object_type, acl, attrs"
+    "bucket, key, blob_id, size, etag, crc64, last_modified, storage_class, object_type, acl, attrs, version_id"
 )
 
 
@@ -182,3 +198,22 @@ class UploadListResult:
     is_truncated: bool
     next_key_marker: Optional[str]
     next_upload_id_marker: Optional[str]  # "" when the page ended on a common prefix
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a DELETE did on a bucket with versioning: the version it addressed or created."""
+
+    version_id: Optional[str]  # the version removed, or the delete marker created ("" = null); None: none
+    delete_marker: bool  # a delete marker was created, or the version removed was one
+
+
+@dataclass
+class VersionListResult:
+    """One page of List Object Versions: ``(record, is_latest)`` in key order, newest first."""
+
+    entries: List[Tuple[ObjectRecord, bool]]
+    common_prefixes: List[str]
+    is_truncated: bool
+    next_key_marker: Optional[str]
+    next_version_id_marker: Optional[str]  # "" when the page ended on a common prefix

@@ -20,25 +20,30 @@ Standard library only; knows nothing about HTTP or storage.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Callable, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, NamedTuple, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from ._errors import render_error as error_document
 from ._xml import xml_text
 
 if TYPE_CHECKING:  # records only, for annotations
+    from ._records import BucketRecord, VersionListResult
     from ._store import ListResult, ObjectRecord, PartRecord, UploadListResult, UploadRecord
 
 __all__ = [
+    "DeletedEntry",
     "access_control_policy",
     "complete_result",
     "copy_part_result",
     "error_document",
     "initiate_result",
     "iso_date",
+    "list_all_my_buckets",
     "list_bucket_result",
     "list_parts_result",
     "list_uploads_result",
+    "list_versions_result",
+    "versioning_configuration",
     "xml_text",
 ]
 
@@ -226,13 +231,32 @@ def location_constraint(region: str) -> bytes:
     return f"{_PROLOG}<LocationConstraint>{xml_text(region)}</LocationConstraint>".encode("utf-8")
 
 
+class DeletedEntry(NamedTuple):
+    """One ``Deleted`` entry: the key, the ``VersionId`` asked for, the delete marker's id
+    (``DeleteMarker`` true) when one was created or removed; None: the element is left out."""
+
+    key: str
+    version_id: Optional[str]
+    marker_version_id: Optional[str]
+
+
+def _deleted(entry: DeletedEntry) -> str:
+    out = [f"<Deleted><Key>{xml_text(entry.key)}</Key>"]
+    if entry.version_id is not None:
+        out.append(f"<VersionId>{xml_text(entry.version_id)}</VersionId>")
+    if entry.marker_version_id is not None:
+        out.append("<DeleteMarker>true</DeleteMarker>")
+        out.append(f"<DeleteMarkerVersionId>{xml_text(entry.marker_version_id)}</DeleteMarkerVersionId>")
+    return "".join(out) + "</Deleted>"
+
+
 def delete_result(
-    *, deleted: Sequence[str], errors: Sequence[Tuple[str, str, str]]
+    *, deleted: Sequence[DeletedEntry], errors: Sequence[Tuple[str, str, str]]
 ) -> bytes:
     """DELETE Multiple Objects' answer: a ``Deleted`` per key (none in quiet mode) and an
     ``Error`` per ``(key, code, message)``."""
     out = [f"{_PROLOG}<DeleteResult>"]
-    out.extend(f"<Deleted><Key>{xml_text(key)}</Key></Deleted>" for key in deleted)
+    out.extend(_deleted(entry) for entry in deleted)
     out.extend(
         f"<Error><Key>{xml_text(key)}</Key><Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message></Error>"
         for key, code, message in errors
@@ -277,4 +301,98 @@ def access_control_policy(*, owner: str, grants: Sequence[Tuple[str, str]], all_
             )
         out.append(f"<Grant>{grantee}<Permission>{permission}</Permission></Grant>")
     out.append("</AccessControlList></AccessControlPolicy>")
+    return "".join(out).encode("utf-8")
+
+
+# -- versioning ------------------------------------------------------------------------
+
+
+def versioning_configuration(status: str) -> bytes:
+    """GET Bucket versioning: ``<VersioningConfiguration/>`` with a ``Status`` once configured."""
+    inner = f"<Status>{xml_text(status)}</Status>" if status else ""
+    return f"{_PROLOG}<VersioningConfiguration>{inner}</VersioningConfiguration>".encode("utf-8")
+
+
+def _empty_or(name: str, value: str) -> str:
+    """``<Name>value</Name>``, or ``<Name/>`` for an empty value (as COS writes empty markers)."""
+    return f"<{name}>{xml_text(value)}</{name}>" if value else f"<{name}/>"
+
+
+def _version_entry(rec: "ObjectRecord", latest: bool, *, enc: Callable[[str], str], appid: str) -> str:
+    head = (
+        f"<Key>{xml_text(enc(rec.key))}</Key><VersionId>{xml_text(rec.version_id or 'null')}</VersionId>"
+        f"<IsLatest>{_bool(latest)}</IsLatest><LastModified>{iso_date(rec.last_modified)}</LastModified>"
+    )
+    owner = f"<Owner><UID>{appid}</UID></Owner>"
+    if rec.delete_marker:
+        return f"<DeleteMarker>{head}{owner}</DeleteMarker>"
+    return (
+        f"<Version>{head}<ETag>{xml_text(rec.etag)}</ETag><Size>{rec.size}</Size>"
+        f"<StorageClass>{rec.storage_class}</StorageClass>{owner}</Version>"
+    )
+
+
+def list_versions_result(
+    result: "VersionListResult",
+    *,
+    bucket: str,
+    prefix: str,
+    delimiter: str,
+    key_marker: str,
+    version_id_marker: str,
+    max_keys: int,
+    encoded: bool,
+) -> bytes:
+    """List Object Versions: ``Version`` and ``DeleteMarker`` entries in listing order (key, then
+    newest first), then ``CommonPrefixes``."""
+    enc = url_encoder(encoded)
+    out = [f"{_PROLOG}<ListVersionsResult>"]
+    if encoded:
+        out.append("<EncodingType>url</EncodingType>")
+    out.append(f"<Name>{xml_text(bucket)}</Name>")
+    out.append(_empty_or("Prefix", enc(prefix)))
+    out.append(_empty_or("KeyMarker", enc(key_marker)))
+    out.append(_empty_or("VersionIdMarker", version_id_marker))
+    out.append(f"<MaxKeys>{max_keys}</MaxKeys>")
+    if delimiter:
+        out.append(_empty_or("Delimiter", enc(delimiter)))
+    out.append(f"<IsTruncated>{_bool(result.is_truncated)}</IsTruncated>")
+    if result.is_truncated:
+        out.append(_empty_or("NextKeyMarker", enc(result.next_key_marker or "")))
+        next_version = result.next_version_id_marker
+        out.append(_empty_or("NextVersionIdMarker", "" if next_version is None else next_version or "null"))
+    appid = _appid(bucket)
+    out.extend(_version_entry(rec, latest, enc=enc, appid=appid) for rec, latest in result.entries)
+    for cp in result.common_prefixes:
+        out.append(f"<CommonPrefixes><Prefix>{xml_text(enc(cp))}</Prefix></CommonPrefixes>")
+    out.append("</ListVersionsResult>")
+    return "".join(out).encode("utf-8")
+
+
+# -- the service -----------------------------------------------------------------------
+
+
+def list_all_my_buckets(
+    buckets: Sequence["BucketRecord"], *, appid: str, marker: str, next_marker: Optional[str]
+) -> bytes:
+    """GET Service: the owner (a CAM id, the APPID as DisplayName) and each bucket
+    (``CreationDate`` to the second, as COS writes it)."""
+    out = [
+        f"{_PROLOG}<ListAllMyBucketsResult>",
+        f"<Owner><ID>qcs::cam::uin/{appid}:uin/{appid}</ID><DisplayName>{appid}</DisplayName></Owner>",
+        "<Buckets>" if buckets else "<Buckets/>",
+    ]
+    for bucket in buckets:
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(bucket.created))
+        out.append(
+            f"<Bucket><Name>{xml_text(bucket.name)}</Name><Location>{xml_text(bucket.region)}</Location>"
+            f"<CreationDate>{created}</CreationDate><BucketType>cos</BucketType></Bucket>"
+        )
+    if buckets:
+        out.append("</Buckets>")
+    out.append(_empty_or("Marker", marker))
+    out.append(f"<IsTruncated>{_bool(next_marker is not None)}</IsTruncated>")
+    if next_marker is not None:
+        out.append(f"<NextMarker>{xml_text(next_marker)}</NextMarker>")
+    out.append("</ListAllMyBucketsResult>")
     return "".join(out).encode("utf-8")

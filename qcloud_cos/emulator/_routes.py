@@ -11,8 +11,10 @@ Routing rules (documented choices):
 * the bucket comes from the Host (or the authority of an absolute-form
   target): ``<bucket>.cos.<region>.myqcloud.com``, ``cos-internal.``,
   ``.tencentcos.cn`` and the legacy ``<bucket>.<region>.myqcloud.com``, with
-  any ``:port`` ignored and any region accepted.  A Host naming no bucket ->
-  400 ``InvalidURI``;
+  any ``:port`` ignored and any region accepted.  ``GET /`` on the service
+  endpoint (``service.cos.myqcloud.com``, ``service.cos.tencentcos.cn``,
+  ``cos.<region>.myqcloud.com``) is GET Service (``Route.bucket`` is ``""``).
+  Any other Host naming no bucket -> 400 ``InvalidURI``;
 * the key is the path percent-decoded once (``+`` stays ``+``), one leading
   ``/`` stripped, decoded as UTF-8 (invalid UTF-8 -> 400 ``InvalidURI``);
 * the operation is selected by the method, the level (a non-empty key is the
@@ -37,7 +39,7 @@ from ._wire import Request
 
 __all__ = ["OPERATIONS", "Operation", "Route", "SUBRESOURCES", "route"]
 
-BUCKET, OBJECT = "bucket", "object"
+BUCKET, OBJECT, SERVICE = "bucket", "object", "service"
 #: who may call an operation without credentials
 READ = "read"  # anyone, when the bucket ACL is public-read or public-read-write
 OBJECT_READ = "object-read"  # as READ, or when the object's own ACL is public-read(-write)
@@ -93,12 +95,14 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("HeadBucket",              "HEAD",   BUCKET, None,        "head_bucket", READ),
     Operation("DeleteBucket",            "DELETE", BUCKET, None,        "delete_bucket"),
     Operation("ListMultipartUploads",    "GET",    BUCKET, "uploads",   "list_multipart_uploads", READ),
-    Operation("ListObjectVersions",      "GET",    BUCKET, "versions",  None),
+    Operation("ListObjectVersions",      "GET",    BUCKET, "versions",  "list_object_versions", READ),
     Operation("ListObjectsV2",           "GET",    BUCKET, "list-type", None),
     Operation("DeleteMultipleObjects",   "POST",   BUCKET, "delete",    "delete_multiple_objects", WRITE),
     Operation("GetBucketAcl",            "GET",    BUCKET, "acl",       "get_bucket_acl"),
     Operation("GetBucketLocation",       "GET",    BUCKET, "location",  "get_bucket_location"),
     Operation("PutBucketAcl",            "PUT",    BUCKET, "acl",       "put_bucket_acl"),
+    Operation("GetBucketVersioning",     "GET",    BUCKET, "versioning", "get_bucket_versioning"),
+    Operation("PutBucketVersioning",     "PUT",    BUCKET, "versioning", "put_bucket_versioning"),
     # object level
     Operation("PutObject",               "PUT",    OBJECT, None,        "put_object", WRITE),
     Operation("PutObjectCopy",           "PUT",    OBJECT, None,        "put_object_copy", WRITE, copy=True),
@@ -116,8 +120,10 @@ OPERATIONS: Tuple[Operation, ...] = (
     Operation("AbortMultipartUpload",    "DELETE", OBJECT, "uploadid",  "abort_multipart_upload", WRITE),
     Operation("GetObjectAcl",            "GET",    OBJECT, "acl",       "get_object_acl"),
     Operation("PutObjectAcl",            "PUT",    OBJECT, "acl",       "put_object_acl"),
-    Operation("PostObjectRestore",       "POST",   OBJECT, "restore",   None),
+    Operation("PostObjectRestore",       "POST",   OBJECT, "restore",   "restore_object", WRITE),
     Operation("SelectObjectContent",     "POST",   OBJECT, "select",    None),
+    # the service (no bucket): GET Service lists the requester's buckets
+    Operation("GetService",              "GET",    SERVICE, None,       "list_buckets", needs_bucket=False),
 )
 # fmt: on
 
@@ -131,7 +137,7 @@ class Route:
     """Where a request goes: the bucket (always named: see ``route``), key and operation."""
 
     host: str  # routing host without port (used in Resource)
-    bucket: str
+    bucket: str  # "" for the service (GET Service)
     region: Optional[str]
     key: str
     op: str  # the operation's name (derived when no row names the request)
@@ -139,8 +145,14 @@ class Route:
     params: Dict[str, str]  # lower-cased names -> decoded values (last wins)
     anonymous: bool = False  # no credentials (set by dispatch)
     credential: Optional[_auth.Credential] = None  # the key acting on this bucket (set by dispatch)
+    versioning: str = ""  # the bucket's versioning state (set by dispatch; ``_versions``)
 
 
+#: the service endpoint: ``service.cos.myqcloud.com`` / ``service.cos.tencentcos.cn`` (every region)
+#: or ``cos.<region>.myqcloud.com`` (that region's buckets)
+_SERVICE_RE = re.compile(
+    r"^(?:service\.cos|cos\.(?P<region>[a-z0-9-]+))\.(?:myqcloud\.com|tencentcos\.cn)$"
+)
 _HOST_RE = re.compile(
     r"^(?P<bucket>[a-z0-9][a-z0-9-]*-[0-9]+)\."
     r"(?:(?:cos|cos-internal)\.(?P<region>[a-z0-9-]+)|(?P<legacy>[a-z0-9-]+))"
@@ -168,6 +180,9 @@ def route(
     for name, value in _auth.parse_query(req.query):
         params[name] = value.decode("utf-8", "replace")
     _names.check_host(req.host)  # bucket-name and region rules (InvalidBucketName, InvalidRegionName)
+    service = _SERVICE_RE.match(host)
+    if service is not None:
+        return _service_route(req, host=host, key=key, params=params, region=service.group("region"))
     m = _HOST_RE.match(host)
     if m is not None:
         bucket, bucket_region = m.group("bucket"), m.group("region") or m.group("legacy")
@@ -185,6 +200,18 @@ def route(
         operation=operation,
         params=params,
     )
+
+
+def _service_route(req: Request, *, host: str, key: str, params: Dict[str, str], region: Optional[str]) -> Route:
+    """A request to the service endpoint: ``GET /`` (no sub-resource) is GET Service; anything
+    else names no bucket -> 400 ``InvalidURI`` (as before GET Service was served).  A region
+    label that is not a region -> 400 ``InvalidRegionName``."""
+    if req.method.upper() != "GET" or key or any(name in SUBRESOURCES for name in params):
+        raise CosError("InvalidURI", "The Host header does not name a bucket.")
+    if region is not None and not _names.valid_region(region):
+        raise CosError("InvalidRegionName", "The specified region is not valid.")
+    operation = _TABLE[("GET", SERVICE, None, False)]
+    return Route(host=host, bucket="", region=region, key=key, op=operation.name, operation=operation, params=params)
 
 
 def select_operation(req: Request, *, key: str, params: Dict[str, str]) -> Tuple[str, Optional[Operation]]:

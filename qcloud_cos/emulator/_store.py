@@ -46,9 +46,12 @@ Safety rules:
   blobs (``objects``, ``segments``, ``parts``) is consulted.
 
 The schema version lives in ``PRAGMA user_version`` (1: buckets and objects;
-2: adds ``uploads`` and ``parts``; 3: adds ``segments``); older data
-directories are migrated in place (every migration only adds tables, so the
-objects of an older directory stay single-blob objects as they are).  ACLs need no
+2: adds ``uploads`` and ``parts``; 3: adds ``segments``); older data directories are
+migrated in place (every migration only adds tables, so the objects of an older directory
+stay single-blob objects as they are).  Versioning (``_store_versions``) needs no version:
+its tables (``versions``, ``version_segments``) are created and its ``objects`` columns
+(``version_id``, ``version_seq``, defaulted: an older object is the null version) added at
+every open where missing.  ACLs need no
 migration: the canned ACL is the ``acl`` column, the explicit grants live in the JSON
 ``attrs`` (buckets: ``{"grants": [...]}``; objects: ``extra["grants"]``, which a directory
 written before ACLs were served holds as raw headers, read by ``_acl.stored_grants``).
@@ -79,6 +82,7 @@ from ._blobs import BlobWriter, SegmentReader, _empty_dir, _Reaper, copy_stream
 from ._crc64 import Crc64
 from ._errors import CosError
 from ._names import valid_bucket_name
+from ._store_versions import VersionStore
 from ._records import (
     _BUCKET_COLUMNS,
     _OBJECT_COLUMNS,
@@ -164,6 +168,42 @@ CREATE TABLE IF NOT EXISTS segments (
     PRIMARY KEY (bucket, key, seq)
 );
 """
+#: the versioning tables (``_store_versions``): created, and the ``objects`` columns added, at every
+#: open where missing -- a schema change without a version bump, so no older directory needs migrating
+_SCHEMA_VERSIONS = """
+CREATE TABLE IF NOT EXISTS versions (
+    bucket        TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    blob_id       TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    etag          TEXT NOT NULL,
+    crc64         TEXT NOT NULL,
+    last_modified REAL NOT NULL,
+    storage_class TEXT NOT NULL,
+    object_type   TEXT NOT NULL DEFAULT 'normal',
+    acl           TEXT NOT NULL DEFAULT 'default',
+    attrs         TEXT NOT NULL DEFAULT '{}',
+    version_id    TEXT NOT NULL,
+    delete_marker INTEGER NOT NULL DEFAULT 0,
+    version_seq   INTEGER NOT NULL,
+    PRIMARY KEY (bucket, key, version_id)
+);
+CREATE INDEX IF NOT EXISTS versions_by_seq ON versions (bucket, key, version_seq);
+CREATE TABLE IF NOT EXISTS version_segments (
+    bucket        TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    version_id    TEXT NOT NULL,
+    seq           INTEGER NOT NULL,
+    blob_id       TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    PRIMARY KEY (bucket, key, version_id, seq)
+);
+"""
+#: columns versioning adds to ``objects`` (ALTER TABLE, only where missing)
+_OBJECT_VERSION_COLUMNS = (
+    ("version_id", "TEXT NOT NULL DEFAULT ''"),
+    ("version_seq", "INTEGER NOT NULL DEFAULT 0"),
+)
 #: version -> script that brings a database of the previous version to it (idempotent).
 _MIGRATIONS = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
@@ -304,8 +344,9 @@ class _Transaction:
         return blob_id
 
 
-class Store:
-    """Buckets, objects and multipart uploads.  Thread-safe: one SQLite connection behind one lock."""
+class Store(VersionStore):
+    """Buckets, objects (with their versions: ``VersionStore``) and multipart uploads.  Thread-safe:
+    one SQLite connection behind one lock."""
 
     #: how many appendable objects keep a running MD5 in memory (a miss re-reads the blob once)
     MD5_CACHE_SIZE = 64
@@ -330,6 +371,8 @@ class Store:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self._db.executescript(_MIGRATIONS[target])
             self._db.execute(f"PRAGMA user_version={target}")
+        self._db.executescript(_SCHEMA_VERSIONS)
+        _add_missing_columns(self._db, "objects", _OBJECT_VERSION_COLUMNS)
         # append locks: (bucket, key) -> [lock, users]; guarded by _append_locks_guard
         self._append_locks: Dict[Tuple[str, str], List[Any]] = {}
         self._append_locks_guard = threading.Lock()
@@ -454,8 +497,8 @@ class Store:
 
     def _recover(self) -> None:
         """Remove leftovers of a crash: temporary files, parts of vanished uploads, segment
-        rows of vanished objects, bodies no row refers to, and bytes of an unpublished append
-        past an appendable object's length.  (``trash/`` is emptied by the reaper.)"""
+        rows of vanished objects and versions, bodies no row refers to, and bytes of an unpublished
+        append past an appendable object's length.  (``trash/`` is emptied by the reaper.)"""
         with self._lock:
             for name in os.listdir(self.tmp_dir):
                 try:
@@ -467,10 +510,14 @@ class Store:
                 "DELETE FROM segments WHERE NOT EXISTS (SELECT 1 FROM objects o "
                 "WHERE o.bucket = segments.bucket AND o.key = segments.key AND o.blob_id = '')"
             )
+            self.db.execute(
+                "DELETE FROM version_segments WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.bucket = "
+                "version_segments.bucket AND v.key = version_segments.key AND v.version_id = version_segments.version_id)"
+            )
             # Every table that owns blobs must be listed here.
-            referenced = {row[0] for row in self.db.execute("SELECT blob_id FROM objects")}
-            referenced.update(row[0] for row in self.db.execute("SELECT blob_id FROM segments"))
-            referenced.update(row[0] for row in self.db.execute("SELECT blob_id FROM parts"))
+            referenced: Set[str] = set()
+            for table in ("objects", "segments", "parts", "versions", "version_segments"):
+                referenced.update(row[0] for row in self.db.execute(f"SELECT blob_id FROM {table}"))
             for name, path in self._blob_files():
                 if name not in referenced:
                     try:
@@ -502,7 +549,7 @@ class Store:
         """Drop every bucket, object and multipart upload."""
         with self._lock:
             with self._transaction() as txn:
-                for table in ("parts", "uploads", "segments", "objects", "buckets"):
+                for table in ("parts", "uploads", "segments", "objects", "version_segments", "versions", "buckets"):
                     txn.db.execute(f"DELETE FROM {table}")
             self._md5_cache.clear()
             if not self._pins:  # the whole directory goes to the reaper
@@ -552,6 +599,12 @@ class Store:
                 "UPDATE buckets SET acl = ?, attrs = ? WHERE name = ?", (acl, json.dumps(attrs), name)
             )
 
+    def buckets(self) -> List[BucketRecord]:
+        """Every bucket, by name."""
+        with self._lock:
+            rows = self.db.execute(f"SELECT {_BUCKET_COLUMNS} FROM buckets ORDER BY name").fetchall()
+        return [BucketRecord._from_row(row) for row in rows]
+
     def bucket_names(self) -> List[str]:
         with self._lock:
             return [r[0] for r in self.db.execute("SELECT name FROM buckets ORDER BY name")]
@@ -563,6 +616,8 @@ class Store:
             self._require_bucket(name)
             if txn.db.execute("SELECT 1 FROM objects WHERE bucket = ? LIMIT 1", (name,)).fetchone():
                 raise CosError("BucketNotEmpty")
+            if self.has_versions(name):  # noncurrent versions and delete markers count (S3)
+                raise CosError("BucketNotEmpty", "The bucket you tried to delete still has object versions.")
             if txn.db.execute("SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1", (name,)).fetchone():
                 raise CosError("BucketNotEmpty", "The bucket you tried to delete has multipart uploads in progress.")
             txn.db.execute("DELETE FROM buckets WHERE name = ?", (name,))
@@ -586,12 +641,14 @@ class Store:
         self, txn: _Transaction, record: ObjectRecord, *, blob_id: str, segments: Sequence[Tuple[str, int]] = ()
     ) -> None:
         """Inside ``txn``: replace the object at ``record``'s key (its blobs are unlinked after
-        the commit) by ``record``, whose data are the blob ``blob_id`` or -- ``blob_id`` empty --
-        the ``segments`` (blob id, size) in order."""
-        txn.unlink_after_commit(self._take_object_data(record.bucket, record.key))
+        the commit; on a versioned bucket it may become a noncurrent version instead, see
+        ``VersionStore._replace_current``, which sets ``record.version_id``) by ``record``, whose
+        data are the blob ``blob_id`` or -- ``blob_id`` empty -- the ``segments`` (blob id, size) in order."""
+        seq = self._replace_current(txn, record)
         record.blob_id = blob_id
         txn.db.execute(
-            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO objects ({_OBJECT_COLUMNS}, version_seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.bucket,
                 record.key,
@@ -604,6 +661,8 @@ class Store:
                 record.object_type,
                 record.acl,
                 record._attrs(),
+                record.version_id,
+                seq,
             ),
         )
         txn.db.executemany(
@@ -1076,3 +1135,11 @@ def _successor(prefix: str) -> Optional[str]:
     if 0xD800 <= nxt <= 0xDFFF:  # surrogates are not valid in keys
         nxt = 0xE000
     return prefix[:-1] + chr(nxt)
+
+
+def _add_missing_columns(db: sqlite3.Connection, table: str, columns: Sequence[Tuple[str, str]]) -> None:
+    """``ALTER TABLE ... ADD COLUMN`` for each of ``columns`` the table lacks (idempotent)."""
+    present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+    for name, declaration in columns:
+        if name not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")

@@ -80,7 +80,7 @@ def test_host_without_bucket(cos, host):
     [
         ("GET", "k", {"tagging": ""}, "GetObjectTagging"),  # (?acl is served since issue 8: test_acl.py)
         ("PUT", "k", {"tagging": ""}, "PutObjectTagging"),
-        ("GET", "", {"versions": ""}, "ListObjectVersions"),
+        ("GET", "", {"list-type": "2"}, "ListObjectsV2"),
         ("DELETE", "", {"uploadId": "U"}, "DeleteBucketUploadid"),
         ("POST", "k", {}, "PostObject"),
         ("GET", "k", {"versionId": "v1"}, "GetObject"),
