@@ -66,7 +66,7 @@ def _check_delete(delete):
                              % type(objects).__name__)
     if len(objects) > 1000:
         raise CosClientError("Delete['Object'] has %d keys; COS takes at most 1000 in one request "
-                             '(CosS3Client.delete_prefix or qcloud_cos.listing.delete_keys batch them)' % len(objects))
+                             '(CosS3Client.delete_prefix deletes a whole prefix in batches)' % len(objects))
     slashed = []
     for index, entry in enumerate(objects):
         if not isinstance(entry, dict) or 'Key' not in entry:

@@ -15,6 +15,7 @@ from . import _http, _surface, _transfer
 from ._body import make_body, open_local_file
 from ._client_buckets import BucketMethods, LeadingSlashKeyWarning  # noqa: F401 - public
 from ._client_copy import CopyMethods
+from ._client_listing import ListingMethods
 from ._client_download import DownloadMethods
 from ._config import CosConfig
 from ._params import BUCKET, encoding_type, integer, text_param, upload_id
@@ -74,7 +75,7 @@ def _complete_parts(multipart_upload):
         check_value(part['ETag'], where + "['ETag']")
 
 
-class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, _surface.OfficialSurface):
+class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _surface.OfficialSurface):
     """A COS client: ``CosS3Client(CosConfig(...))``.
 
     ``retry`` is the number of retries after the first attempt (5xx, connection errors and

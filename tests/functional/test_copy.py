@@ -168,6 +168,8 @@ def test_resume_after_the_source_changed_starts_over(small_threshold_client, buc
     client.put_object(Bucket=bucket, Body=b'y' * (3 * MIB), Key='cp/re2')
     client.copy(*args, PartSize=1, StorageClass='STANDARD_IA', CheckpointDir=str(tmp_path))
     assert _body(client, bucket, 'cp/re2-dst') == b'y' * (3 * MIB)
+    assert _uploads(client, bucket, 'cp/re2-dst') == []      # the stale upload was aborted, not orphaned
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_inputs_are_refused_before_any_request(client, bucket):
@@ -182,3 +184,15 @@ def test_bad_inputs_are_refused_before_any_request(client, bucket):
         client.copy(bucket, 'k', None)
     with pytest.raises(CosClientError, match='No Parameter Named'):
         client.copy(bucket, 'k', _source(bucket, 'nope'), Foo=1)
+
+
+def test_copy_of_a_specific_version(client, cos_emulator):
+    bucket = cos_emulator.create_bucket('copyversions-1250000000')
+    client.put_bucket_versioning(bucket, 'Enabled')
+    first = client.put_object(Bucket=bucket, Body=b'first', Key='cv/src')['x-cos-version-id']
+    client.put_object(Bucket=bucket, Body=b'second', Key='cv/src')
+    source = {'Bucket': bucket, 'Key': 'cv/src', 'Region': cos_emulator.region, 'VersionId': first}
+    client.copy_object(bucket, 'cv/one', source)
+    client.copy(bucket, 'cv/managed', source)
+    for key in ('cv/one', 'cv/managed'):
+        assert client.get_object(bucket, key)['Body'].get_raw_stream().read() == b'first'

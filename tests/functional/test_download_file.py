@@ -178,3 +178,20 @@ def test_sse_c_and_traffic_limit_pass_through(client, bucket, tmp_path, cos_emul
         assert r['headers'].get('x-cos-server-side-encryption-customer-algorithm') == 'AES256'
         assert r['headers'].get('x-cos-server-side-encryption-customer-key-MD5') == sse['SSECustomerKeyMD5']
     assert all(r['headers'].get('x-cos-traffic-limit') == '819200' for r in sent if r['op'] == 'GetObject')
+
+
+def test_version_id_downloads_that_version(client, cos_emulator, tmp_path):
+    bucket = cos_emulator.create_bucket('dlversions-1250000000')
+    client.put_bucket_versioning(bucket, 'Enabled')
+    old, new = os.urandom(2 * MIB + 1), os.urandom(2 * MIB + 2)
+    first = client.put_object(Bucket=bucket, Body=old, Key='dl/versioned')['x-cos-version-id']
+    client.put_object(Bucket=bucket, Body=new, Key='dl/versioned')
+    since = len(cos_emulator.requests)
+    for part_size, dest in ((1, tmp_path / 'ranged'), (20, tmp_path / 'single')):
+        client.download_file(bucket, 'dl/versioned', str(dest), PartSize=part_size, VersionId=first,
+                             DumpRecordDir=str(tmp_path / 'r'))
+        assert dest.read_bytes() == old
+    sent = [r for r in cos_emulator.requests[since:] if r.get('key') == 'dl/versioned']
+    assert len(sent) == 6 and all('versionId=' + first in r['path'] for r in sent), [r['path'] for r in sent]
+    client.download_file(bucket, 'dl/versioned', str(tmp_path / 'latest'))
+    assert (tmp_path / 'latest').read_bytes() == new

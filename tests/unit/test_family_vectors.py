@@ -12,6 +12,8 @@ import pytest
 import qcloud_cos
 from tests.interop import family_cases
 
+pytestmark = pytest.mark.filterwarnings('ignore::qcloud_cos._client_buckets.LeadingSlashKeyWarning')
+
 VECTORS = os.path.join(os.path.dirname(family_cases.__file__), 'vectors', 'official-family-1.9.44.json')
 
 with open(VECTORS, encoding='utf-8') as _f:

@@ -42,7 +42,7 @@ IMPLEMENTED = {
     'put_object_from_local_file', 'should_switch_domain', 'upload_file', 'upload_part', 'upload_part_copy',
 }
 # Our public CosS3Client methods the official one does not have (extensions).
-EXTENSIONS = {'upload_folder'}
+EXTENSIONS = {'upload_folder', 'iter_objects', 'iter_object_versions', 'delete_prefix'}
 
 # Official CosConfig methods we do not have: NotImplementedInDropin when looked up (see test below).
 CONFIG_MISSING = {'convert_secret_value', 'cos_vectors_uri'}
@@ -83,7 +83,7 @@ MISSING_MODULE_NAMES = {
     'qcloud_cos.version': set(),
 }
 RAISES_NOT_IMPLEMENTED = {'qcloud_cos', 'qcloud_cos.cos_comm', 'qcloud_cos.cos_client', 'qcloud_cos.cos_auth'}
-MISSING_CLASS_METHODS = {'qcloud_cos.streambody.StreamBody': {'pget_stream_to_file'}}
+MISSING_CLASS_METHODS = {}
 
 
 def _public(cls_key):
