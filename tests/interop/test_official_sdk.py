@@ -282,3 +282,54 @@ def test_download_begun_by_the_official_sdk_is_resumed_by_ours(official_python, 
     assert ranges == expected                       # the official SDK's parts were not fetched again
     assert seen[0] >= len(done) * 1024 * 1024 - 1024 * 1024 and seen[-1] == len(data)
     assert os.listdir(str(records)) == [] and sorted(os.listdir(str(tmp_path))) == ['dest.bin', 'records']
+
+
+def test_official_sdk_versioning_restore_and_service_against_our_emulator(official_python, cos_emulator, tmp_path):
+    """The official versioning, list_objects_versions, restore_object, list_buckets and download_file calls
+    against our emulator (issue 9): what that SDK parses out of our answers is what COS would give it."""
+    bucket = cos_emulator.create_bucket('officialversions-1250000000')
+    cos_emulator.restore_delay = 0
+    script = textwrap.dedent('''
+        import json, sys
+        from qcloud_cos import CosConfig, CosS3Client
+        port, bucket, dest = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+        c = CosS3Client(CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey',
+                                  IP='127.0.0.1', Port=port, Scheme='http'))
+        out = {'before': c.get_bucket_versioning(Bucket=bucket)}
+        c.put_bucket_versioning(Bucket=bucket, Status='Enabled')
+        out['after'] = c.get_bucket_versioning(Bucket=bucket)
+        v1 = c.put_object(Bucket=bucket, Key='v/k', Body=b'one')['x-cos-version-id']
+        c.put_object(Bucket=bucket, Key='v/k', Body=b'two')
+        c.delete_object(Bucket=bucket, Key='v/k')
+        listed = c.list_objects_versions(Bucket=bucket, Prefix='v/')
+        out['versions'] = [(v['Key'], v['IsLatest'], v['Size']) for v in listed.get('Version', [])]
+        out['markers'] = [(m['Key'], m['IsLatest']) for m in listed.get('DeleteMarker', [])]
+        c.download_file(bucket, 'v/k', dest, VersionId=v1)
+        out['v1'] = open(dest, 'rb').read().decode()
+        c.put_object(Bucket=bucket, Key='cold', Body=b'frozen', StorageClass='ARCHIVE')
+        try:
+            c.get_object(Bucket=bucket, Key='cold')
+        except Exception as e:
+            out['cold_get'] = e.get_error_code()
+        c.restore_object(Bucket=bucket, Key='cold', RestoreRequest={'Days': 1, 'CASJobParameters': {'Tier': 'Expedited'}})
+        out['restore'] = c.head_object(Bucket=bucket, Key='cold').get('x-cos-restore')
+        out['thawed'] = c.get_object(Bucket=bucket, Key='cold')['Body'].get_raw_stream().read().decode()
+        proxied = CosS3Client(CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey', Scheme='http',
+                                        Proxies={'http': 'http://127.0.0.1:%d' % port}))
+        out['buckets'] = [b['Name'] for b in proxied.list_buckets()['Buckets']['Bucket']]
+        sys.stdout.write(json.dumps(out) + '\\n')
+    ''')
+    path = tmp_path / 'official_versions.py'
+    path.write_text(script)
+    out = subprocess.run([official_python, str(path), str(cos_emulator.port), bucket, str(tmp_path / 'v1')],
+                         capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert 'Status' not in result['before'] and result['after']['Status'] == 'Enabled'
+    assert result['versions'] == [['v/k', 'false', '3'], ['v/k', 'false', '3']]
+    assert result['markers'] == [['v/k', 'true']]
+    assert result['v1'] == 'one'
+    assert result['cold_get'] == 'InvalidObjectState'
+    assert result['restore'].startswith('ongoing-request="false"')
+    assert result['thawed'] == 'frozen'
+    assert bucket in result['buckets']
