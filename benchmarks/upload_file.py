@@ -14,16 +14,13 @@ an official SDK environment with:
     python -m venv /tmp/official && /tmp/official/bin/pip install cos-python-sdk-v5==1.9.44
 """
 import argparse
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUCKET = 'examplebucket-1250000000'
-MIB = 1024 * 1024
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import BUCKET, MIB, Emulator, run  # noqa: E402
 
 CLIENT = r'''
 import json, sys, threading, time
@@ -76,30 +73,6 @@ with open(args['path'], 'rb') as f:
 '''
 
 
-def start_emulator(data_dir):
-    proc = subprocess.Popen(
-        [sys.executable, '-m', 'qcloud_cos.emulator', '--port', '0', '--no-throttle', '--data-dir', data_dir,
-         '--log-level', 'WARNING'], stdout=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=ROOT), text=True)
-    return proc, int(proc.stdout.readline().rsplit(':', 1)[1])
-
-
-def run(python, script, args, *, ours):
-    env = dict(os.environ)
-    env.pop('QCLOUD_COS_ENDPOINT_URL', None)
-    env.pop('PYTHONPATH', None)
-    if ours:
-        env['PYTHONPATH'] = ROOT
-    proc = subprocess.Popen([python, '-c', script, json.dumps(args)], stdout=subprocess.PIPE, env=env,
-                            cwd=tempfile.gettempdir())
-    out = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit('benchmark client failed: %s' % python)
-    result = json.loads(out) if out.strip() else {}
-    result.update(cpu=usage.ru_utime + usage.ru_stime, rss=usage.ru_maxrss / 1024.0)
-    return result
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--size-mib', type=int, default=1024)
@@ -119,7 +92,8 @@ def main():
         with open(path, 'wb') as f:
             for _ in range(args.size_mib):
                 f.write(os.urandom(MIB))
-        emulator, port = start_emulator(os.path.join(tmp, 'data'))
+        emulator = Emulator(os.path.join(tmp, 'data'))
+        port = emulator.port
         base = dict(port=port, bucket=BUCKET, path=path, part_size=args.part_size, threads=args.threads)
         rows = []
         try:
@@ -144,8 +118,7 @@ def main():
                     rows.append((name, 'resume 90%, local checkpoint', resumed))
                     shutil.rmtree(ckdir, ignore_errors=True)
         finally:
-            emulator.terminate()
-            emulator.wait()
+            emulator.close()
     print('upload_file of %d MiB, PartSize=%d, MAXThread=%d (%d parts), emulator on loopback'
           % (args.size_mib, args.part_size, args.threads, total_parts))
     print('%-16s %-32s %8s %7s %13s %13s %8s' % ('client', 'run', 'wall s', 'CPU s', 'peak RSS MiB',
