@@ -116,3 +116,42 @@ def test_options(cos_emulator):
         "--cos-emulator-bandwidth", "12MB", "-p", "no:cacheprovider",
     )
     result.assert_outcomes(passed=1)
+
+
+def test_clean_emulator_keeps_the_tests_own_faults_and_env_is_restored(pytester):
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(
+        test_clean="""
+import os
+
+import pytest
+
+
+def test_dirty(cos_emulator):
+    cos_emulator.create_bucket('leftover-1250000000')
+
+
+@pytest.mark.cos_fault('op=GetObject,status=503,count=1')
+def test_clean(cos_clean_emulator):
+    assert 'leftover-1250000000' not in cos_clean_emulator.store.bucket_names()
+    assert len(cos_clean_emulator.faults) == 1              # reset first, then this test's marker
+    assert list(cos_clean_emulator.requests) == []
+
+
+def test_env(cos_env, cos_emulator):
+    assert os.environ['QCLOUD_COS_ENDPOINT_URL'] == cos_emulator.endpoint
+    assert os.environ['COS_BUCKET'] == cos_env['COS_BUCKET']
+    assert cos_emulator.store.get_bucket(cos_env['COS_BUCKET']) is not None
+
+
+def test_env_restored():
+    assert 'COS_BUCKET' not in os.environ
+
+
+def test_client(cos_client, cos_emulator_bucket):
+    cos_client.put_object(Bucket=cos_emulator_bucket, Key='k', Body=b'v')
+    assert cos_client.get_object(Bucket=cos_emulator_bucket, Key='k')['Body'].read() == b'v'
+"""
+    )
+    result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=5)

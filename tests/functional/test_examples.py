@@ -19,3 +19,15 @@ def test_example_runs(script, expected, tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout
+
+
+def test_pytest_plugin_example_project_passes():
+    """examples/pytest_plugin/ is a standalone pytest project (its own pytest.ini) that users copy."""
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    for name in ('QCLOUD_COS_ENDPOINT_URL', 'COS_BUCKET', 'COS_SECRET_ID', 'COS_SECRET_KEY', 'COS_REGION'):
+        env.pop(name, None)
+    proc = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider'],
+                          cwd=os.path.join(ROOT, 'examples', 'pytest_plugin'), env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout
+    assert '7 passed' in proc.stdout
