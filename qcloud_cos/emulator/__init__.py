@@ -39,6 +39,7 @@ from ._faults import Fault, FaultPlan, FaultSpecError, parse_spec
 from ._names import valid_bucket_name
 from ._network import PROFILES, NetworkProfile, resolve_network
 from ._server import EmulatorHTTPServer, RequestLog
+from ._records import UploadRecord
 from ._store import Store
 
 __all__ = [
@@ -281,6 +282,17 @@ class CosEmulator:
             raise CosError("InvalidArgument", f"Invalid bucket acl: {acl}.")
         self.store.create_bucket(name, region=region or self.region, acl=acl, now=self.clock())
         return name
+
+    def create_upload(
+        self, bucket: str, key: str, *, upload_id: Optional[str] = None, storage_class: str = "STANDARD"
+    ) -> str:
+        """Start a multipart upload directly (as Initiate would); ``upload_id`` chooses its id.
+
+        So an example that names a fixed placeholder (``UploadId='exampleUploadId'``) finds its upload.
+        """
+        record = UploadRecord(upload_id=upload_id or "", bucket=bucket, key=key, initiated=self.clock(),
+                              storage_class=storage_class)
+        return self.store.create_upload(record).upload_id
 
     def add_credentials(
         self, secret_id: str, secret_key: str, token: Optional[str] = None, *, appid: Optional[str] = None

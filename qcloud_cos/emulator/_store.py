@@ -889,10 +889,16 @@ class Store(VersionStore):
         return f"{second:010d}{self._upload_seq:016x}{os.urandom(24).hex()}"
 
     def create_upload(self, record: UploadRecord) -> UploadRecord:
-        """Store a new upload; its ``upload_id`` is generated (``record.initiated`` is the clock)."""
+        """Store a new upload; an empty ``upload_id`` is generated (``record.initiated`` is the clock).
+
+        A given id (``CosEmulator.create_upload``: the documentation's ``exampleUploadId``) must be new.
+        """
         with self._lock:
             self._require_bucket(record.bucket)
-            record.upload_id = self._new_upload_id(record.initiated)
+            if not record.upload_id:
+                record.upload_id = self._new_upload_id(record.initiated)
+            elif self.db.execute("SELECT 1 FROM uploads WHERE upload_id = ?", (record.upload_id,)).fetchone():
+                raise CosError("InvalidArgument", f"The upload id {record.upload_id} is in use.")
             self.db.execute(
                 f"INSERT INTO uploads ({_UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (

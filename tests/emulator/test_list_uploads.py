@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from ._mp import initiate
+from ._mp import UPLOAD_ID as UPLOAD_GENERATED, initiate
 
 KEYS = ["a.txt", "a.txt", "b/1.txt", "b/2.txt", "b/c/3.txt", "c d+e%.txt", "d/中文 x.txt", "z", "ü"]
 
@@ -189,3 +189,18 @@ def test_completed_and_aborted_uploads_disappear(cos):
     assert abort(cos, "gone", gone).status == 204
     assert multipart(cos, "done", [b"x"]).status == 200
     assert uploads(cos)["uploads"] == [("keep", keep)]
+
+
+def test_an_upload_created_with_a_chosen_id(cos, cos_emulator, cos_emulator_bucket):
+    """CosEmulator.create_upload(upload_id=...): the documentation's 'exampleUploadId' exists for examples."""
+    from qcloud_cos.emulator import CosError
+
+    from ._mp import upload_part
+
+    assert cos_emulator.create_upload(cos_emulator_bucket, "exampleobject", upload_id="exampleUploadId") == \
+        "exampleUploadId"
+    assert uploads(cos)["uploads"] == [("exampleobject", "exampleUploadId")]
+    assert upload_part(cos, "exampleobject", "exampleUploadId", 1, b"x").status == 200
+    with pytest.raises(CosError, match="in use"):
+        cos_emulator.create_upload(cos_emulator_bucket, "other", upload_id="exampleUploadId")
+    assert UPLOAD_GENERATED.match(cos_emulator.create_upload(cos_emulator_bucket, "k"))
