@@ -32,9 +32,11 @@ setup(
     ],
     extras_require={
         'test': ['pytest>=7'],
+        'cli': ['tqdm>=4'],
     },
     entry_points={
-        'console_scripts': ['cos-emulator=qcloud_cos.emulator.__main__:main'],
+        'console_scripts': ['cos-emulator=qcloud_cos.emulator.__main__:main',
+                            'qcloud-cos=qcloud_cos._cli:main'],
     },
     classifiers=[
         'License :: OSI Approved :: MIT License',
