@@ -166,10 +166,16 @@ def content_length(value):
 
 
 def split_params(headers, *, names=(), prefix=None):
-    """Move mapped entries that are really query parameters out of ``headers`` into a dict."""
+    """Move mapped entries that are really query parameters out of ``headers`` into a dict.
+
+    The ``prefix`` ones come first, then ``names``: the official SDK's order of the query.
+    """
     params = {}
     for name in list(headers):
-        if name in names or (prefix and name.startswith(prefix)):
+        if prefix and name.startswith(prefix):
+            params[name] = headers.pop(name)
+    for name in list(headers):
+        if name in names:
             params[name] = headers.pop(name)
     return params
 

@@ -26,7 +26,7 @@ except ImportError:     # Windows: no advisory locks; two downloads to one desti
     fcntl = None
 
 from .. import _crc64
-from .._headers import mapped
+from .._headers import mapped, request_headers, split_params
 from ..cos_exception import CosClientError, CosServiceError
 from .checkpoint import digest, write_atomically
 from .progress import Progress, Stopped
@@ -412,16 +412,18 @@ def download_file(client, *, bucket, key, dest, part_size, max_thread, enable_cr
     dest = _check_args(dest=dest, part_size=part_size, max_thread=max_thread, max_parts=max_parts,
                        enable_crc=enable_crc, progress_callback=progress_callback, cancel_event=cancel_event)
     _check_key_and_record_dir(key, simplify=key_simplify_check, record_dir=dump_record_dir)
-    version_id = kwargs.pop('VersionId', None)
-    params = {'versionId': version_id} if version_id else None
+    headers = request_headers(kwargs)
+    # as get_object: VersionId and Response* go to the query (of every GET; the HEAD takes VersionId)
+    params = split_params(headers, names=('versionId',), prefix='response') or None
+    head_params = {'versionId': params['versionId']} if params and 'versionId' in params else None
     head_headers = mapped({k: v for k, v in kwargs.items() if k.startswith('SSECustomer')})
-    head = client._send(method='HEAD', bucket=bucket, key=key, params=params, headers=head_headers,
+    head = client._send(method='HEAD', bucket=bucket, key=key, params=head_params, headers=head_headers,
                         log='head object')
     size = int(head.headers['Content-Length'])
     etag = head.headers.get('ETag', '')
     remote_crc = head.headers.get('x-cos-hash-crc64ecma')
     progress = Progress(total=size, callback=progress_callback)
-    job = _Download(client, bucket=bucket, key=key, dest=dest, headers=mapped(kwargs), params=params, etag=etag,
+    job = _Download(client, bucket=bucket, key=key, dest=dest, headers=headers, params=params, etag=etag,
                     size=size, crc=remote_crc, progress=progress, cancel_event=cancel_event)
     ranged, piece, parts = _plan(size, part_size=part_size, max_parts=max_parts)
     record_path = None

@@ -109,10 +109,56 @@ LOCATION_XML = (b'<?xml version="1.0" encoding="UTF-8"?>'
 BIG = 6 * 1024 ** 3 + 1   # over the 5 GiB copy_object limit: copy goes multipart
 
 
+DL_SIZES = {'dl-small': 1000, 'dl-big': 3 * 1024 * 1024 + 5, 'dl-empty': 0}
+DL_ETAG = '"dl-etag"'
+
+
+def _dl_data(size):
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+def _download_responder(request, name):
+    """HEAD and (ranged) GET of the download cases' objects."""
+    size = DL_SIZES[name]
+    headers = {'ETag': DL_ETAG, 'Last-Modified': 'Wed, 28 Oct 2020 07:28:00 GMT', 'x-cos-request-id': 'r-dl',
+               'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes'}
+    if request.method == 'HEAD':
+        return 200, dict(headers, **{'Content-Length': str(size)}), b''
+    data = _dl_data(size)
+    wanted = request.headers.get('Range')
+    if isinstance(wanted, bytes):      # the official SDK sends its header values as bytes
+        wanted = wanted.decode('ascii')
+    if not wanted:
+        return 200, dict(headers, **{'Content-Length': str(size)}), data
+    first, last = (int(n) for n in wanted.split('=', 1)[1].split('-'))
+    body = data[first:last + 1]
+    return 206, dict(headers, **{'Content-Length': str(len(body)),
+                                 'Content-Range': 'bytes %d-%d/%d' % (first, last, size)}), body
+
+
+def _download(client, key, **kwargs):
+    """download_file into a private folder; the result and the md5 of the file written."""
+    import hashlib
+    import shutil
+    import tempfile
+    folder = tempfile.mkdtemp()
+    try:
+        dest = os.path.join(folder, 'out.bin')
+        result = client.download_file(B, key, dest, DumpRecordDir=os.path.join(folder, 'records'), **kwargs)
+        with open(dest, 'rb') as f:
+            return {'returned': result, 'md5': hashlib.md5(f.read()).hexdigest(),
+                    'left': sorted(os.listdir(folder))}
+    finally:
+        shutil.rmtree(folder)
+
+
 def _responder(request):
     url = request.url
     query = url.split('?', 1)[1] if '?' in url else ''
     method = request.method
+    path = url.split('?')[0].rsplit('/', 1)[-1]
+    if path in DL_SIZES:
+        return _download_responder(request, path)
     if method == 'HEAD':
         size = BIG if 'big' in url else 1000
         headers = {'Content-Length': str(size), 'ETag': '"src-etag"', 'Content-Type': 'image/png',
@@ -267,6 +313,24 @@ def _cases():
             B, 'k', SRC_OTHER_REGION, CopyStatus='Replaced', ContentType='text/plain'),
         'managed_bad_status': lambda c: c.copy(B, 'k', SRC, CopyStatus='x'),
         'managed_no_bucket': lambda c: c.copy(B, 'k', {'Key': 'a'}),
+        # download_file: HEAD, then one GET or ranged GETs
+        'download_small': lambda c: _download(c, 'dl-small'),
+        'download_empty': lambda c: _download(c, 'dl-empty'),
+        'download_ranged': lambda c: _download(c, 'dl-big', PartSize=1, MAXThread=2),
+        'download_ranged_one_thread': lambda c: _download(c, 'dl-big', PartSize=1, MAXThread=1),
+        'download_big_part_size': lambda c: _download(c, 'dl-big'),
+        'download_max_part_count': lambda c: _download(c, 'dl-big', PartSize=1, MaxPartCount=2),
+        'download_kwargs': lambda c: _download(c, 'dl-big', PartSize=1, VersionId='v1', TrafficLimit='819200',
+                                               SSECustomerAlgorithm='AES256', SSECustomerKey='a2V5',
+                                               SSECustomerKeyMD5='bWQ1'),
+        'download_small_kwargs': lambda c: _download(c, 'dl-small', VersionId='v1', ResponseContentType='a/b'),
+        'download_ranged_response_params': lambda c: _download(c, 'dl-big', PartSize=1, ResponseContentType='a/b',
+                                                               ResponseCacheControl='no-cache'),
+        'download_bad_kwarg': lambda c: _download(c, 'dl-small', Foo='x'),
+        'download_no_temp': lambda c: _download(c, 'dl-big', PartSize=1, DisableTempDestFilePath=True),
+        'download_key_root': lambda c: _download(c, '/'),
+        'download_key_dots': lambda c: _download(c, '../'),
+        'download_no_simplify': lambda c: _download(c, 'dl-small', KeySimplifyCheck=False),
         # versioning and location
         'put_versioning_enabled': lambda c: c.put_bucket_versioning(B, 'Enabled'),
         'put_versioning_suspended': lambda c: c.put_bucket_versioning(B, 'Suspended'),
@@ -274,6 +338,13 @@ def _cases():
         'get_versioning_never': lambda c: c.get_bucket_versioning('never-1250000000'),
         'get_location': lambda c: c.get_bucket_location(B),
     }
+
+
+def _range_start(value):
+    """The first byte of a ``Range: bytes=a-b`` header, for ordering parallel ranged GETs."""
+    if not value:
+        return -1
+    return int(_bytes(value).split(b'=', 1)[1].split(b'-', 1)[0])
 
 
 def _bytes(value):
@@ -314,5 +385,6 @@ def collect_one(qcloud_cos, name):
                 res['status'] = exc.get_status_code()
     # Parts go out in parallel: compare them in a stable order.
     res['wire'] = sorted(adapter.requests, key=lambda r: (r['method'] != 'HEAD', r['url'],
-                                                          str(r['headers'].get('x-cos-copy-source-range'))))
+                                                          str(r['headers'].get('x-cos-copy-source-range')),
+                                                          _range_start(r['headers'].get('Range'))))
     return _plain(res)

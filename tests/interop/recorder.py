@@ -8,6 +8,7 @@ import hashlib
 import io
 
 import requests
+import urllib3
 from requests.adapters import BaseAdapter
 from requests.models import Response
 from requests.structures import CaseInsensitiveDict
@@ -39,7 +40,9 @@ class RecordingAdapter(BaseAdapter):
         response = Response()
         response.status_code = status
         response.headers = CaseInsensitiveDict(headers)
-        response.raw = io.BytesIO(content)
+        # what requests gives a caller: a urllib3 response (stream(), read(), decode_content=...)
+        response.raw = urllib3.response.HTTPResponse(body=io.BytesIO(content), headers=dict(headers), status=status,
+                                                     preload_content=False, decode_content=False)
         response.url = request.url
         response.request = request
         response.encoding = 'utf-8'

@@ -38,6 +38,12 @@ def test_vectors_are_current(official_python, tmp_path):
     assert _regenerated(official_python, 'make_vectors.py', tmp_path) == _committed('official-1.9.44.json')
 
 
+def test_family_vectors_are_current(official_python, tmp_path):
+    """copy, batch delete, versions, ACLs, buckets and download_file (``tests/unit/test_family_vectors.py``)."""
+    assert _regenerated(official_python, 'make_family_vectors.py', tmp_path) == _committed(
+        'official-family-1.9.44.json')
+
+
 # The surface and cos_comm recordings were made on this Python; on another one, inspect's and CPython's
 # wording may differ, so only what cannot depend on the interpreter is compared there.
 RECORDED_ON = (3, 11)

@@ -33,6 +33,13 @@ DEVIATIONS = {
     'managed_big_other_region': PINNED,
     'managed_big_replaced': PINNED,
 }
+#: download_file: the same requests and file, except that every GET carries If-Match with the ETag seen
+#: at HEAD (so its signature covers if-match too) -- test_download_same_as_official_but_pinned.
+DOWNLOAD_PINNED = sorted(name for name in OFFICIAL if name.startswith('download_'))
+#: ... and bad arguments are refused before any request (the official SDK sends the HEAD first).
+DOWNLOAD_REFUSED_EARLY = {'download_bad_kwarg', 'download_key_dots', 'download_key_root'}
+DEVIATIONS.update({name: 'every GET pinned with If-Match' for name in DOWNLOAD_PINNED})
+DEVIATIONS.update({name: 'refused before the HEAD' for name in DOWNLOAD_REFUSED_EARLY})
 
 
 @pytest.fixture(scope='module')
@@ -110,3 +117,35 @@ def test_leading_slash_key_warns_but_is_sent_verbatim():
     with pytest.warns(qcloud_cos.cos_client.LeadingSlashKeyWarning, match='start with "/"'):
         case = family_cases.collect_one(qcloud_cos, 'delete_objects_leading_slash')
     assert case == OFFICIAL['delete_objects_leading_slash']
+
+
+def _unpinned(case):
+    """The case with each GET's If-Match and Authorization left out."""
+    case = json.loads(json.dumps(case))
+    for request in case['wire']:
+        if request['method'] == 'GET':
+            request['headers'].pop('If-Match', None)
+            request['headers'].pop('Authorization')
+    return case
+
+
+def _signed_headers(request):
+    return request['headers']['Authorization'].split('q-header-list=')[1].split('&')[0].split(';')
+
+
+@pytest.mark.parametrize('name', sorted(set(DOWNLOAD_PINNED) - DOWNLOAD_REFUSED_EARLY))
+def test_download_same_as_official_but_pinned(ours, name):
+    mine, official = ours[name], OFFICIAL[name]
+    assert _unpinned(mine) == _unpinned(official)           # same HEAD (signature included), ranges, file
+    gets = [(m, o) for m, o in zip(mine['wire'], official['wire']) if m['method'] == 'GET']
+    assert gets
+    for m, o in gets:
+        assert m['headers']['If-Match'] == '"dl-etag"'      # the ETag the HEAD answered
+        assert _signed_headers(m) == sorted(_signed_headers(o) + ['if-match'])
+
+
+@pytest.mark.parametrize('name', sorted(DOWNLOAD_REFUSED_EARLY))
+def test_download_bad_arguments_refused_before_any_request(ours, name):
+    mine, official = ours[name], OFFICIAL[name]
+    assert mine['wire'] == [] and [r['method'] for r in official['wire']] == ['HEAD']
+    assert {k: v for k, v in mine.items() if k != 'wire'} == {k: v for k, v in official.items() if k != 'wire'}
