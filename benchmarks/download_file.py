@@ -97,13 +97,16 @@ def recorded_done(record_dir, size):
     names = [n for n in os.listdir(record_dir) if not n.endswith('.tmp')] if os.path.isdir(record_dir) else []
     if not names:
         return None
-    with open(os.path.join(record_dir, names[0])) as f:
-        record = json.load(f)
-    if 'qcloud_cos' in record:          # ours: {'qcloud_cos': {'done': {index: crc}, 'part_size': ...}}
-        rec = record['qcloud_cos']
+    path = os.path.join(record_dir, names[0])
+    with open(path) as f:
+        first_line = json.loads(f.readline())
+    if 'qcloud_cos' in first_line:      # ours: a journal (header line, then one line per part done)
+        from qcloud_cos._transfer.download import load_record
+        rec = load_record(path)
         piece = rec['part_size']
         return sum(min(piece, size - int(i) * piece) for i in rec['done'])
-    return sum(p['length'] for p in record.get('parts', []))     # official: {'parts': [{'length': ...}]}
+    with open(path) as f:               # official: one JSON document {'parts': [{'length': ...}]}
+        return sum(p['length'] for p in json.load(f).get('parts', []))
 
 
 class Bench:

@@ -6,6 +6,7 @@
     neither                                                  an emulator in this process, gone at exit
 """
 import contextlib
+import hashlib
 import os
 
 from qcloud_cos import CosConfig, CosS3Client
@@ -62,3 +63,12 @@ def progress_bar(description):
             sys.stderr.write('\n')
         sys.stderr.flush()
     return show
+
+
+def sha256_of(path):
+    """The SHA-256 of a file, read 1 MiB at a time."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(1024 * 1024), b''):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -8,12 +8,11 @@ ETag), downloads it with download_file (parallel ranged GETs, CRC-64 checked bef
 appears), then deletes everything with delete_prefix (1000 keys a request).
 """
 import argparse
-import hashlib
 import os
 import sys
 import tempfile
 
-from _cos_target import HELP, cos_target, progress_bar
+from _cos_target import HELP, cos_target, progress_bar, sha256_of
 
 
 def main(argv=None):
@@ -47,20 +46,12 @@ def main(argv=None):
                     progress_callback=progress_bar('copy'))
         back = os.path.join(tmp, 'back.bin')
         client.download_file(bucket, copied, back, PartSize=4, progress_callback=progress_bar('download'))
-        same = _sha256(back) == _sha256(os.path.join(folder, 'big.bin'))
+        same = sha256_of(back) == sha256_of(os.path.join(folder, 'big.bin'))
         print('copy downloaded: %s' % ('identical' if same else 'DIFFERENT'))
 
         deleted = client.delete_prefix(bucket, prefix)
         print('deleted %d objects (%d failed)' % (deleted['deleted'], len(deleted['failed'])))
         return 0 if same and deleted['success_all'] and not result['failed'] else 1
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1024 * 1024), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 if __name__ == '__main__':

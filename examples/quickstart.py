@@ -11,13 +11,12 @@ real COS, set COS_SECRET_ID, COS_SECRET_KEY, COS_REGION and COS_BUCKET (the obje
 end unless --keep).
 """
 import argparse
-import hashlib
 import os
 import sys
 import tempfile
 import threading
 
-from _cos_target import HELP, cos_target, progress_bar
+from _cos_target import HELP, cos_target, progress_bar, sha256_of
 
 from qcloud_cos.transfer import UploadCancelled
 
@@ -63,7 +62,7 @@ def main(argv=None):
         # 3. Download it back (parallel ranged GETs, CRC-64 checked before the file appears) and compare.
         back = os.path.join(tmp, 'downloaded.bin')
         client.download_file(bucket, key, back, PartSize=4, MAXThread=5, progress_callback=progress_bar('download'))
-        same = _sha256(back) == _sha256(path)
+        same = sha256_of(back) == sha256_of(path)
         print('downloaded again: %s' % ('identical' if same else 'DIFFERENT'))
         if not args.keep:
             client.delete_object(bucket, key)
@@ -75,14 +74,6 @@ def _random_file(path, size_mib):
         for _ in range(size_mib):
             f.write(os.urandom(1024 * 1024))
     return path
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1024 * 1024), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 if __name__ == '__main__':
