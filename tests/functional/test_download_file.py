@@ -195,3 +195,21 @@ def test_version_id_downloads_that_version(client, cos_emulator, tmp_path):
     assert len(sent) == 6 and all('versionId=' + first in r['path'] for r in sent), [r['path'] for r in sent]
     client.download_file(bucket, 'dl/versioned', str(tmp_path / 'latest'))
     assert (tmp_path / 'latest').read_bytes() == new
+
+
+def test_pget_stream_to_file_writes_a_range_at_its_offset(client, bucket, tmp_path):
+    """StreamBody.pget_stream_to_file(fdst, offset, expected_len), as the official SDK's ranged downloader uses it."""
+    client.put_object(Bucket=bucket, Body=b'0123456789abcdef', Key='dl/pget')
+    path = tmp_path / 'target'
+    path.write_bytes(b'.' * 20)
+    with open(str(path), 'r+b') as f:
+        body = client.get_object(bucket, 'dl/pget', Range='bytes=2-5')['Body']
+        assert body.pget_stream_to_file(f, 10, 4) is None
+        assert f.tell() == 14
+    assert path.read_bytes() == b'..........2345......'
+    with open(str(path), 'r+b') as f:
+        body = client.get_object(bucket, 'dl/pget', Range='bytes=2-5')['Body']
+        with pytest.raises(IOError, match='incomplete'):
+            body.pget_stream_to_file(f, 0, 6)             # 4 bytes came, 6 were expected
+        with pytest.raises(CosClientError, match='offset'):
+            client.get_object(bucket, 'dl/pget')['Body'].pget_stream_to_file(f, -1, 16)
