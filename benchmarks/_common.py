@@ -18,6 +18,7 @@
 Run the benchmarks as ``python benchmarks/NAME.py`` (this directory is then on ``sys.path``).  To
 measure a snapshot instead of the working tree, set ``QCLOUD_COS_BENCH_ROOT`` (see ``ROOT``).
 """
+
 import hashlib
 import json
 import os
@@ -31,8 +32,8 @@ import time
 # The code measured (ours and the emulator): this checkout, or QCLOUD_COS_BENCH_ROOT (a directory
 # holding a ``qcloud_cos`` package, e.g. ``git archive HEAD qcloud_cos | tar -x -C /tmp/snap`` when
 # the working tree is mid-edit).
-ROOT = os.environ.get('QCLOUD_COS_BENCH_ROOT') or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUCKET = 'examplebucket-1250000000'
+ROOT = os.environ.get("QCLOUD_COS_BENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUCKET = "examplebucket-1250000000"
 MIB = 1024 * 1024
 
 CLIENT_PREAMBLE = r'''
@@ -114,32 +115,48 @@ class Emulator:
 
     def __init__(self, data_dir, *, record=False):
         env = dict(os.environ, PYTHONPATH=ROOT)
-        env.pop('QCLOUD_COS_ENDPOINT_URL', None)
+        env.pop("QCLOUD_COS_ENDPOINT_URL", None)
         self.record = record
         if record:
-            cmd = [sys.executable, '-c', _RECORDER, data_dir]
+            cmd = [sys.executable, "-c", _RECORDER, data_dir]
         else:
-            cmd = [sys.executable, '-m', 'qcloud_cos.emulator', '--port', '0', '--no-throttle', '--data-dir',
-                   data_dir, '--log-level', 'WARNING']
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.PIPE if record else None,
-                                     env=env, cwd=tempfile.gettempdir(), text=True)
+            cmd = [
+                sys.executable,
+                "-m",
+                "qcloud_cos.emulator",
+                "--port",
+                "0",
+                "--no-throttle",
+                "--data-dir",
+                data_dir,
+                "--log-level",
+                "WARNING",
+            ]
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stdin=subprocess.PIPE if record else None,
+            env=env,
+            cwd=tempfile.gettempdir(),
+            text=True,
+        )
         line = self.proc.stdout.readline()
         if not line:
-            raise SystemExit('the emulator did not start')
-        self.port = int(line.rsplit(':', 1)[1])
+            raise SystemExit("the emulator did not start")
+        self.port = int(line.rsplit(":", 1)[1])
         self._lock = threading.Lock()
 
     def stats(self, since=0):
         """Summary of the requests since record ``since`` (``record=True`` only); ``['n']`` is the next mark."""
         if not self.record:
-            raise RuntimeError('start the emulator with record=True')
+            raise RuntimeError("start the emulator with record=True")
         with self._lock:
-            self.proc.stdin.write('stats %d\n' % since)
+            self.proc.stdin.write("stats %d\n" % since)
             self.proc.stdin.flush()
             return json.loads(self.proc.stdout.readline())
 
     def mark(self):
-        return self.stats(1 << 62)['n']
+        return self.stats(1 << 62)["n"]
 
     def close(self):
         if self.proc.poll() is None:
@@ -162,10 +179,10 @@ class Emulator:
 
 def client_env(ours):
     env = dict(os.environ)
-    env.pop('QCLOUD_COS_ENDPOINT_URL', None)
-    env.pop('PYTHONPATH', None)
+    env.pop("QCLOUD_COS_ENDPOINT_URL", None)
+    env.pop("PYTHONPATH", None)
     if ours:
-        env['PYTHONPATH'] = ROOT
+        env["PYTHONPATH"] = ROOT
     return env
 
 
@@ -179,13 +196,18 @@ def run(python, script, args, *, ours, kill_when=None, poll=0.01):
     true and ``outcome`` is ``'killed'``.  A client that fails otherwise stops the benchmark.
     """
     start = time.perf_counter()
-    proc = subprocess.Popen([python, '-c', script, json.dumps(args)], stdout=subprocess.PIPE,
-                            env=client_env(ours), cwd=tempfile.gettempdir(), text=True)
+    proc = subprocess.Popen(
+        [python, "-c", script, json.dumps(args)],
+        stdout=subprocess.PIPE,
+        env=client_env(ours),
+        cwd=tempfile.gettempdir(),
+        text=True,
+    )
     lines = []
 
     def reader():
         for line in proc.stdout:
-            lines.append(line.rstrip('\n'))
+            lines.append(line.rstrip("\n"))
 
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
@@ -204,23 +226,24 @@ def run(python, script, args, *, ours, kill_when=None, poll=0.01):
     if killed and proc.returncode != -signal.SIGKILL:
         killed = False  # it exited on its own before the signal landed
     if not killed and proc.returncode:
-        raise SystemExit('benchmark client failed (exit %s): %s\n%s' % (proc.returncode, python, '\n'.join(lines)))
+        raise SystemExit("benchmark client failed (exit %s): %s\n%s" % (proc.returncode, python, "\n".join(lines)))
     result = {}
     for line in reversed(lines):
-        if line.startswith('{'):
+        if line.startswith("{"):
             result = json.loads(line)
             break
     if killed:
-        result = {'outcome': 'killed'}
-    result.update(elapsed=elapsed, cpu=usage.ru_utime + usage.ru_stime, rss=usage.ru_maxrss / 1024.0,
-                  lines=lines, killed=killed)
+        result = {"outcome": "killed"}
+    result.update(
+        elapsed=elapsed, cpu=usage.ru_utime + usage.ru_stime, rss=usage.ru_maxrss / 1024.0, lines=lines, killed=killed
+    )
     return result
 
 
 def sha256_file(path):
     h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(4 * MIB), b''):
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(4 * MIB), b""):
             h.update(block)
     return h.hexdigest()
 
@@ -228,7 +251,7 @@ def sha256_file(path):
 def write_payload(path, size_mib):
     """``size_mib`` MiB of random bytes at ``path``; their sha256."""
     h = hashlib.sha256()
-    with open(path, 'wb') as f:
+    with open(path, "wb") as f:
         for _ in range(size_mib):
             block = os.urandom(MIB)
             h.update(block)
@@ -241,8 +264,8 @@ def print_table(header, rows, file=None):
     widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
     out = file or sys.stdout
     for r in [header] + rows:
-        out.write('  '.join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + '\n')
+        out.write("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() + "\n")
 
 
-def best(results, key='wall'):
+def best(results, key="wall"):
     return min(results, key=lambda r: r[key])

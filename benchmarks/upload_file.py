@@ -13,6 +13,7 @@ an official SDK environment with:
 
     python -m venv /tmp/official && /tmp/official/bin/pip install cos-python-sdk-v5==1.9.44
 """
+
 import argparse
 import os
 import shutil
@@ -22,7 +23,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import BUCKET, MIB, Emulator, run  # noqa: E402
 
-CLIENT = r'''
+CLIENT = r"""
 import json, sys, threading, time
 from qcloud_cos import CosConfig, CosS3Client
 args = json.loads(sys.argv[1])
@@ -56,9 +57,9 @@ try:
 except OSError:
     rchar = None
 print(json.dumps({'wall': wall, 'outcome': outcome, 'read_mib': rchar / 1048576.0 if rchar else None}))
-'''
+"""
 
-SEED_PARTS = r'''
+SEED_PARTS = r"""
 import json, sys
 from qcloud_cos import CosConfig, CosS3Client
 args = json.loads(sys.argv[1])
@@ -70,65 +71,75 @@ size = args['part_size'] * 1024 * 1024
 with open(args['path'], 'rb') as f:
     for number in range(1, args['parts'] + 1):
         client.upload_part(args['bucket'], args['key'], f.read(size), number, upload_id)
-'''
+"""
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--size-mib', type=int, default=1024)
-    parser.add_argument('--part-size', type=int, default=8)
-    parser.add_argument('--threads', type=int, default=10)
-    parser.add_argument('--runs', type=int, default=3, help='full uploads per client (best is shown)')
-    parser.add_argument('--official-python')
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--part-size", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3, help="full uploads per client (best is shown)")
+    parser.add_argument("--official-python")
     args = parser.parse_args()
-    impls = [('ours', sys.executable, True)]
+    impls = [("ours", sys.executable, True)]
     if args.official_python:
-        impls.append(('official 1.9.44', args.official_python, False))
+        impls.append(("official 1.9.44", args.official_python, False))
     total_parts = -(-args.size_mib // args.part_size)
     seeded = int(total_parts * 0.9)
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, 'payload.bin')
-        with open(path, 'wb') as f:
+        path = os.path.join(tmp, "payload.bin")
+        with open(path, "wb") as f:
             for _ in range(args.size_mib):
                 f.write(os.urandom(MIB))
-        emulator = Emulator(os.path.join(tmp, 'data'))
+        emulator = Emulator(os.path.join(tmp, "data"))
         port = emulator.port
         base = dict(port=port, bucket=BUCKET, path=path, part_size=args.part_size, threads=args.threads)
         rows = []
         try:
             for name, python, ours in impls:
-                idle = run(python, CLIENT, dict(base, key='-', ours=ours, ckdir=False, idle=True), ours=ours)
-                rows.append((name, 'baseline (imports + client)', idle))
-                fulls = [run(python, CLIENT, dict(base, key='full-%s-%d' % (ours, i), ours=ours, ckdir=False),
-                             ours=ours) for i in range(args.runs)]
-                best = min(fulls, key=lambda r: r['wall'])
-                rows.append((name, 'full upload (best of %d)' % args.runs, best))
+                idle = run(python, CLIENT, dict(base, key="-", ours=ours, ckdir=False, idle=True), ours=ours)
+                rows.append((name, "baseline (imports + client)", idle))
+                fulls = [
+                    run(python, CLIENT, dict(base, key="full-%s-%d" % (ours, i), ours=ours, ckdir=False), ours=ours)
+                    for i in range(args.runs)
+                ]
+                best = min(fulls, key=lambda r: r["wall"])
+                rows.append((name, "full upload (best of %d)" % args.runs, best))
                 # resume by content: 90 % of the parts are on the server, no local state
-                run(sys.executable, SEED_PARTS, dict(base, key='resume-%s' % ours, parts=seeded), ours=True)
-                resumed = run(python, CLIENT, dict(base, key='resume-%s' % ours, ours=ours, ckdir=False),
-                              ours=ours)
-                rows.append((name, 'resume 90%, verify by content', resumed))
+                run(sys.executable, SEED_PARTS, dict(base, key="resume-%s" % ours, parts=seeded), ours=True)
+                resumed = run(python, CLIENT, dict(base, key="resume-%s" % ours, ours=ours, ckdir=False), ours=ours)
+                rows.append((name, "resume 90%, verify by content", resumed))
                 if ours:
-                    ckdir = os.path.join(tmp, 'ck')
+                    ckdir = os.path.join(tmp, "ck")
                     # one thread, cancelled at 90 %: the same 90 % of the parts are done as above
-                    run(python, CLIENT, dict(base, key='resume-ck', ours=True, ckdir=ckdir, cancel_at=0.9,
-                                             threads=1), ours=True)
-                    resumed = run(python, CLIENT, dict(base, key='resume-ck', ours=True, ckdir=ckdir), ours=True)
-                    rows.append((name, 'resume 90%, local checkpoint', resumed))
+                    run(
+                        python,
+                        CLIENT,
+                        dict(base, key="resume-ck", ours=True, ckdir=ckdir, cancel_at=0.9, threads=1),
+                        ours=True,
+                    )
+                    resumed = run(python, CLIENT, dict(base, key="resume-ck", ours=True, ckdir=ckdir), ours=True)
+                    rows.append((name, "resume 90%, local checkpoint", resumed))
                     shutil.rmtree(ckdir, ignore_errors=True)
         finally:
             emulator.close()
-    print('upload_file of %d MiB, PartSize=%d, MAXThread=%d (%d parts), emulator on loopback'
-          % (args.size_mib, args.part_size, args.threads, total_parts))
-    print('%-16s %-32s %8s %7s %13s %13s %8s' % ('client', 'run', 'wall s', 'CPU s', 'peak RSS MiB',
-                                                 'read MiB', 'result'))
+    print(
+        "upload_file of %d MiB, PartSize=%d, MAXThread=%d (%d parts), emulator on loopback"
+        % (args.size_mib, args.part_size, args.threads, total_parts)
+    )
+    print(
+        "%-16s %-32s %8s %7s %13s %13s %8s" % ("client", "run", "wall s", "CPU s", "peak RSS MiB", "read MiB", "result")
+    )
     for name, what, r in rows:
-        read = '%13.0f' % r['read_mib'] if r.get('read_mib') is not None else '%13s' % '?'
-        print('%-16s %-32s %8.2f %7.2f %13.1f %s %8s' % (name, what, r['wall'], r['cpu'], r['rss'], read,
-                                                          r.get('outcome', '?')))
-    print('(read MiB: all bytes the client process read, file and sockets: /proc/self/io rchar)')
+        read = "%13.0f" % r["read_mib"] if r.get("read_mib") is not None else "%13s" % "?"
+        print(
+            "%-16s %-32s %8.2f %7.2f %13.1f %s %8s"
+            % (name, what, r["wall"], r["cpu"], r["rss"], read, r.get("outcome", "?"))
+        )
+    print("(read MiB: all bytes the client process read, file and sockets: /proc/self/io rchar)")
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@
 
 A local COS emulator for tests and development: ``python -m qcloud_cos.emulator``.
 """
+
 import logging
 import os
 
@@ -15,21 +16,32 @@ from ._coinstall import CoInstallWarning
 # First, so that the warning comes even when the mix of two packages makes the imports below fail.
 _coinstall.check(os.path.dirname(os.path.abspath(__file__)))
 
+from . import _surface
+from ._surface import NotImplementedInDropin
 from .cos_auth import CosS3Auth
 from .cos_client import CosConfig, CosS3Client
 from .cos_comm import get_date
 from .cos_exception import CosClientError, CosServiceError
-from . import _surface
-from ._surface import NotImplementedInDropin
 from .version import __dropin_version__, __official_sdk_version__, __version__
 
-__all__ = ['CosConfig', 'CosS3Client', 'CosServiceError', 'CosClientError', 'CosS3Auth', 'get_date',
-           'NotImplementedInDropin', 'CoInstallWarning', '__version__', '__dropin_version__',
-           '__official_sdk_version__']
+__all__ = [
+    "CosConfig",
+    "CosS3Client",
+    "CosServiceError",
+    "CosClientError",
+    "CosS3Auth",
+    "get_date",
+    "NotImplementedInDropin",
+    "CoInstallWarning",
+    "__version__",
+    "__dropin_version__",
+    "__official_sdk_version__",
+]
 
 # The official package's other clients, not implemented here yet: looking one up says so.
 __getattr__ = _surface.missing_module_attribute(
-    __name__, ['AIRecognitionClient', 'CosVectorsClient', 'MetaInsightClient'])
+    __name__, ["AIRecognitionClient", "CosVectorsClient", "MetaInsightClient"]
+)
 
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,4 +1,5 @@
 """``CosS3Client`` methods on many objects and on bucket settings (batch delete, versions, ACLs, ...)."""
+
 import logging
 import warnings
 from urllib.parse import urlencode
@@ -11,9 +12,9 @@ from ._params import BUCKET, encoding_type, integer, text_param
 from ._xml import decode_result, format_dict, format_xml, xml_to_dict
 from .cos_exception import CosClientError
 
-logger = logging.getLogger('qcloud_cos.cos_client')
+logger = logging.getLogger("qcloud_cos.cos_client")
 
-ALL_USERS = 'http://cam.qcloud.com/groups/global/AllUsers'
+ALL_USERS = "http://cam.qcloud.com/groups/global/AllUsers"
 
 
 class LeadingSlashKeyWarning(UserWarning):
@@ -27,59 +28,64 @@ class LeadingSlashKeyWarning(UserWarning):
 
 def _public_grants(acl):
     """The permissions the AllUsers group has in a parsed ACL."""
-    grants = acl.get('AccessControlList', {}).get('Grant') if isinstance(acl.get('AccessControlList'), dict) else []
+    grants = acl.get("AccessControlList", {}).get("Grant") if isinstance(acl.get("AccessControlList"), dict) else []
     found = set()
     for grant in grants or []:
-        grantee = grant.get('Grantee') if isinstance(grant, dict) else None
-        if isinstance(grantee, dict) and grantee.get('URI') == ALL_USERS:
-            found.add(grant.get('Permission'))
+        grantee = grant.get("Grantee") if isinstance(grant, dict) else None
+        if isinstance(grantee, dict) and grantee.get("URI") == ALL_USERS:
+            found.add(grant.get("Permission"))
     return found
 
 
 def _acl_result(response, *, bucket_level):
     """GET ?acl: ``Grant`` always a list, plus the official ``CannedACL`` summary."""
-    data = xml_to_dict(response.content, 'type', 'Type')   # xsi:type="Group" → 'Type': 'Group'
-    if isinstance(data.get('AccessControlList'), dict):
-        format_dict(data['AccessControlList'], ['Grant'])
+    data = xml_to_dict(response.content, "type", "Type")  # xsi:type="Group" → 'Type': 'Group'
+    if isinstance(data.get("AccessControlList"), dict):
+        format_dict(data["AccessControlList"], ["Grant"])
     public = _public_grants(data)
-    if not bucket_level and response.headers.get('x-cos-acl') == 'default':
-        data['CannedACL'] = 'default'
-    elif bucket_level and {'READ', 'WRITE'} <= public:
-        data['CannedACL'] = 'public-read-write'
-    elif 'READ' in public:
-        data['CannedACL'] = 'public-read'
+    if not bucket_level and response.headers.get("x-cos-acl") == "default":
+        data["CannedACL"] = "default"
+    elif bucket_level and {"READ", "WRITE"} <= public:
+        data["CannedACL"] = "public-read-write"
+    elif "READ" in public:
+        data["CannedACL"] = "public-read"
     else:
-        data['CannedACL'] = 'private'
+        data["CannedACL"] = "private"
     return data
 
 
 def _check_delete(delete):
     """The ``Delete`` of delete_objects: a dict whose ``Object`` entries each name a ``Key``."""
     if not isinstance(delete, dict):
-        raise CosClientError("Delete must be a dict {'Object': [{'Key': ...}, ...], 'Quiet': 'true'|'false'}, "
-                             'not %s' % type(delete).__name__)
-    objects = delete.get('Object', [])
+        raise CosClientError(
+            "Delete must be a dict {'Object': [{'Key': ...}, ...], 'Quiet': 'true'|'false'}, "
+            "not %s" % type(delete).__name__
+        )
+    objects = delete.get("Object", [])
     if isinstance(objects, dict):
         objects = [objects]
     if not isinstance(objects, (list, tuple)):
-        raise CosClientError("Delete['Object'] must be a list of {'Key': ...} dicts, not %s"
-                             % type(objects).__name__)
+        raise CosClientError("Delete['Object'] must be a list of {'Key': ...} dicts, not %s" % type(objects).__name__)
     if len(objects) > 1000:
-        raise CosClientError("Delete['Object'] has %d keys; COS takes at most 1000 in one request "
-                             '(CosS3Client.delete_prefix deletes a whole prefix in batches)' % len(objects))
+        raise CosClientError(
+            "Delete['Object'] has %d keys; COS takes at most 1000 in one request "
+            "(CosS3Client.delete_prefix deletes a whole prefix in batches)" % len(objects)
+        )
     slashed = []
     for index, entry in enumerate(objects):
-        if not isinstance(entry, dict) or 'Key' not in entry:
+        if not isinstance(entry, dict) or "Key" not in entry:
             raise CosClientError("Delete['Object'][%d] must be a dict with a 'Key', not %r" % (index, entry))
-        key = entry['Key']
+        key = entry["Key"]
         if not isinstance(key, (str, bytes)) or not key:
             raise CosClientError("Delete['Object'][%d]['Key'] must be a non-empty string, not %r" % (index, key))
-        if (key.startswith('/') if isinstance(key, str) else key.startswith(b'/')):
+        if key.startswith("/") if isinstance(key, str) else key.startswith(b"/"):
             slashed.append(key)
     if slashed:
-        message = ('delete_objects: %d key(s) start with "/" (first: %r). COS takes keys verbatim, so "/a" '
-                   'is not the object "a"; COS will report it Deleted and delete nothing. Strip the leading '
-                   '"/" to delete the object.' % (len(slashed), slashed[0]))
+        message = (
+            'delete_objects: %d key(s) start with "/" (first: %r). COS takes keys verbatim, so "/a" '
+            'is not the object "a"; COS will report it Deleted and delete nothing. Strip the leading '
+            '"/" to delete the object.' % (len(slashed), slashed[0])
+        )
         logger.warning(message)
         warnings.warn(message, LeadingSlashKeyWarning, stacklevel=3)
 
@@ -99,39 +105,54 @@ class BucketMethods:
         """
         _check_delete(Delete)
         headers = request_headers(kwargs)
-        body = make_body(format_xml(Delete, 'Delete'))
-        headers['Content-MD5'] = body.content_md5()
-        headers['Content-Type'] = 'application/xml'
-        response = self._send(method='POST', bucket=Bucket, key=BUCKET, params={'delete': ''}, headers=headers,
-                              body=body, log='delete objects')
+        body = make_body(format_xml(Delete, "Delete"))
+        headers["Content-MD5"] = body.content_md5()
+        headers["Content-Type"] = "application/xml"
+        response = self._send(
+            method="POST",
+            bucket=Bucket,
+            key=BUCKET,
+            params={"delete": ""},
+            headers=headers,
+            body=body,
+            log="delete objects",
+        )
         data = xml_to_dict(response.content)
-        format_dict(data, ['Deleted', 'Error'])
+        format_dict(data, ["Deleted", "Error"])
         return data
 
-    def list_objects_versions(self, Bucket, Prefix='', Delimiter='', KeyMarker='', VersionIdMarker='',
-                              MaxKeys=1000, EncodingType='', **kwargs):
+    def list_objects_versions(
+        self, Bucket, Prefix="", Delimiter="", KeyMarker="", VersionIdMarker="", MaxKeys=1000, EncodingType="", **kwargs
+    ):
         """One page of the bucket's object versions and delete markers.
 
         ``Version``, ``DeleteMarker`` and ``CommonPrefixes`` are lists when present; keys come back
         decoded unless ``EncodingType='url'``.
         """
         encoding_type(EncodingType)
-        params = {'versions': '', 'prefix': text_param(Prefix, 'Prefix'),
-                  'delimiter': text_param(Delimiter, 'Delimiter'),
-                  'key-marker': text_param(KeyMarker, 'KeyMarker'),
-                  'version-id-marker': text_param(VersionIdMarker, 'VersionIdMarker'),
-                  'max-keys': integer(MaxKeys, 'MaxKeys', low=0, optional=True), 'encoding-type': 'url'}
-        response = self._send(method='GET', bucket=Bucket, key=BUCKET, params=params,
-                              headers=request_headers(kwargs))
+        params = {
+            "versions": "",
+            "prefix": text_param(Prefix, "Prefix"),
+            "delimiter": text_param(Delimiter, "Delimiter"),
+            "key-marker": text_param(KeyMarker, "KeyMarker"),
+            "version-id-marker": text_param(VersionIdMarker, "VersionIdMarker"),
+            "max-keys": integer(MaxKeys, "MaxKeys", low=0, optional=True),
+            "encoding-type": "url",
+        }
+        response = self._send(method="GET", bucket=Bucket, key=BUCKET, params=params, headers=request_headers(kwargs))
         data = xml_to_dict(response.content)
-        format_dict(data, ['Version', 'DeleteMarker', 'CommonPrefixes'])
+        format_dict(data, ["Version", "DeleteMarker", "CommonPrefixes"])
         if not EncodingType:
-            decode_result(data, ['Prefix', 'KeyMarker', 'NextKeyMarker'],
-                          [['Version', 'Key'], ['DeleteMarker', 'Key'], ['CommonPrefixes', 'Prefix']])
+            decode_result(
+                data,
+                ["Prefix", "KeyMarker", "NextKeyMarker"],
+                [["Version", "Key"], ["DeleteMarker", "Key"], ["CommonPrefixes", "Prefix"]],
+            )
         return data
 
-    def list_buckets(self, TagKey=None, TagValue=None, Region=None, CreateTime=None, Range=None, Marker='',
-                     MaxKeys=2000, **kwargs):
+    def list_buckets(
+        self, TagKey=None, TagValue=None, Region=None, CreateTime=None, Range=None, Marker="", MaxKeys=2000, **kwargs
+    ):
         """The account's buckets (GET Service): ``{'Owner': ..., 'Buckets': {'Bucket': [...]}}``.
 
         Filters: ``Region``; ``TagKey`` with ``TagValue``; ``CreateTime`` (a Unix time) with ``Range``
@@ -139,36 +160,35 @@ class BucketMethods:
         CosConfig overrides it); a client configured with an IP (or ``QCLOUD_COS_ENDPOINT_URL``)
         sends it there, with that Host.
         """
-        params = {'marker': text_param(Marker, 'Marker'),
-                  'max-keys': integer(MaxKeys, 'MaxKeys', low=0, optional=True)}
+        params = {"marker": text_param(Marker, "Marker"), "max-keys": integer(MaxKeys, "MaxKeys", low=0, optional=True)}
         if TagKey is not None and TagValue is not None:
-            params['tagkey'] = text_param(TagKey, 'TagKey')
-            params['tagvalue'] = text_param(TagValue, 'TagValue')
+            params["tagkey"] = text_param(TagKey, "TagKey")
+            params["tagvalue"] = text_param(TagValue, "TagValue")
         if Region is not None:
-            params['region'] = text_param(Region, 'Region')
+            params["region"] = text_param(Region, "Region")
         if CreateTime is not None and Range is not None:
-            params['create-time'] = integer(CreateTime, 'CreateTime', low=0)
-            params['range'] = text_param(Range, 'Range')
+            params["create-time"] = integer(CreateTime, "CreateTime", low=0)
+            params["range"] = text_param(Range, "Range")
         headers = request_headers(kwargs)
         response = self._send_service(params=params, headers=headers)
         data = xml_to_dict(response.content)
-        if isinstance(data.get('Buckets'), dict):
-            format_dict(data['Buckets'], ['Bucket'])
+        if isinstance(data.get("Buckets"), dict):
+            format_dict(data["Buckets"], ["Bucket"])
         return data
 
     def _send_service(self, *, params, headers):
         """GET Service.  Its query is not signed (as the official SDK signs it)."""
         conf = self._conf
         host = conf._service_domain or (
-            'service.cos.myqcloud.com' if conf._enable_old_domain else 'service.cos.tencentcos.cn')
+            "service.cos.myqcloud.com" if conf._enable_old_domain else "service.cos.tencentcos.cn"
+        )
         authority = host
         if conf._ip is not None:
-            authority = conf._ip if conf._port is None else '%s:%s' % (conf._ip, conf._port)
+            authority = conf._ip if conf._port is None else "%s:%s" % (conf._ip, conf._port)
         query = urlencode({k: v for k, v in params.items() if v is not None})
-        url = '%s://%s/?%s' % (conf._scheme, authority, query)
-        logger.info('list buckets, url=:%s ,headers=:%s', url, headers)
-        request = _http.Request(method='GET', url=url, host=host if conf._ip is not None else None,
-                                headers=headers)
+        url = "%s://%s/?%s" % (conf._scheme, authority, query)
+        logger.info("list buckets, url=:%s ,headers=:%s", url, headers)
+        request = _http.Request(method="GET", url=url, host=host if conf._ip is not None else None, headers=headers)
         return self._transport.send(request)
 
     # -- object settings -------------------------------------------------------------------
@@ -179,68 +199,93 @@ class BucketMethods:
         """
         object_key(Key)
         headers = request_headers(kwargs)
-        params = {'restore': ''}
-        params.update(split_params(headers, names=('versionId',)))
-        body = make_body(format_xml(RestoreRequest, 'RestoreRequest'))
-        self._send(method='POST', bucket=Bucket, key=Key, params=params, headers=headers, body=body,
-                   log='restore object')
+        params = {"restore": ""}
+        params.update(split_params(headers, names=("versionId",)))
+        body = make_body(format_xml(RestoreRequest, "RestoreRequest"))
+        self._send(
+            method="POST", bucket=Bucket, key=Key, params=params, headers=headers, body=body, log="restore object"
+        )
         return None
 
     def put_object_acl(self, Bucket, Key, AccessControlPolicy={}, **kwargs):  # noqa: B006 - the official signature
         """Set an object's ACL: ``ACL='public-read'``, ``Grant*`` kwargs, or a full ``AccessControlPolicy``."""
         object_key(Key)
         headers = request_headers(kwargs)
-        params = {'acl': ''}
-        params.update(split_params(headers, names=('versionId',)))
-        self._send(method='PUT', bucket=Bucket, key=Key, params=params, headers=headers,
-                   body=self._acl_body(AccessControlPolicy), log='put object acl')
+        params = {"acl": ""}
+        params.update(split_params(headers, names=("versionId",)))
+        self._send(
+            method="PUT",
+            bucket=Bucket,
+            key=Key,
+            params=params,
+            headers=headers,
+            body=self._acl_body(AccessControlPolicy),
+            log="put object acl",
+        )
         return None
 
     def get_object_acl(self, Bucket, Key, **kwargs):
         """An object's ACL: ``Owner``, ``AccessControlList`` (``Grant`` a list) and ``CannedACL``."""
         object_key(Key)
         headers = request_headers(kwargs)
-        params = {'acl': ''}
-        params.update(split_params(headers, names=('versionId',)))
-        response = self._send(method='GET', bucket=Bucket, key=Key, params=params, headers=headers)
+        params = {"acl": ""}
+        params.update(split_params(headers, names=("versionId",)))
+        response = self._send(method="GET", bucket=Bucket, key=Key, params=params, headers=headers)
         return _acl_result(response, bucket_level=False)
 
     # -- bucket settings -------------------------------------------------------------------
     def put_bucket_acl(self, Bucket, AccessControlPolicy={}, **kwargs):  # noqa: B006 - the official signature
         """Set a bucket's ACL: ``ACL='public-read'``, ``Grant*`` kwargs, or a full ``AccessControlPolicy``."""
-        self._send(method='PUT', bucket=Bucket, key=BUCKET, params={'acl': ''}, headers=request_headers(kwargs),
-                   body=self._acl_body(AccessControlPolicy), log='put bucket acl')
+        self._send(
+            method="PUT",
+            bucket=Bucket,
+            key=BUCKET,
+            params={"acl": ""},
+            headers=request_headers(kwargs),
+            body=self._acl_body(AccessControlPolicy),
+            log="put bucket acl",
+        )
         return None
 
     def get_bucket_acl(self, Bucket, **kwargs):
         """A bucket's ACL: ``Owner``, ``AccessControlList`` (``Grant`` a list) and ``CannedACL``."""
-        response = self._send(method='GET', bucket=Bucket, key=BUCKET, params={'acl': ''},
-                              headers=request_headers(kwargs))
+        response = self._send(
+            method="GET", bucket=Bucket, key=BUCKET, params={"acl": ""}, headers=request_headers(kwargs)
+        )
         return _acl_result(response, bucket_level=True)
 
     @staticmethod
     def _acl_body(policy):
         if policy in (None, {}):
-            return make_body(b'')
-        return make_body(format_xml(policy, 'AccessControlPolicy'))
+            return make_body(b"")
+        return make_body(format_xml(policy, "AccessControlPolicy"))
 
     def put_bucket_versioning(self, Bucket, Status, **kwargs):
         """Turn versioning on (``'Enabled'``) or pause it (``'Suspended'``); it cannot be turned off."""
-        if Status not in ('Enabled', 'Suspended'):
-            raise CosClientError('versioning status must be set to Enabled or Suspended!')
-        body = make_body(format_xml({'Status': Status}, 'VersioningConfiguration'))
-        self._send(method='PUT', bucket=Bucket, key=BUCKET, params={'versioning': ''},
-                   headers=request_headers(kwargs), body=body, log='put bucket versioning')
+        if Status not in ("Enabled", "Suspended"):
+            raise CosClientError("versioning status must be set to Enabled or Suspended!")
+        body = make_body(format_xml({"Status": Status}, "VersioningConfiguration"))
+        self._send(
+            method="PUT",
+            bucket=Bucket,
+            key=BUCKET,
+            params={"versioning": ""},
+            headers=request_headers(kwargs),
+            body=body,
+            log="put bucket versioning",
+        )
         return None
 
     def get_bucket_versioning(self, Bucket, **kwargs):
         """``{'Status': 'Enabled'|'Suspended'}``; a bucket never versioned gives ``{'VersioningConfiguration': None}``."""
-        response = self._send(method='GET', bucket=Bucket, key=BUCKET, params={'versioning': ''},
-                              headers=request_headers(kwargs))
+        response = self._send(
+            method="GET", bucket=Bucket, key=BUCKET, params={"versioning": ""}, headers=request_headers(kwargs)
+        )
         return xml_to_dict(response.content)
 
     def get_bucket_location(self, Bucket, **kwargs):
         """``{'LocationConstraint': '<region>'}``."""
-        response = self._send(method='GET', bucket=Bucket, key=BUCKET, params={'location': ''},
-                              headers=request_headers(kwargs))
+        response = self._send(
+            method="GET", bucket=Bucket, key=BUCKET, params={"location": ""}, headers=request_headers(kwargs)
+        )
         return xml_to_dict(response.content)

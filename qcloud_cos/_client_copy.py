@@ -1,30 +1,30 @@
 """``CosS3Client`` methods of the copy family (``copy_object``, ``copy``), mixed into the client."""
+
 import re
 from urllib.parse import quote
 
+from ._body import make_body
 from ._endpoint import copy_source_key, format_bucket, format_endpoint, object_key
 from ._headers import check_value, request_headers
-from ._body import make_body
 from ._xml import xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
 
-_ERROR_BODY = re.compile(rb'\s*(<\?xml[^>]*\?>)?\s*<Error[\s>]')
-COPY_STATUSES = ('Copy', 'Replaced')
+_ERROR_BODY = re.compile(rb"\s*(<\?xml[^>]*\?>)?\s*<Error[\s>]")
+COPY_STATUSES = ("Copy", "Replaced")
 
 
 class CopySource:
     """A parsed ``CopySource`` dict: where the source object is and its ``x-cos-copy-source`` value."""
 
-    __slots__ = ('bucket', 'endpoint', 'key', 'version_id', 'header')
+    __slots__ = ("bucket", "endpoint", "key", "version_id", "header")
 
     def __init__(self, *, bucket, endpoint, key, version_id, header):
-        self.bucket, self.endpoint, self.key, self.version_id, self.header = \
-            bucket, endpoint, key, version_id, header
+        self.bucket, self.endpoint, self.key, self.version_id, self.header = bucket, endpoint, key, version_id, header
 
 
 def check_copy_status(value):
     if value not in COPY_STATUSES:
-        raise CosClientError('CopyStatus must be Copy or Replaced')
+        raise CosClientError("CopyStatus must be Copy or Replaced")
     return value
 
 
@@ -34,39 +34,42 @@ class CopyMethods:
     def _copy_source(self, source):
         """Parse ``CopySource`` (``Bucket``, ``Key``, ``Region`` or ``Endpoint``, optional ``Appid``/``VersionId``)."""
         if not isinstance(source, dict):
-            raise CosClientError("CopySource must be a dict {'Bucket': ..., 'Key': ..., 'Region': ...}, not %s"
-                                 % type(source).__name__)
-        if 'Bucket' not in source:
-            raise CosClientError('CopySource Need Parameter Bucket')
+            raise CosClientError(
+                "CopySource must be a dict {'Bucket': ..., 'Key': ..., 'Region': ...}, not %s" % type(source).__name__
+            )
+        if "Bucket" not in source:
+            raise CosClientError("CopySource Need Parameter Bucket")
         conf = self._conf
-        endpoint = format_endpoint(source.get('Endpoint'), source.get('Region'), 'cos.',
-                                   conf._enable_old_domain, conf._enable_internal_domain)
-        if 'Key' not in source:
-            raise CosClientError('CopySource Need Parameter Key')
-        key = copy_source_key(source['Key'])
-        bucket = format_bucket(source['Bucket'], source.get('Appid'))
-        header = '%s.%s/%s' % (bucket, endpoint, quote(key.encode('utf-8'), safe='/-_.~'))
-        version = source.get('VersionId')
+        endpoint = format_endpoint(
+            source.get("Endpoint"), source.get("Region"), "cos.", conf._enable_old_domain, conf._enable_internal_domain
+        )
+        if "Key" not in source:
+            raise CosClientError("CopySource Need Parameter Key")
+        key = copy_source_key(source["Key"])
+        bucket = format_bucket(source["Bucket"], source.get("Appid"))
+        header = "%s.%s/%s" % (bucket, endpoint, quote(key.encode("utf-8"), safe="/-_.~"))
+        version = source.get("VersionId")
         if version:
             if not isinstance(version, str):
-                raise CosClientError('CopySource VersionId must be a string, not %s' % type(version).__name__)
-            check_value(version, 'CopySource VersionId')
-            header += '?versionId=' + version
-        check_value(header, 'CopySource')  # e.g. an Endpoint with CR/LF
+                raise CosClientError("CopySource VersionId must be a string, not %s" % type(version).__name__)
+            check_value(version, "CopySource VersionId")
+            header += "?versionId=" + version
+        check_value(header, "CopySource")  # e.g. an Endpoint with CR/LF
         return CopySource(bucket=bucket, endpoint=endpoint, key=key, version_id=version or None, header=header)
 
     def _copy_result(self, response):
         """Headers updated with the XML result; an ``<Error>`` COS put inside a 200 is raised as such."""
         content = response.content
         if _ERROR_BODY.match(content[:512]):
-            raise CosServiceError(response.request.method if response.request is not None else 'PUT',
-                                  response.text, response.status_code)
+            raise CosServiceError(
+                response.request.method if response.request is not None else "PUT", response.text, response.status_code
+            )
         result = self._headers_of(response)
         if content.strip():
             result.update(xml_to_dict(content))
         return result
 
-    def copy_object(self, Bucket, Key, CopySource, CopyStatus='Copy', **kwargs):
+    def copy_object(self, Bucket, Key, CopySource, CopyStatus="Copy", **kwargs):
         """Copy an object (up to 5 GB) in one request (PUT Object - Copy), server side.
 
         :param CopySource(dict): ``{'Bucket': 'src-1250000000', 'Key': 'a.txt', 'Region': 'ap-guangzhou'}``
@@ -80,13 +83,14 @@ class CopyMethods:
         """
         object_key(Key)
         headers = request_headers(kwargs)
-        headers['x-cos-copy-source'] = self._copy_source(CopySource).header
-        headers['x-cos-metadata-directive'] = check_copy_status(CopyStatus)
-        response = self._send(method='PUT', bucket=Bucket, key=Key, headers=headers, body=make_body(b''),
-                              timeout=1200, log='copy object')
+        headers["x-cos-copy-source"] = self._copy_source(CopySource).header
+        headers["x-cos-metadata-directive"] = check_copy_status(CopyStatus)
+        response = self._send(
+            method="PUT", bucket=Bucket, key=Key, headers=headers, body=make_body(b""), timeout=1200, log="copy object"
+        )
         return self._copy_result(response)
 
-    def copy(self, Bucket, Key, CopySource, CopyStatus='Copy', PartSize=10, MAXThread=5, **kwargs):
+    def copy(self, Bucket, Key, CopySource, CopyStatus="Copy", PartSize=10, MAXThread=5, **kwargs):
         """Copy an object of any size: one PUT Object - Copy, or a multipart copy for large sources.
 
         The source is HEADed first.  Same region and storage class, or a source under 5 GiB: one
@@ -98,5 +102,14 @@ class CopyMethods:
         ``CancelEvent`` (→ ``qcloud_cos.transfer.CopyCancelled``, resumable) and ``CheckpointDir``.
         """
         from ._transfer.copy import copy
-        return copy(self, bucket=Bucket, key=Key, source=CopySource, copy_status=CopyStatus, part_size=PartSize,
-                    max_thread=MAXThread, kwargs=kwargs)
+
+        return copy(
+            self,
+            bucket=Bucket,
+            key=Key,
+            source=CopySource,
+            copy_status=CopyStatus,
+            part_size=PartSize,
+            max_thread=MAXThread,
+            kwargs=kwargs,
+        )

@@ -4,9 +4,21 @@
 class DownloadMethods:
     """Methods of ``CosS3Client`` that download; they use the client's ``_send``."""
 
-    def download_file(self, Bucket, Key, DestFilePath, PartSize=20, MAXThread=5, EnableCRC=False,
-                      progress_callback=None, DumpRecordDir=None, KeySimplifyCheck=True,
-                      DisableTempDestFilePath=False, MaxPartCount=10000, **Kwargs):
+    def download_file(
+        self,
+        Bucket,
+        Key,
+        DestFilePath,
+        PartSize=20,
+        MAXThread=5,
+        EnableCRC=False,
+        progress_callback=None,
+        DumpRecordDir=None,
+        KeySimplifyCheck=True,
+        DisableTempDestFilePath=False,
+        MaxPartCount=10000,
+        **Kwargs,
+    ):
         """Download an object to ``DestFilePath``: one GET up to ``PartSize`` MiB, else parallel ranged GETs.
 
         Every GET carries ``If-Match`` with the ETag seen at HEAD (an overwritten object raises
@@ -17,7 +29,19 @@ class DownloadMethods:
         ``VersionId``, ``TrafficLimit``, ... as ``get_object``.
         """
         from ._transfer.download import download_file
-        download_file(self, bucket=Bucket, key=Key, dest=DestFilePath, part_size=PartSize,
-                      max_thread=MAXThread, enable_crc=EnableCRC, progress_callback=progress_callback,
-                      dump_record_dir=DumpRecordDir, key_simplify_check=KeySimplifyCheck,
-                      disable_temp=DisableTempDestFilePath, max_parts=MaxPartCount, kwargs=Kwargs)
+
+        download_file(
+            self,
+            bucket=Bucket,
+            key=Key,
+            dest=DestFilePath,
+            part_size=PartSize,
+            max_thread=MAXThread,
+            enable_crc=EnableCRC,
+            progress_callback=progress_callback,
+            dump_record_dir=DumpRecordDir,
+            key_simplify_check=KeySimplifyCheck,
+            disable_temp=DisableTempDestFilePath,
+            max_parts=MaxPartCount,
+            kwargs=Kwargs,
+        )

@@ -3,6 +3,7 @@
 Extensions beyond the official SDK, like ``upload_folder``: the official client offers one page
 at a time (``list_objects``, ``list_objects_versions``) and ``delete_objects`` of at most 1000 keys.
 """
+
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -10,30 +11,30 @@ from ._params import integer, text_param
 from ._transfer.upload import check_options
 from .cos_exception import CosClientError, CosServiceError
 
-__all__ = ['ListingMethods']
+__all__ = ["ListingMethods"]
 
-DELETE_BATCH = 1000     # keys per DELETE Multiple Objects request: COS's limit
+DELETE_BATCH = 1000  # keys per DELETE Multiple Objects request: COS's limit
 
 
 def _text(value, name):
     """A marker as text ('' when absent)."""
     value = text_param(value, name)
-    return '' if value is None else str(value)
+    return "" if value is None else str(value)
 
 
 def _next_marker(page, last, *, name):
     """The marker of the page after ``page``; refuses a server that does not move forward."""
     marker = page.get(name) or last
     if not marker:
-        raise CosClientError('the listing is truncated but names no %s to continue from' % name)
+        raise CosClientError("the listing is truncated but names no %s to continue from" % name)
     return marker
 
 
 def _in_key_order(entries, prefixes):
     """Entries (``Key``) and common prefixes (``Prefix``) of one page in key order (a stable sort:
     the versions of one key keep their order)."""
-    merged = [(entry['Key'], entry) for entry in entries] + [(entry['Prefix'], entry) for entry in prefixes]
-    merged.sort(key=lambda pair: pair[0])       # str order is code point order, the same as UTF-8 bytes
+    merged = [(entry["Key"], entry) for entry in entries] + [(entry["Prefix"], entry) for entry in prefixes]
+    merged.sort(key=lambda pair: pair[0])  # str order is code point order, the same as UTF-8 bytes
     return [entry for _, entry in merged]
 
 
@@ -43,15 +44,15 @@ def _newest_first(versions):
     The XML groups ``Version`` and ``DeleteMarker`` elements apart, so their interleaving is
     rebuilt from ``IsLatest`` and ``LastModified`` (ISO 8601, so string order is time order).
     """
-    versions.sort(key=lambda entry: entry.get('LastModified') or '', reverse=True)
-    versions.sort(key=lambda entry: (entry['Key'], entry.get('IsLatest') != 'true'))
+    versions.sort(key=lambda entry: entry.get("LastModified") or "", reverse=True)
+    versions.sort(key=lambda entry: (entry["Key"], entry.get("IsLatest") != "true"))
     return versions
 
 
 class ListingMethods:
     """Methods of ``CosS3Client`` that walk or delete a whole prefix."""
 
-    def iter_objects(self, Bucket, Prefix='', Delimiter='', Marker='', PageSize=1000, **kwargs):
+    def iter_objects(self, Bucket, Prefix="", Delimiter="", Marker="", PageSize=1000, **kwargs):
         """Every object below ``Prefix``, in key order, one ``list_objects`` page at a time.
 
         Yields the ``Contents`` dicts of ``list_objects`` (``Key`` decoded, ``Size``, ``ETag``,
@@ -61,27 +62,41 @@ class ListingMethods:
         (headers) go to every request.
         """
         self._check_bucket(Bucket)
-        text_param(Prefix, 'Prefix')
-        text_param(Delimiter, 'Delimiter')
-        integer(PageSize, 'PageSize', low=1, high=1000)
-        return _walk_objects(self, bucket=Bucket, prefix=Prefix, delimiter=Delimiter,
-                             marker=_text(Marker, 'Marker'), page_size=PageSize, kwargs=kwargs)
+        text_param(Prefix, "Prefix")
+        text_param(Delimiter, "Delimiter")
+        integer(PageSize, "PageSize", low=1, high=1000)
+        return _walk_objects(
+            self,
+            bucket=Bucket,
+            prefix=Prefix,
+            delimiter=Delimiter,
+            marker=_text(Marker, "Marker"),
+            page_size=PageSize,
+            kwargs=kwargs,
+        )
 
-    def iter_object_versions(self, Bucket, Prefix='', Delimiter='', KeyMarker='', VersionIdMarker='',
-                             PageSize=1000, **kwargs):
+    def iter_object_versions(
+        self, Bucket, Prefix="", Delimiter="", KeyMarker="", VersionIdMarker="", PageSize=1000, **kwargs
+    ):
         """Every version and delete marker below ``Prefix``: key ascending, newest first within a key.
 
         Yields the ``Version`` and ``DeleteMarker`` dicts of ``list_objects_versions``, each with an
         added ``'IsDeleteMarker': True/False``; with a ``Delimiter`` also ``{'Prefix': 'dir/'}``.
         """
         self._check_bucket(Bucket)
-        text_param(Prefix, 'Prefix')
-        text_param(Delimiter, 'Delimiter')
-        integer(PageSize, 'PageSize', low=1, high=1000)
-        return _walk_versions(self, bucket=Bucket, prefix=Prefix, delimiter=Delimiter,
-                              key_marker=_text(KeyMarker, 'KeyMarker'),
-                              version_marker=_text(VersionIdMarker, 'VersionIdMarker'), page_size=PageSize,
-                              kwargs=kwargs)
+        text_param(Prefix, "Prefix")
+        text_param(Delimiter, "Delimiter")
+        integer(PageSize, "PageSize", low=1, high=1000)
+        return _walk_versions(
+            self,
+            bucket=Bucket,
+            prefix=Prefix,
+            delimiter=Delimiter,
+            key_marker=_text(KeyMarker, "KeyMarker"),
+            version_marker=_text(VersionIdMarker, "VersionIdMarker"),
+            page_size=PageSize,
+            kwargs=kwargs,
+        )
 
     def delete_prefix(self, Bucket, Prefix, Versions=False, MAXThread=5, AllObjects=False, **kwargs):
         """Delete every object below ``Prefix``: 1000 keys a request, ``MAXThread`` requests at a time.
@@ -96,50 +111,59 @@ class ListingMethods:
             that failed as a whole.
         """
         if not isinstance(Prefix, str):
-            raise CosClientError('Prefix must be a string, not %s' % type(Prefix).__name__)
+            raise CosClientError("Prefix must be a string, not %s" % type(Prefix).__name__)
         if not Prefix and AllObjects is not True:
-            raise CosClientError("Prefix='' would delete every object in the bucket; pass AllObjects=True "
-                                 'to mean that')
+            raise CosClientError("Prefix='' would delete every object in the bucket; pass AllObjects=True to mean that")
         check_options(workers=MAXThread, progress_callback=None, cancel_event=None, checkpoint_dir=None)
         workers = MAXThread
         if Versions:
-            entries = ({'Key': e['Key'], 'VersionId': e['VersionId']}
-                       for e in self.iter_object_versions(Bucket, Prefix=Prefix, **kwargs))
+            entries = (
+                {"Key": e["Key"], "VersionId": e["VersionId"]}
+                for e in self.iter_object_versions(Bucket, Prefix=Prefix, **kwargs)
+            )
         else:
-            entries = ({'Key': e['Key']} for e in self.iter_objects(Bucket, Prefix=Prefix, **kwargs))
+            entries = ({"Key": e["Key"]} for e in self.iter_objects(Bucket, Prefix=Prefix, **kwargs))
         deleter = _BatchDeleter(bucket=Bucket, workers=workers, kwargs=kwargs)
         with self._concurrent(workers) as client:
             deleter.run(client, entries)
-        return {'success_all': not deleter.failed, 'deleted': deleter.deleted, 'failed': deleter.failed}
+        return {"success_all": not deleter.failed, "deleted": deleter.deleted, "failed": deleter.failed}
 
 
 def _walk_objects(client, *, bucket, prefix, delimiter, marker, page_size, kwargs):
     while True:
-        page = client.list_objects(bucket, Prefix=prefix, Delimiter=delimiter, Marker=marker, MaxKeys=page_size,
-                                   **kwargs)
-        entries = _in_key_order(page.get('Contents', []), page.get('CommonPrefixes', []))
+        page = client.list_objects(
+            bucket, Prefix=prefix, Delimiter=delimiter, Marker=marker, MaxKeys=page_size, **kwargs
+        )
+        entries = _in_key_order(page.get("Contents", []), page.get("CommonPrefixes", []))
         yield from entries
-        if page.get('IsTruncated') != 'true':
+        if page.get("IsTruncated") != "true":
             return
-        last = entries[-1].get('Key', entries[-1].get('Prefix')) if entries else None
-        following = _next_marker(page, last, name='NextMarker')
+        last = entries[-1].get("Key", entries[-1].get("Prefix")) if entries else None
+        following = _next_marker(page, last, name="NextMarker")
         if following <= marker:
-            raise CosClientError('the listing did not move past %r; stopping to avoid a loop' % marker)
+            raise CosClientError("the listing did not move past %r; stopping to avoid a loop" % marker)
         marker = following
 
 
 def _walk_versions(client, *, bucket, prefix, delimiter, key_marker, version_marker, page_size, kwargs):
     while True:
-        page = client.list_objects_versions(bucket, Prefix=prefix, Delimiter=delimiter, KeyMarker=key_marker,
-                                            VersionIdMarker=version_marker, MaxKeys=page_size, **kwargs)
-        versions = [dict(entry, IsDeleteMarker=False) for entry in page.get('Version', [])]
-        versions += [dict(entry, IsDeleteMarker=True) for entry in page.get('DeleteMarker', [])]
-        yield from _in_key_order(_newest_first(versions), page.get('CommonPrefixes', []))
-        if page.get('IsTruncated') != 'true':
+        page = client.list_objects_versions(
+            bucket,
+            Prefix=prefix,
+            Delimiter=delimiter,
+            KeyMarker=key_marker,
+            VersionIdMarker=version_marker,
+            MaxKeys=page_size,
+            **kwargs,
+        )
+        versions = [dict(entry, IsDeleteMarker=False) for entry in page.get("Version", [])]
+        versions += [dict(entry, IsDeleteMarker=True) for entry in page.get("DeleteMarker", [])]
+        yield from _in_key_order(_newest_first(versions), page.get("CommonPrefixes", []))
+        if page.get("IsTruncated") != "true":
             return
-        following = (page.get('NextKeyMarker') or '', page.get('NextVersionIdMarker') or '')
+        following = (page.get("NextKeyMarker") or "", page.get("NextVersionIdMarker") or "")
         if not following[0] or following == (key_marker, version_marker):
-            raise CosClientError('the version listing is truncated but does not move past %r' % (key_marker,))
+            raise CosClientError("the version listing is truncated but does not move past %r" % (key_marker,))
         key_marker, version_marker = following
 
 
@@ -156,7 +180,7 @@ class _BatchDeleter:
 
     def run(self, client, entries):
         pending = set()
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix='cos-delete') as pool:
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cos-delete") as pool:
             try:
                 for batch in _batches(entries, DELETE_BATCH):
                     while len(pending) >= 2 * self.workers:
@@ -170,27 +194,31 @@ class _BatchDeleter:
     @staticmethod
     def _raise_unexpected(done):
         for future in done:
-            future.result()     # _delete records COS and client errors; anything else is a bug: raise it
+            future.result()  # _delete records COS and client errors; anything else is a bug: raise it
 
     def _delete(self, client, batch):
         try:
-            result = client.delete_objects(self.bucket, Delete={'Object': batch, 'Quiet': 'true'}, **self.kwargs)
+            result = client.delete_objects(self.bucket, Delete={"Object": batch, "Quiet": "true"}, **self.kwargs)
         except (CosServiceError, CosClientError) as exc:
-            code = exc.get_error_code() if isinstance(exc, CosServiceError) else 'ClientError'
+            code = exc.get_error_code() if isinstance(exc, CosServiceError) else "ClientError"
             message = exc.get_error_msg() if isinstance(exc, CosServiceError) else str(exc)
             errors = [dict(entry, Code=code, Message=message) for entry in batch]
             with self._lock:
                 self.failed.extend(_error_entry(e) for e in errors)
             return
-        errors = result.get('Error', [])
+        errors = result.get("Error", [])
         with self._lock:
             self.deleted += len(batch) - len(errors)
             self.failed.extend(_error_entry(e) for e in errors)
 
 
 def _error_entry(entry):
-    return {'Key': entry.get('Key'), 'VersionId': entry.get('VersionId'), 'Code': entry.get('Code'),
-            'Message': entry.get('Message')}
+    return {
+        "Key": entry.get("Key"),
+        "VersionId": entry.get("VersionId"),
+        "Code": entry.get("Code"),
+        "Message": entry.get("Message"),
+    }
 
 
 def _batches(entries, size):

@@ -8,19 +8,22 @@ process gets a ``CoInstallWarning`` saying what happened and how to fix it.
 Cheap at import: one ``os.listdir`` per ``sys.path`` directory (no ``importlib.metadata``, which costs
 more to import than this whole check); a distribution's ``RECORD`` is read only when its name matches.
 """
+
 import os
 import re
 import sys
 import warnings
 
-__all__ = ['CoInstallWarning', 'check']
+__all__ = ["CoInstallWarning", "check"]
 
 # <name>-<version>.dist-info / .egg-info of the official distribution (any of its spellings).
-_OFFICIAL_DIST = re.compile(r'^cos[-_.]python[-_.]sdk[-_.]v5-([^-]+?)(?:-py[^-]*)?\.(dist-info|egg-info)$', re.I)
+_OFFICIAL_DIST = re.compile(r"^cos[-_.]python[-_.]sdk[-_.]v5-([^-]+?)(?:-py[^-]*)?\.(dist-info|egg-info)$", re.I)
 
-FIX = ('Fix: pip uninstall -y cos-python-sdk-v5 qcloud-cos-dropin && pip install qcloud-cos-dropin '
-       '(to install a package that requires cos-python-sdk-v5 on top of qcloud-cos-dropin, '
-       'see "Installing beside the official SDK" in the qcloud-cos-dropin README).')
+FIX = (
+    "Fix: pip uninstall -y cos-python-sdk-v5 qcloud-cos-dropin && pip install qcloud-cos-dropin "
+    "(to install a package that requires cos-python-sdk-v5 on top of qcloud-cos-dropin, "
+    'see "Installing beside the official SDK" in the qcloud-cos-dropin README).'
+)
 
 _checked = False
 
@@ -31,11 +34,14 @@ class CoInstallWarning(UserWarning):
 
 def _owns_qcloud_cos(info_dir):
     """Whether an installed distribution's metadata lists files (or a top-level package) in qcloud_cos/."""
-    for name, prefix in (('RECORD', 'qcloud_cos/'), ('installed-files.txt', '../qcloud_cos/'),
-                         ('top_level.txt', 'qcloud_cos')):
+    for name, prefix in (
+        ("RECORD", "qcloud_cos/"),
+        ("installed-files.txt", "../qcloud_cos/"),
+        ("top_level.txt", "qcloud_cos"),
+    ):
         try:
-            with open(os.path.join(info_dir, name), encoding='utf-8', errors='replace') as f:
-                return any(line.strip().replace('\\', '/').startswith(prefix) for line in f)
+            with open(os.path.join(info_dir, name), encoding="utf-8", errors="replace") as f:
+                return any(line.strip().replace("\\", "/").startswith(prefix) for line in f)
         except OSError:
             continue
     return False
@@ -46,7 +52,7 @@ def find_official(path=None):
     that own files in ``qcloud_cos/``."""
     found = []
     seen = set()
-    for entry in (sys.path if path is None else path):
+    for entry in sys.path if path is None else path:
         directory = os.path.abspath(entry or os.curdir)
         if directory in seen:
             continue
@@ -68,14 +74,18 @@ def message(found, package_dir):
     lines = []
     for directory, version in found:
         if os.path.realpath(directory) == ours_site:
-            lines.append('qcloud-cos-dropin and the official cos-python-sdk-v5 %s are both installed in %s and '
-                         'share its qcloud_cos/ directory: their files are mixed, and uninstalling either one '
-                         'breaks the other (ImportError).' % (version, directory))
+            lines.append(
+                "qcloud-cos-dropin and the official cos-python-sdk-v5 %s are both installed in %s and "
+                "share its qcloud_cos/ directory: their files are mixed, and uninstalling either one "
+                "breaks the other (ImportError)." % (version, directory)
+            )
         else:
-            lines.append('the official cos-python-sdk-v5 %s is also installed, in %s; it provides qcloud_cos too, '
-                         'so which one "import qcloud_cos" gives depends on sys.path order (this process got '
-                         'qcloud-cos-dropin from %s).' % (version, directory, package_dir))
-    return 'qcloud_cos: ' + ' '.join(lines) + ' ' + FIX
+            lines.append(
+                "the official cos-python-sdk-v5 %s is also installed, in %s; it provides qcloud_cos too, "
+                'so which one "import qcloud_cos" gives depends on sys.path order (this process got '
+                "qcloud-cos-dropin from %s)." % (version, directory, package_dir)
+            )
+    return "qcloud_cos: " + " ".join(lines) + " " + FIX
 
 
 def check(package_dir, *, path=None):

@@ -7,6 +7,7 @@ config connects there instead, exactly as if ``IP``, ``Port`` and ``Scheme`` had
 Host header and the signature stay those of the real bucket domain, so an unmodified program
 talks to a local emulator.  When it is unset nothing changes.
 """
+
 import logging
 import math
 import numbers
@@ -18,9 +19,9 @@ from . import _official_names, _surface
 from ._endpoint import format_bucket, format_endpoint, quote_key
 from .cos_exception import CosClientError
 
-logger = logging.getLogger('qcloud_cos.cos_client')
+logger = logging.getLogger("qcloud_cos.cos_client")
 
-ENDPOINT_URL_ENV = 'QCLOUD_COS_ENDPOINT_URL'
+ENDPOINT_URL_ENV = "QCLOUD_COS_ENDPOINT_URL"
 
 
 def _to_unicode(value, *, name):
@@ -28,16 +29,17 @@ def _to_unicode(value, *, name):
     if not isinstance(value, bytes):
         return value
     try:
-        return value.decode('utf-8')
+        return value.decode("utf-8")
     except UnicodeDecodeError:
-        raise CosClientError('%s must be text (str, or UTF-8 bytes), got bytes that are not UTF-8'
-                             % name) from None
+        raise CosClientError("%s must be text (str, or UTF-8 bytes), got bytes that are not UTF-8" % name) from None
 
 
-_LOCAL_SERVER_HINT = ("to point the client at a local server, pass CosConfig(IP='%s', Port=%s, "
-                      "Scheme='%s', Region='ap-beijing', ...) or set the environment variable "
-                      "%s=%s")
-_HOST_PORT_RE = re.compile(r'^(?P<host>[^:\[\]]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d*)$')
+_LOCAL_SERVER_HINT = (
+    "to point the client at a local server, pass CosConfig(IP='%s', Port=%s, "
+    "Scheme='%s', Region='ap-beijing', ...) or set the environment variable "
+    "%s=%s"
+)
+_HOST_PORT_RE = re.compile(r"^(?P<host>[^:\[\]]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d*)$")
 
 
 def _local_hint(url=None):
@@ -46,53 +48,58 @@ def _local_hint(url=None):
         host, port = (parts.hostname, parts.port) if parts else (None, None)
     except ValueError:
         host, port = parts.hostname, None
-    host = host or '127.0.0.1'
-    scheme = parts.scheme if parts and parts.scheme in ('http', 'https') else 'http'
-    port = port or ((443 if scheme == 'https' else 80) if parts else 9000)
-    return _LOCAL_SERVER_HINT % (host, port, scheme, ENDPOINT_URL_ENV, '%s://%s:%s' % (scheme, host, port))
+    host = host or "127.0.0.1"
+    scheme = parts.scheme if parts and parts.scheme in ("http", "https") else "http"
+    port = port or ((443 if scheme == "https" else 80) if parts else 9000)
+    return _LOCAL_SERVER_HINT % (host, port, scheme, ENDPOINT_URL_ENV, "%s://%s:%s" % (scheme, host, port))
 
 
 def _is_address(host):
     if not host:
         return False
-    if host == 'localhost' or ':' in host:
+    if host == "localhost" or ":" in host:
         return True
-    return bool(re.match(r'^\d+\.\d+\.\d+\.\d+$', host))
+    return bool(re.match(r"^\d+\.\d+\.\d+\.\d+$", host))
 
 
 def _url_instead_of_host(name, url):
     """The message for a URL given where a host name is expected, saying what to pass instead."""
     parts = urlsplit(url)
-    scheme = parts.scheme if parts.scheme in ('http', 'https') else 'https'
-    netloc = parts.netloc.rpartition('@')[2]
-    message = '%s=%r is a URL, but %s takes a host name without scheme or path' % (name, url, name)
-    if name == 'Domain':
+    scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
+    netloc = parts.netloc.rpartition("@")[2]
+    message = "%s=%r is a URL, but %s takes a host name without scheme or path" % (name, url, name)
+    if name == "Domain":
         return message + ": pass Domain=%r, Scheme=%r" % (netloc, scheme)
-    if name == 'IP' or _is_address(parts.hostname):
-        return message + '; ' + _local_hint(url)
+    if name == "IP" or _is_address(parts.hostname):
+        return message + "; " + _local_hint(url)
     return message + ": pass %s=%r, Scheme=%r" % (name, netloc, scheme)
 
 
 def _check_host(name, value, *, allow_port=True):
     """``Endpoint``/``Domain``/``IP``-like values are host names (``host`` or ``host:port``), not URLs."""
-    if value is None or value == '':
+    if value is None or value == "":
         return
     if not isinstance(value, str):
-        raise CosClientError('%s must be a host name (str), not %s' % (name, type(value).__name__))
-    if '://' in value:
+        raise CosClientError("%s must be a host name (str), not %s" % (name, type(value).__name__))
+    if "://" in value:
         raise CosClientError(_url_instead_of_host(name, value))
-    if any(c in value for c in '/?#@') or any(c.isspace() for c in value):
-        raise CosClientError('%s=%r must be a host name%s, without a path, user, query or spaces'
-                             % (name, value, ' (optionally host:port)' if allow_port else ''))
+    if any(c in value for c in "/?#@") or any(c.isspace() for c in value):
+        raise CosClientError(
+            "%s=%r must be a host name%s, without a path, user, query or spaces"
+            % (name, value, " (optionally host:port)" if allow_port else "")
+        )
     match = _HOST_PORT_RE.match(value)
     if match and not allow_port:
-        raise CosClientError('%s=%r must not contain a port: pass %s=%r, Port=%s'
-                             % (name, value, name, match.group('host'), match.group('port') or 'PORT'))
-    if not match and value.count(':') > 1 and not (value.startswith('[') and value.endswith(']')):
-        raise CosClientError('%s=%r: write an IPv6 address in brackets, e.g. %s=%r'
-                             % (name, value, name, '[%s]' % value))
-    if match and allow_port and not _valid_port(match.group('port')):
-        raise CosClientError('%s=%r: the port must be a number from 1 to 65535' % (name, value))
+        raise CosClientError(
+            "%s=%r must not contain a port: pass %s=%r, Port=%s"
+            % (name, value, name, match.group("host"), match.group("port") or "PORT")
+        )
+    if not match and value.count(":") > 1 and not (value.startswith("[") and value.endswith("]")):
+        raise CosClientError(
+            "%s=%r: write an IPv6 address in brackets, e.g. %s=%r" % (name, value, name, "[%s]" % value)
+        )
+    if match and allow_port and not _valid_port(match.group("port")):
+        raise CosClientError("%s=%r: the port must be a number from 1 to 65535" % (name, value))
 
 
 def _valid_port(port):
@@ -107,45 +114,53 @@ def _valid_port(port):
 
 def _check_port(value):
     if value is not None and not _valid_port(value):
-        raise CosClientError('Port must be an int from 1 to 65535 (or None), got %r' % (value,))
+        raise CosClientError("Port must be an int from 1 to 65535 (or None), got %r" % (value,))
 
 
-MAX_TIMEOUT = 10 ** 8      # seconds (about three years): larger values overflow the socket layer
-MAX_POOL_SIZE = 10000      # urllib3 allocates every slot of a pool up front
+MAX_TIMEOUT = 10**8  # seconds (about three years): larger values overflow the socket layer
+MAX_POOL_SIZE = 10000  # urllib3 allocates every slot of a pool up front
 
 
 def _positive_number(value):
-    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value) and 0 < value <= MAX_TIMEOUT)
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 < value <= MAX_TIMEOUT
+    )
 
 
 def _check_timeout(value):
     if value is None or _positive_number(value):
         return
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(
-            v is None or _positive_number(v) for v in value):
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(v is None or _positive_number(v) for v in value):
         return
-    if type(value).__name__ == 'Timeout' and type(value).__module__.startswith('urllib3'):
+    if type(value).__name__ == "Timeout" and type(value).__module__.startswith("urllib3"):
         return
-    raise CosClientError('Timeout must be a number of seconds > 0 (at most %d) or a (connect, read) tuple '
-                         'of them (or None for the default), got %r' % (MAX_TIMEOUT, value))
+    raise CosClientError(
+        "Timeout must be a number of seconds > 0 (at most %d) or a (connect, read) tuple "
+        "of them (or None for the default), got %r" % (MAX_TIMEOUT, value)
+    )
 
 
 def _check_proxies(value):
     if value is None:
         return
     if not isinstance(value, dict):
-        raise CosClientError("Proxies must be a dict such as {'http': 'http://proxy:3128', "
-                             "'https': 'http://proxy:3128'} (or None), got %s" % type(value).__name__)
+        raise CosClientError(
+            "Proxies must be a dict such as {'http': 'http://proxy:3128', "
+            "'https': 'http://proxy:3128'} (or None), got %s" % type(value).__name__
+        )
     for key, url in value.items():
         if not isinstance(key, str) or not (url is None or isinstance(url, str)):
-            raise CosClientError('Proxies must map a scheme (str) to a proxy URL (str), got %r: %s'
-                                 % (key, type(url).__name__))
+            raise CosClientError(
+                "Proxies must map a scheme (str) to a proxy URL (str), got %r: %s" % (key, type(url).__name__)
+            )
 
 
 def _check_pool_size(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POOL_SIZE:
-        raise CosClientError('%s must be an int from 1 to %d, got %r' % (name, MAX_POOL_SIZE, value))
+        raise CosClientError("%s must be an int from 1 to %d, got %r" % (name, MAX_POOL_SIZE, value))
 
 
 def _check_tls(verify, cert):
@@ -153,39 +168,43 @@ def _check_tls(verify, cert):
     None, a client certificate path, or a (certificate, key) pair of paths."""
     if verify is not None and not isinstance(verify, bool):
         if not isinstance(verify, str):
-            raise CosClientError('VerifySSL must be True, False or the path of a CA bundle, not %s'
-                                 % type(verify).__name__)
+            raise CosClientError(
+                "VerifySSL must be True, False or the path of a CA bundle, not %s" % type(verify).__name__
+            )
         if not os.path.exists(verify):
-            raise CosClientError('VerifySSL=%r: no such CA bundle file or directory' % (verify,))
+            raise CosClientError("VerifySSL=%r: no such CA bundle file or directory" % (verify,))
     if cert is None:
         return
     paths = cert if isinstance(cert, (tuple, list)) else (cert,)
     if not 1 <= len(paths) <= 2 or not all(isinstance(p, str) for p in paths):
-        raise CosClientError('SSLCert must be the path of a client certificate or a (certificate, key) '
-                             'pair of paths, got %r' % (cert,))
+        raise CosClientError(
+            "SSLCert must be the path of a client certificate or a (certificate, key) pair of paths, got %r" % (cert,)
+        )
     for path in paths:
         if not os.path.isfile(path):
-            raise CosClientError('SSLCert: no such file %r' % (path,))
+            raise CosClientError("SSLCert: no such file %r" % (path,))
 
 
 def _region_hint(exc, region):
     """The official region error, plus a hint when the Region looks like a URL."""
-    if isinstance(region, str) and '://' in region:
-        return CosClientError('%s Region=%r is a URL; Region takes a region name such as '
-                              "'ap-beijing'; %s" % (exc, region, _local_hint(region)))
+    if isinstance(region, str) and "://" in region:
+        return CosClientError(
+            "%s Region=%r is a URL; Region takes a region name such as "
+            "'ap-beijing'; %s" % (exc, region, _local_hint(region))
+        )
     return exc
 
 
 def _redact_userinfo(url):
-    return re.sub(r'//[^/@]*@', '//***@', url) if isinstance(url, str) else url
+    return re.sub(r"//[^/@]*@", "//***@", url) if isinstance(url, str) else url
 
 
 def _convert_secret(value, *, name):
     value = _to_unicode(value, name=name)
     if isinstance(value, str) and value != value.strip():
-        raise CosClientError('secret_id and secret_key cannot contain spaces at the beginning and end')
+        raise CosClientError("secret_id and secret_key cannot contain spaces at the beginning and end")
     if not isinstance(value, str):
-        raise CosClientError('%s must be a string, not %s' % (name, type(value).__name__))
+        raise CosClientError("%s must be a string, not %s" % (name, type(value).__name__))
     return value
 
 
@@ -193,24 +212,52 @@ class CosConfig:
     """Configuration of a COS client (region or endpoint, credentials, transport options)."""
 
     # Official names not implemented here raise NotImplementedInDropin (an AttributeError) saying so.
-    __getattr__ = _surface.missing_attribute('CosConfig', _official_names.COS_CONFIG)
+    __getattr__ = _surface.missing_attribute("CosConfig", _official_names.COS_CONFIG)
 
-    def __init__(self, Appid=None, Region=None, SecretId=None, SecretKey=None, Token=None,
-                 CredentialInstance=None, Scheme=None, Timeout=None, Access_id=None,
-                 Access_key=None, Secret_id=None, Secret_key=None, Endpoint=None, IP=None,
-                 Port=None, Anonymous=None, UA=None, Proxies=None, Domain=None, ServiceDomain=None,
-                 KeepAlive=True, PoolConnections=10, PoolMaxSize=10, AllowRedirects=False,
-                 SignHost=True, EndpointCi=None, EndpointPic=None, EnableOldDomain=True,
-                 EnableInternalDomain=True, SignParams=True, AutoSwitchDomainOnRetry=False,
-                 VerifySSL=None, SSLCert=None):
-        self._appid = _to_unicode(Appid, name='Appid')
-        self._token = _to_unicode(Token, name='Token')
+    def __init__(
+        self,
+        Appid=None,
+        Region=None,
+        SecretId=None,
+        SecretKey=None,
+        Token=None,
+        CredentialInstance=None,
+        Scheme=None,
+        Timeout=None,
+        Access_id=None,
+        Access_key=None,
+        Secret_id=None,
+        Secret_key=None,
+        Endpoint=None,
+        IP=None,
+        Port=None,
+        Anonymous=None,
+        UA=None,
+        Proxies=None,
+        Domain=None,
+        ServiceDomain=None,
+        KeepAlive=True,
+        PoolConnections=10,
+        PoolMaxSize=10,
+        AllowRedirects=False,
+        SignHost=True,
+        EndpointCi=None,
+        EndpointPic=None,
+        EnableOldDomain=True,
+        EnableInternalDomain=True,
+        SignParams=True,
+        AutoSwitchDomainOnRetry=False,
+        VerifySSL=None,
+        SSLCert=None,
+    ):
+        self._appid = _to_unicode(Appid, name="Appid")
+        self._token = _to_unicode(Token, name="Token")
         self._timeout = Timeout
         self._region = Region
         self._endpoint = Endpoint
         self._endpoint_ci = EndpointCi
         self._endpoint_pic = EndpointPic
-        self._ip = _to_unicode(IP, name='IP')
+        self._ip = _to_unicode(IP, name="IP")
         self._port = Port
         self._anonymous = Anonymous
         self._ua = UA
@@ -222,7 +269,7 @@ class CosConfig:
         self._pool_maxsize = PoolMaxSize
         self._allow_redirects = AllowRedirects
         self._sign_host = SignHost
-        self._copy_part_threshold_size = 5 * 1024 ** 3
+        self._copy_part_threshold_size = 5 * 1024**3
         self._enable_old_domain = EnableOldDomain
         self._enable_internal_domain = EnableInternalDomain
         self._sign_params = SignParams
@@ -234,35 +281,38 @@ class CosConfig:
 
         if self._domain is None:
             try:
-                self._endpoint = format_endpoint(Endpoint, Region, 'cos.', EnableOldDomain,
-                                                 EnableInternalDomain)
+                self._endpoint = format_endpoint(Endpoint, Region, "cos.", EnableOldDomain, EnableInternalDomain)
             except CosClientError as exc:
                 raise _region_hint(exc, Region) from None
         if Scheme is None:
-            Scheme = 'https'
-        if Scheme != 'http' and Scheme != 'https':
-            raise CosClientError('Scheme can be only set to http/https')
+            Scheme = "https"
+        if Scheme != "http" and Scheme != "https":
+            raise CosClientError("Scheme can be only set to http/https")
         self._scheme = Scheme
         if Region or EndpointCi:
             try:
-                self._endpoint_ci = format_endpoint(EndpointCi, Region, 'ci.', True, False)
-                self._endpoint_pic = format_endpoint(EndpointPic or EndpointCi, Region, 'pic.', True, False)
+                self._endpoint_ci = format_endpoint(EndpointCi, Region, "ci.", True, False)
+                self._endpoint_pic = format_endpoint(EndpointPic or EndpointCi, Region, "pic.", True, False)
             except CosClientError as exc:
                 raise _region_hint(exc, Region) from None
 
         if SecretId and SecretKey:
             self._set_keys(SecretId, SecretKey)
         elif Secret_id and Secret_key:
-            self._set_keys(Secret_id, Secret_key, names=('Secret_id', 'Secret_key'))
+            self._set_keys(Secret_id, Secret_key, names=("Secret_id", "Secret_key"))
         elif Access_id and Access_key:
-            self._set_keys(Access_id, Access_key, names=('Access_id', 'Access_key'))
-        elif (CredentialInstance is not None and hasattr(CredentialInstance, 'secret_id')
-              and hasattr(CredentialInstance, 'secret_key') and hasattr(CredentialInstance, 'token')):
+            self._set_keys(Access_id, Access_key, names=("Access_id", "Access_key"))
+        elif (
+            CredentialInstance is not None
+            and hasattr(CredentialInstance, "secret_id")
+            and hasattr(CredentialInstance, "secret_key")
+            and hasattr(CredentialInstance, "token")
+        ):
             self._credential_inst = CredentialInstance
         elif Anonymous:
             self._credential_inst = None
         else:
-            raise CosClientError('SecretId and SecretKey is Required!')
+            raise CosClientError("SecretId and SecretKey is Required!")
         self._validate()
         self._apply_endpoint_url_env()
 
@@ -270,19 +320,23 @@ class CosConfig:
         """Checks beyond the official ones (run after them, so their order and messages stay):
         every transport parameter is refused at construction, naming it, instead of failing
         later inside requests (or, for a URL given as Endpoint, as a DNS error)."""
-        for name, value in (('Endpoint', self._endpoint), ('Domain', self._domain),
-                            ('ServiceDomain', self._service_domain), ('EndpointCi', self._endpoint_ci),
-                            ('EndpointPic', self._endpoint_pic)):
+        for name, value in (
+            ("Endpoint", self._endpoint),
+            ("Domain", self._domain),
+            ("ServiceDomain", self._service_domain),
+            ("EndpointCi", self._endpoint_ci),
+            ("EndpointPic", self._endpoint_pic),
+        ):
             _check_host(name, value)
-        _check_host('IP', self._ip, allow_port=False)
+        _check_host("IP", self._ip, allow_port=False)
         _check_port(self._port)
         _check_timeout(self._timeout)
         _check_proxies(self._proxies)
-        _check_pool_size('PoolConnections', self._pool_connections)
-        _check_pool_size('PoolMaxSize', self._pool_maxsize)
+        _check_pool_size("PoolConnections", self._pool_connections)
+        _check_pool_size("PoolMaxSize", self._pool_maxsize)
         _check_tls(self._verify_ssl, self._ssl_cert)
 
-    def _set_keys(self, secret_id, secret_key, *, names=('SecretId', 'SecretKey')):
+    def _set_keys(self, secret_id, secret_key, *, names=("SecretId", "SecretKey")):
         self._secret_id = _convert_secret(secret_id, name=names[0])
         self._secret_key = _convert_secret(secret_key, name=names[1])
 
@@ -295,42 +349,50 @@ class CosConfig:
             port = parts.port
         except ValueError:
             port = -1
-        if (parts.scheme not in ('http', 'https') or not parts.hostname or port == -1
-                or parts.path not in ('', '/') or parts.query or parts.fragment or parts.username):
-            raise CosClientError('%s must look like http://127.0.0.1:9000 (scheme, host and port only), '
-                                 'got %r' % (ENDPOINT_URL_ENV, _redact_userinfo(url)))
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or port == -1
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.fragment
+            or parts.username
+        ):
+            raise CosClientError(
+                "%s must look like http://127.0.0.1:9000 (scheme, host and port only), "
+                "got %r" % (ENDPOINT_URL_ENV, _redact_userinfo(url))
+            )
         host = parts.hostname
-        if ':' in host:
-            host = '[%s]' % host
+        if ":" in host:
+            host = "[%s]" % host
         self._scheme = parts.scheme
         self._ip = host
         self._port = port
-        logger.info('%s is set: connecting to %s://%s:%s', ENDPOINT_URL_ENV, parts.scheme,
-                    parts.hostname, parts.port)
+        logger.info("%s is set: connecting to %s://%s:%s", ENDPOINT_URL_ENV, parts.scheme, parts.hostname, parts.port)
 
     # -- credentials, read at every request ------------------------------------------------
     def _current_keys(self):
         if self._secret_id:
             return self._secret_id, self._secret_key
-        inst = getattr(self, '_credential_inst', None)
+        inst = getattr(self, "_credential_inst", None)
         if inst is None:
-            raise CosClientError('SecretId and SecretKey is Required!')
+            raise CosClientError("SecretId and SecretKey is Required!")
         return inst.secret_id, inst.secret_key
 
     def _current_token(self):
         if self._token:
             return self._token
         if not self._secret_id:
-            inst = getattr(self, '_credential_inst', None)
+            inst = getattr(self, "_credential_inst", None)
             if inst is not None:
-                return getattr(inst, 'token', None)
+                return getattr(inst, "token", None)
         return None
 
     # -- official public methods -----------------------------------------------------------
     def set_ip_port(self, IP, Port=None):
         """Connect to ``IP[:Port]``; the Host header keeps the bucket domain."""
-        IP = _to_unicode(IP, name='IP')
-        _check_host('IP', IP, allow_port=False)
+        IP = _to_unicode(IP, name="IP")
+        _check_host("IP", IP, allow_port=False)
         _check_port(Port)
         self._ip = IP
         self._port = Port
@@ -338,7 +400,7 @@ class CosConfig:
     def set_credential(self, SecretId, SecretKey, Token=None):
         """Replace the credentials (e.g. after refreshing temporary keys)."""
         self._set_keys(SecretId, SecretKey)
-        self._token = _to_unicode(Token, name='Token')
+        self._token = _to_unicode(Token, name="Token")
 
     def set_copy_part_threshold_size(self, size):
         if size > 0:
@@ -347,18 +409,18 @@ class CosConfig:
     def get_host(self, Bucket=None, Appid=None):
         """The virtual host of a bucket: ``<bucket>.<endpoint>``."""
         if Bucket is not None:
-            return format_bucket(Bucket, self._appid) + '.' + self._endpoint
-        return '{}.{}'.format(Appid or self._appid, self._endpoint)
+            return format_bucket(Bucket, self._appid) + "." + self._endpoint
+        return "{}.{}".format(Appid or self._appid, self._endpoint)
 
     def _authority(self, bucket, endpoint, domain):
         if domain is not None:
             host = domain
         elif bucket is not None:
-            host = format_bucket(bucket, self._appid) + '.' + (endpoint or self._endpoint)
+            host = format_bucket(bucket, self._appid) + "." + (endpoint or self._endpoint)
         else:
             host = endpoint or self._endpoint
         if self._ip is not None:
-            host = self._ip if self._port is None else '%s:%s' % (self._ip, self._port)
+            host = self._ip if self._port is None else "%s:%s" % (self._ip, self._port)
         return host
 
     def uri(self, bucket=None, path=None, endpoint=None, domain=None, useAppid=False):
@@ -366,11 +428,11 @@ class CosConfig:
         if domain is None:
             domain = self._domain
         if useAppid and domain is None and bucket is None:
-            endpoint = '{}.{}'.format(self._appid, endpoint or self._endpoint)
+            endpoint = "{}.{}".format(self._appid, endpoint or self._endpoint)
         host = self._authority(bucket, endpoint, domain)
         if path:
-            return '{}://{}/{}'.format(self._scheme, host, quote_key(path))
-        return '{}://{}/'.format(self._scheme, host)
+            return "{}://{}/{}".format(self._scheme, host, quote_key(path))
+        return "{}://{}/".format(self._scheme, host)
 
     def host_header(self, bucket=None, endpoint=None):
         """The explicit Host header sent when connecting to an IP, else None."""
@@ -379,11 +441,11 @@ class CosConfig:
         if self._domain is not None:
             return self._domain
         if endpoint is not None and bucket is not None:
-            return format_bucket(bucket, self._appid) + '.' + endpoint
+            return format_bucket(bucket, self._appid) + "." + endpoint
         return self.get_host(bucket)
 
     def __repr__(self):
         where = self._domain or self._endpoint
         if self._ip is not None:
-            where = '%s via %s:%s' % (where, self._ip, self._port)
-        return '<CosConfig %s://%s>' % (self._scheme, where)
+            where = "%s via %s:%s" % (where, self._ip, self._port)
+        return "<CosConfig %s://%s>" % (self._scheme, where)

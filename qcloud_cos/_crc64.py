@@ -1,7 +1,8 @@
 """CRC-64/XZ (the ``x-cos-hash-crc64ecma`` checksum, reported as a decimal string)."""
+
 import anycrc
 
-_MODEL = anycrc.Model('CRC64-XZ')
+_MODEL = anycrc.Model("CRC64-XZ")
 
 
 def crc64(data, crc=0):
@@ -19,7 +20,7 @@ def combine(crc1, crc2, len2):
 class Crc64:
     """Incremental CRC-64/XZ."""
 
-    __slots__ = ('value',)
+    __slots__ = ("value",)
 
     def __init__(self):
         self.value = 0

@@ -2,97 +2,103 @@
 
 Pure string functions with the official SDK's rules and error messages.
 """
+
 import re
 from urllib.parse import quote
 
 from .cos_exception import CosClientError
 
-_REGION_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]$')
-_BUCKET_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]$')
-_LEGACY_REGIONS = frozenset(('cn-north', 'cn-south', 'cn-east', 'cn-south-2', 'cn-southwest', 'sg'))
+_REGION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*[A-Za-z0-9]$")
+_BUCKET_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9]$")
+_LEGACY_REGIONS = frozenset(("cn-north", "cn-south", "cn-east", "cn-south-2", "cn-southwest", "sg"))
 _V4_ALIASES = {
-    'cossh': 'ap-shanghai', 'cosgz': 'ap-guangzhou', 'cosbj': 'ap-beijing',
-    'costj': 'ap-beijing-1', 'coscd': 'ap-chengdu', 'cossgp': 'ap-singapore',
-    'coshk': 'ap-hongkong', 'cosca': 'na-toronto', 'cosger': 'eu-frankfurt',
+    "cossh": "ap-shanghai",
+    "cosgz": "ap-guangzhou",
+    "cosbj": "ap-beijing",
+    "costj": "ap-beijing-1",
+    "coscd": "ap-chengdu",
+    "cossgp": "ap-singapore",
+    "coshk": "ap-hongkong",
+    "cosca": "na-toronto",
+    "cosger": "eu-frankfurt",
 }
 
 
 def format_region(region, module, EnableOldDomain, EnableInternalDomain):
     """``ap-guangzhou`` → ``cos.ap-guangzhou`` (or ``cos-internal.``); validates the region."""
     if not isinstance(region, str):
-        raise CosClientError('region is not string type')
+        raise CosClientError("region is not string type")
     if not region:
-        raise CosClientError('region is required not empty!')
+        raise CosClientError("region is required not empty!")
     if not _REGION_RE.match(region):
-        raise CosClientError('region format is illegal, only digit, letter and - is allowed!')
+        raise CosClientError("region format is illegal, only digit, letter and - is allowed!")
     if region.find(module) != -1:
         return region
     if region in _LEGACY_REGIONS:
         return region
     region = _V4_ALIASES.get(region, region)
-    if module == 'cos.' and not EnableOldDomain and EnableInternalDomain:
-        return 'cos-internal.' + region
+    if module == "cos." and not EnableOldDomain and EnableInternalDomain:
+        return "cos-internal." + region
     return module + region
 
 
 def format_endpoint(endpoint, region, module, EnableOldDomain, EnableInternalDomain):
     """The endpoint host suffix: ``Endpoint`` verbatim, else the formatted region plus the domain."""
     if not endpoint and not region:
-        raise CosClientError('Region or Endpoint is required not empty!')
+        raise CosClientError("Region or Endpoint is required not empty!")
     if endpoint:
         return endpoint
-    suffix = '.myqcloud.com' if EnableOldDomain else '.tencentcos.cn'
+    suffix = ".myqcloud.com" if EnableOldDomain else ".tencentcos.cn"
     return format_region(region, module, EnableOldDomain, EnableInternalDomain) + suffix
 
 
 def format_bucket(bucket, appid):
     """Validate ``BucketName-APPID`` and append ``-<appid>`` when one is configured."""
     if not isinstance(bucket, str):
-        raise CosClientError('bucket is not string')
+        raise CosClientError("bucket is not string")
     if not bucket:
-        raise CosClientError('bucket is required not empty')
+        raise CosClientError("bucket is required not empty")
     if not (_BUCKET_RE.match(bucket) or (len(bucket) == 1 and bucket.isalnum() and bucket.isascii())):
-        raise CosClientError('bucket format is illegal, only digit, letter and - is allowed!')
+        raise CosClientError("bucket format is illegal, only digit, letter and - is allowed!")
     if not appid:
         return bucket
     if not isinstance(appid, str):
-        raise CosClientError('appid is not string')
-    suffix = '-' + appid
+        raise CosClientError("appid is not string")
+    suffix = "-" + appid
     return bucket if bucket.endswith(suffix) else bucket + suffix
 
 
-_UTF8_ONLY = 'your unicode strings can not encoded in utf8, utf8 support only!'
+_UTF8_ONLY = "your unicode strings can not encoded in utf8, utf8 support only!"
 
 
 def key_text(key, name):
     """``key`` as str (bytes are decoded as UTF-8, as the official SDK does); type and encoding checked."""
     if isinstance(key, (bytes, bytearray)):
         try:
-            key = bytes(key).decode('utf-8')
+            key = bytes(key).decode("utf-8")
         except UnicodeDecodeError:
-            raise CosClientError('%s %r is not valid UTF-8' % (name, bytes(key))) from None
+            raise CosClientError("%s %r is not valid UTF-8" % (name, bytes(key))) from None
     if not isinstance(key, str):
-        raise CosClientError('%s must be a string, not %s' % (name, type(key).__name__))
+        raise CosClientError("%s must be a string, not %s" % (name, type(key).__name__))
     try:
-        key.encode('utf-8')
+        key.encode("utf-8")
     except UnicodeEncodeError:
-        raise CosClientError('%s %r is invalid: %s' % (name, key, _UTF8_ONLY)) from None
+        raise CosClientError("%s %r is invalid: %s" % (name, key, _UTF8_ONLY)) from None
     return key
 
 
-def object_key(key, *, name='Key'):
+def object_key(key, *, name="Key"):
     """The key of an object request, as str; refuses every key that would not name an object.
 
     ``None`` and ``'/'`` would otherwise become a request on the bucket itself (a DELETE Bucket
     instead of a DELETE Object), so they are refused here, before any URL is built.
     """
     if key is None:
-        raise CosClientError('%s is required: None would make this a request on the bucket, '
-                             'not on an object' % name)
+        raise CosClientError("%s is required: None would make this a request on the bucket, not on an object" % name)
     key = key_text(key, name)
     if not key:
-        raise CosClientError('%s is required not empty' % name)
-    if key == '/':
+        raise CosClientError("%s is required not empty" % name)
+    if key == "/":
         raise CosClientError("%s '/' is invalid: it names the bucket, not an object" % name)
     return key
 
@@ -104,21 +110,21 @@ def signing_key(key):
     """
     if key is None:
         raise CosClientError("Key is required (Key='/' means the bucket itself)")
-    key = key_text(key, 'Key')
+    key = key_text(key, "Key")
     if not key:
-        raise CosClientError('Key is required not empty')
+        raise CosClientError("Key is required not empty")
     return key
 
 
 def copy_source_key(key):
     """``CopySource['Key']``, with the official SDK's messages."""
     if key is None:
-        raise CosClientError('key is not string')
-    key = key_text(key, 'CopySource Key')
-    if key.startswith('/'):
+        raise CosClientError("key is not string")
+    key = key_text(key, "CopySource Key")
+    if key.startswith("/"):
         key = key[1:]
     if not key:
-        raise CosClientError('Key is required not empty')
+        raise CosClientError("Key is required not empty")
     return key
 
 
@@ -129,12 +135,12 @@ def check_key(key):
 
 def quote_key(key):
     """The URL path of a key (without the leading ``/``), as the official SDK writes it."""
-    if key.startswith('/'):
+    if key.startswith("/"):
         key = key[1:]
-    path = quote(key.encode('utf-8'), safe='/-_.~').replace('./', '.%2F')
+    path = quote(key.encode("utf-8"), safe="/-_.~").replace("./", ".%2F")
     # A final "." or ".." segment would be removed by URL normalisation (RFC 3986 dot segments)
     # and the request would hit another resource: send it percent-encoded.
-    head, _, last = path.rpartition('/')
-    if last in ('.', '..'):
-        path = (head + '/' if head or path.startswith('/') else '') + last.replace('.', '%2E')
+    head, _, last = path.rpartition("/")
+    if last in (".", ".."):
+        path = (head + "/" if head or path.startswith("/") else "") + last.replace(".", "%2E")
     return path

@@ -13,6 +13,7 @@ Secrets never reach the logs or the exceptions: every server text, library messa
 is masked by value (the exact token, SSE-C keys, Authorization, signature, SecretKey and signing
 key of the request) and by name (``_redact``).
 """
+
 import contextlib
 import errno
 import http.client
@@ -32,31 +33,38 @@ from . import _redact, _signing
 from .cos_exception import CosClientError, CosServiceError
 from .version import __version__
 
-logger = logging.getLogger('qcloud_cos.cos_client')
+logger = logging.getLogger("qcloud_cos.cos_client")
 _redact.install_log_filter()
 
-DEFAULT_UA = 'cos-python-sdk-v' + __version__
+DEFAULT_UA = "cos-python-sdk-v" + __version__
 SIGN_EXPIRE = 10000
 
 # Network errors (retried).  Older requests let urllib3's own exceptions escape from their
 # chunked-upload path, so those are listed too.
-_RETRYABLE_ERRORS = (requests.ConnectionError, requests.Timeout, ChunkedEncodingError,
-                     urllib3.exceptions.ProtocolError, urllib3.exceptions.TimeoutError,
-                     urllib3.exceptions.NewConnectionError)
+_RETRYABLE_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    ChunkedEncodingError,
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.TimeoutError,
+    urllib3.exceptions.NewConnectionError,
+)
 # Errors of the HTTP libraries about the request itself (e.g. http.client's "Invalid header
 # value" ValueError with older requests): a CosClientError, unless the body raised them.
 _LIBRARY_ERRORS = (ValueError, TypeError, http.client.HTTPException)
 
 # 5xx answers about the request itself, not the server's state: retrying cannot help.
 # (501 NotImplemented: COS does not support a header or feature the request uses.)
-NOT_TRANSIENT_5XX = frozenset((
-    501,  # Not Implemented
-    505,  # HTTP Version Not Supported
-    506,  # Variant Also Negotiates (a server misconfiguration)
-    508,  # Loop Detected
-    510,  # Not Extended
-    511,  # Network Authentication Required (a captive portal)
-))
+NOT_TRANSIENT_5XX = frozenset(
+    (
+        501,  # Not Implemented
+        505,  # HTTP Version Not Supported
+        506,  # Variant Also Negotiates (a server misconfiguration)
+        508,  # Loop Detected
+        510,  # Not Extended
+        511,  # Network Authentication Required (a captive portal)
+    )
+)
 
 
 class Request:
@@ -66,11 +74,22 @@ class Request:
     explicit Host header (when the connection goes to an IP) or None.
     """
 
-    __slots__ = ('method', 'url', 'key', 'host', 'params', 'headers', 'body', 'timeout', 'stream',
-                 'check_crc')
+    __slots__ = ("method", "url", "key", "host", "params", "headers", "body", "timeout", "stream", "check_crc")
 
-    def __init__(self, *, method, url, key=None, host=None, params=None, headers=None, body=None,
-                 timeout=30, stream=False, check_crc=False):
+    def __init__(
+        self,
+        *,
+        method,
+        url,
+        key=None,
+        host=None,
+        params=None,
+        headers=None,
+        body=None,
+        timeout=30,
+        stream=False,
+        check_crc=False,
+    ):
         self.method = method
         self.url = url
         self.key = key
@@ -113,7 +132,7 @@ class ResponseHeaders(dict):
 def utf8_header(value):
     """Undo http.client's latin-1 decoding of raw UTF-8 header values (e.g. x-cos-meta-*)."""
     try:
-        return value.encode('latin-1').decode('utf-8')
+        return value.encode("latin-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         return value
 
@@ -124,7 +143,7 @@ def header_value(value):
         return value
     if isinstance(value, bool):
         value = str(value).lower()
-    return str(value).encode('utf-8')
+    return str(value).encode("utf-8")
 
 
 # Bodies are written to the socket in blocks of this size (urllib3's default is 16 KiB).
@@ -138,13 +157,13 @@ SEND_BLOCK = 1024 * 1024
 # which appear in its messages.
 class HTTPConnection(urllib3.connection.HTTPConnection):
     def __init__(self, *args, **kwargs):
-        kwargs['blocksize'] = SEND_BLOCK
+        kwargs["blocksize"] = SEND_BLOCK
         super().__init__(*args, **kwargs)
 
 
 class HTTPSConnection(urllib3.connection.HTTPSConnection):
     def __init__(self, *args, **kwargs):
-        kwargs['blocksize'] = SEND_BLOCK
+        kwargs["blocksize"] = SEND_BLOCK
         super().__init__(*args, **kwargs)
 
 
@@ -156,7 +175,7 @@ class HTTPSConnectionPool(urllib3.HTTPSConnectionPool):
     ConnectionCls = HTTPSConnection
 
 
-_POOL_CLASSES = {'http': HTTPConnectionPool, 'https': HTTPSConnectionPool}
+_POOL_CLASSES = {"http": HTTPConnectionPool, "https": HTTPSConnectionPool}
 
 
 def _use_large_blocks(manager):
@@ -194,8 +213,8 @@ def shared_session(*, pool_connections, pool_maxsize):
                 del _SESSIONS[stale]
             session = requests.Session()
             adapter = _StreamingAdapter(pool_connections=pool_connections, pool_maxsize=pool_maxsize)
-            session.mount('http://', adapter)
-            session.mount('https://', adapter)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
             _SESSIONS[key] = session
         return session
 
@@ -217,11 +236,21 @@ class _RetryCount:
 class Transport:
     """Sends ``Request`` values for one client configuration."""
 
-    def __init__(self, *, conf, session=None, retry=3, clock=None, sleep=None, backoff_base=1.0,
-                 backoff_cap=20.0, pool_maxsize=None, retry_count=None):
+    def __init__(
+        self,
+        *,
+        conf,
+        session=None,
+        retry=3,
+        clock=None,
+        sleep=None,
+        backoff_base=1.0,
+        backoff_cap=20.0,
+        pool_maxsize=None,
+        retry_count=None,
+    ):
         if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
-            raise CosClientError('retry must be an int >= 0 (the retries after the first attempt), got %r'
-                                 % (retry,))
+            raise CosClientError("retry must be an int >= 0 (the retries after the first attempt), got %r" % (retry,))
         self._conf = conf
         self._session = session
         self.retry = retry
@@ -236,8 +265,9 @@ class Transport:
     def session(self):
         if self._session is not None:
             return self._session
-        return shared_session(pool_connections=self._conf._pool_connections,
-                              pool_maxsize=self._pool_maxsize or self._conf._pool_maxsize)
+        return shared_session(
+            pool_connections=self._conf._pool_connections, pool_maxsize=self._pool_maxsize or self._conf._pool_maxsize
+        )
 
     @property
     def retries_done(self):
@@ -259,9 +289,16 @@ class Transport:
             needed = self._conf._pool_maxsize + _RESERVED[key]
         size = 1 << (needed - 1).bit_length()
         try:
-            yield Transport(conf=self._conf, retry=self.retry, clock=self._clock, sleep=self._sleep,
-                            backoff_base=self.backoff_base, backoff_cap=self.backoff_cap,
-                            pool_maxsize=size, retry_count=self._retry_count)
+            yield Transport(
+                conf=self._conf,
+                retry=self.retry,
+                clock=self._clock,
+                sleep=self._sleep,
+                backoff_base=self.backoff_base,
+                backoff_cap=self.backoff_cap,
+                pool_maxsize=size,
+                retry_count=self._retry_count,
+            )
         finally:
             with _SESSIONS_LOCK:
                 _RESERVED[key] -= workers
@@ -282,9 +319,15 @@ class Transport:
                     break
                 self._retry_count.add()
                 delay = self.backoff(attempt)
-                logger.info('retry %d/%d of %s %s in %.2fs after: %s', attempt, self.retry,
-                            request.method, secrets.scrub(request.url), delay,
-                            _describe(failure, secrets))
+                logger.info(
+                    "retry %d/%d of %s %s in %.2fs after: %s",
+                    attempt,
+                    self.retry,
+                    request.method,
+                    secrets.scrub(request.url),
+                    delay,
+                    _describe(failure, secrets),
+                )
                 (self._sleep or time.sleep)(delay)
             attempts += 1
             # A body's own read errors are CosClientError (or the engine's LocalReadError), which
@@ -328,8 +371,12 @@ class Transport:
             except CosClientError:
                 pass
         secrets.add(conf._current_token())
-        return _redact.add_request(secrets, headers=request.headers, secret_key=secret_key,
-                                   proxies=conf._proxies if isinstance(conf._proxies, dict) else None)
+        return _redact.add_request(
+            secrets,
+            headers=request.headers,
+            secret_key=secret_key,
+            proxies=conf._proxies if isinstance(conf._proxies, dict) else None,
+        )
 
     def _client_error(self, exc, *, secrets):
         """A ``CosClientError`` from a library exception, its text (and chain) masked."""
@@ -341,70 +388,80 @@ class Transport:
         secrets.scrub_exception(failure)
         conf = self._conf
         parts = urlsplit(request.url)
-        port = parts.port or (443 if parts.scheme == 'https' else 80)
-        target = '%s://%s:%s%s' % (parts.scheme, parts.hostname, port, parts.path)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        target = "%s://%s:%s%s" % (parts.scheme, parts.hostname, port, parts.path)
         if parts.query:
-            target += '?' + parts.query
+            target += "?" + parts.query
         if request.host:
-            target += ' (Host: %s)' % request.host
+            target += " (Host: %s)" % request.host
         proxies = _proxies_for(request.url, conf._proxies)
-        proxy = proxies.get(parts.scheme) or proxies.get('all')
+        proxy = proxies.get(parts.scheme) or proxies.get("all")
         if proxy:
-            target += ' through proxy %s' % _redact.scrub_names(proxy)
+            target += " through proxy %s" % _redact.scrub_names(proxy)
         reason, advice = _explain(failure, host=parts.hostname, timeout=conf._timeout or request.timeout)
         if attempts == 1 and self.retry and request.body is not None and not request.body.rewindable:
-            tries = '1 attempt (the body cannot be replayed, so it was not retried)'
+            tries = "1 attempt (the body cannot be replayed, so it was not retried)"
         else:
-            tries = '%d attempt%s' % (attempts, '' if attempts == 1 else 's')
+            tries = "%d attempt%s" % (attempts, "" if attempts == 1 else "s")
         checks = advice
-        env_url = os.environ.get('QCLOUD_COS_ENDPOINT_URL')
+        env_url = os.environ.get("QCLOUD_COS_ENDPOINT_URL")
         if env_url:
-            checks += '; QCLOUD_COS_ENDPOINT_URL=%s is set and sends this client there' % env_url
+            checks += "; QCLOUD_COS_ENDPOINT_URL=%s is set and sends this client there" % env_url
         if proxy:
-            checks += '; check the proxy (CosConfig Proxies or the *_proxy environment variables)'
+            checks += "; check the proxy (CosConfig Proxies or the *_proxy environment variables)"
         elif not proxies:
-            checks += '; no proxy is in use'
-        message = '%s %s failed after %s: %s. %s.' % (
-            request.method, target, tries, reason, checks[0].upper() + checks[1:])
+            checks += "; no proxy is in use"
+        message = "%s %s failed after %s: %s. %s." % (
+            request.method,
+            target,
+            tries,
+            reason,
+            checks[0].upper() + checks[1:],
+        )
         return CosClientError(secrets.scrub(message))
 
     def _crc_mismatch(self, request, response):
         if not request.check_crc or request.body is None:
             return None
-        remote = response.headers.get('x-cos-hash-crc64ecma')
+        remote = response.headers.get("x-cos-hash-crc64ecma")
         local = request.body.sent_crc64()
         if not remote or local is None or str(local) == remote.strip():
             return None
-        return ('crc64 mismatch on %s %s: sent %s, COS computed %s'
-                % (request.method, request.url, local, remote))
+        return "crc64 mismatch on %s %s: sent %s, COS computed %s" % (request.method, request.url, local, remote)
 
     def _headers(self, request, *, attempt):
         conf = self._conf
-        headers = {'User-Agent': conf._ua or DEFAULT_UA}
+        headers = {"User-Agent": conf._ua or DEFAULT_UA}
         for name, value in request.headers.items():
             if value is not None:
                 headers[name] = header_value(value)
         token = conf._current_token()
         if token:
-            headers['x-cos-security-token'] = header_value(token)
+            headers["x-cos-security-token"] = header_value(token)
         if request.host:
-            headers['Host'] = header_value(request.host)
+            headers["Host"] = header_value(request.host)
         if not conf._keep_alive:
-            headers['Connection'] = 'close'
+            headers["Connection"] = "close"
         if attempt:
-            headers['x-cos-sdk-retry'] = 'true'
+            headers["x-cos-sdk-retry"] = "true"
         return headers
 
     def prepare(self, request, *, attempt=0, secrets=None):
         """Build and sign the PreparedRequest for one attempt (adding its secrets to ``secrets``)."""
         session = self.session
         data = request.body.payload() if request.body is not None else None
-        prepared = session.prepare_request(requests.Request(
-            method=request.method, url=request.url, params=request.params,
-            headers=self._headers(request, attempt=attempt), data=data))
-        prepared.headers['Authorization'] = self.authorization(
-            method=request.method, key=request.key, url=prepared.url, params=request.params,
-            headers=prepared.headers)
+        prepared = session.prepare_request(
+            requests.Request(
+                method=request.method,
+                url=request.url,
+                params=request.params,
+                headers=self._headers(request, attempt=attempt),
+                data=data,
+            )
+        )
+        prepared.headers["Authorization"] = self.authorization(
+            method=request.method, key=request.key, url=prepared.url, params=request.params, headers=prepared.headers
+        )
         if secrets is not None:
             secret_key = None
             if not self._conf._anonymous:
@@ -415,35 +472,53 @@ class Transport:
     def authorization(self, *, method, key, url, params, headers, expire=SIGN_EXPIRE, sign_host=None):
         conf = self._conf
         if conf._anonymous:
-            return ''
+            return ""
         secret_id, secret_key = conf._current_keys()
         now = self._clock() if self._clock else time.time()
         start, end = _signing.time_window(now=now, expire=expire)
         return _signing.authorization(
-            secret_id=secret_id, secret_key=secret_key, method=method, path=_signing.sign_path(key),
+            secret_id=secret_id,
+            secret_key=secret_key,
+            method=method,
+            path=_signing.sign_path(key),
             params=list(params.items()) if conf._sign_params else [],
             headers=_signing.signed_headers(
-                headers=headers, url=url, sign_host=conf._sign_host if sign_host is None else sign_host),
-            start=start, end=end)
+                headers=headers, url=url, sign_host=conf._sign_host if sign_host is None else sign_host
+            ),
+            start=start,
+            end=end,
+        )
 
     def _send_prepared(self, request, prepared, *, secrets):
         conf = self._conf
         session = self.session
-        https = prepared.url.startswith('https://')
+        https = prepared.url.startswith("https://")
         settings = session.merge_environment_settings(
-            prepared.url, conf._proxies or {}, request.stream,
+            prepared.url,
+            conf._proxies or {},
+            request.stream,
             conf._verify_ssl if https and conf._verify_ssl is not None else None,
-            conf._ssl_cert if https else None)
-        _redact.add_request(secrets, proxies=settings.get('proxies'))
+            conf._ssl_cert if https else None,
+        )
+        _redact.add_request(secrets, proxies=settings.get("proxies"))
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug('send request: %s %s headers=%s', prepared.method, secrets.scrub(prepared.url),
-                         secrets.scrub(str(_redact.headers(dict(prepared.headers)))))
-        response = session.send(prepared, timeout=conf._timeout or request.timeout,
-                                allow_redirects=conf._allow_redirects, **settings)
+            logger.debug(
+                "send request: %s %s headers=%s",
+                prepared.method,
+                secrets.scrub(prepared.url),
+                secrets.scrub(str(_redact.headers(dict(prepared.headers)))),
+            )
+        response = session.send(
+            prepared, timeout=conf._timeout or request.timeout, allow_redirects=conf._allow_redirects, **settings
+        )
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug('recv response: %s %s status=%s headers=%s', prepared.method,
-                         secrets.scrub(prepared.url), response.status_code,
-                         secrets.scrub(str(_redact.headers(dict(response.headers)))))
+            logger.debug(
+                "recv response: %s %s status=%s headers=%s",
+                prepared.method,
+                secrets.scrub(prepared.url),
+                response.status_code,
+                secrets.scrub(str(_redact.headers(dict(response.headers)))),
+            )
         return response
 
 
@@ -468,15 +543,18 @@ def _chain(exc, limit=16):
         seen.add(id(item))
         out.append(item)
         todo.extend(a for a in item.args if isinstance(a, BaseException))
-        todo.extend((getattr(item, 'reason', None), item.__cause__, item.__context__))
+        todo.extend((getattr(item, "reason", None), item.__cause__, item.__context__))
     return out
 
 
-_CHECK_SERVER = ('check that the server is running and that QCLOUD_COS_ENDPOINT_URL, or CosConfig '
-                 'IP / Port / Scheme, point at it')
-_CHECK_NAME = ('check Region / Endpoint / Domain (the host name is built from them) and the DNS of '
-               'this machine; to use a local server, set QCLOUD_COS_ENDPOINT_URL=http://127.0.0.1:PORT '
-               'or pass CosConfig(IP=..., Port=..., Scheme=...)')
+_CHECK_SERVER = (
+    "check that the server is running and that QCLOUD_COS_ENDPOINT_URL, or CosConfig IP / Port / Scheme, point at it"
+)
+_CHECK_NAME = (
+    "check Region / Endpoint / Domain (the host name is built from them) and the DNS of "
+    "this machine; to use a local server, set QCLOUD_COS_ENDPOINT_URL=http://127.0.0.1:PORT "
+    "or pass CosConfig(IP=..., Port=..., Scheme=...)"
+)
 
 
 def _explain(failure, *, host, timeout):
@@ -488,47 +566,53 @@ def _explain(failure, *, host, timeout):
         return any(issubclass(t, classes) for t in types)
 
     if isinstance(failure, CosClientError):
-        return str(failure), 'check the data sent'
+        return str(failure), "check the data sent"
     if has(requests.exceptions.ProxyError, urllib3.exceptions.ProxyError):
         if has(ConnectionRefusedError):
-            why = 'connection refused'
-        elif has(socket.gaierror) or any(type(e).__name__ == 'NameResolutionError' for e in chain):
-            why = 'DNS lookup failed'
+            why = "connection refused"
+        elif has(socket.gaierror) or any(type(e).__name__ == "NameResolutionError" for e in chain):
+            why = "DNS lookup failed"
         elif has(socket.timeout, urllib3.exceptions.TimeoutError):
-            why = 'timed out'
+            why = "timed out"
         else:
-            why = 'it failed'
-        return 'could not use the proxy (%s)' % why, 'check that the proxy is running and allows this connection'
-    if has(socket.gaierror) or any(type(e).__name__ == 'NameResolutionError' for e in chain):
-        return 'DNS lookup of %s failed' % host, _CHECK_NAME
+            why = "it failed"
+        return "could not use the proxy (%s)" % why, "check that the proxy is running and allows this connection"
+    if has(socket.gaierror) or any(type(e).__name__ == "NameResolutionError" for e in chain):
+        return "DNS lookup of %s failed" % host, _CHECK_NAME
     if has(ConnectionRefusedError):
-        return 'connection refused', _CHECK_SERVER
+        return "connection refused", _CHECK_SERVER
     if has(requests.exceptions.ConnectTimeout, urllib3.exceptions.ConnectTimeoutError):
-        return ('connect timed out (Timeout=%s s)' % (timeout,),
-                'check the host and port, the network or firewall, or raise CosConfig(Timeout=...)')
+        return (
+            "connect timed out (Timeout=%s s)" % (timeout,),
+            "check the host and port, the network or firewall, or raise CosConfig(Timeout=...)",
+        )
     if has(requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError, socket.timeout):
-        return ('timed out waiting for the answer (Timeout=%s s)' % (timeout,),
-                'the server may be overloaded or the network slow; raise CosConfig(Timeout=...) or retry later')
+        return (
+            "timed out waiting for the answer (Timeout=%s s)" % (timeout,),
+            "the server may be overloaded or the network slow; raise CosConfig(Timeout=...) or retry later",
+        )
     if has(ConnectionResetError):
-        return 'connection reset by the server', 'check Scheme (http or https) and that the server is a COS endpoint'
+        return "connection reset by the server", "check Scheme (http or https) and that the server is a COS endpoint"
     if has(BrokenPipeError, ConnectionAbortedError):
-        return 'the server closed the connection while the request was sent', _CHECK_SERVER
+        return "the server closed the connection while the request was sent", _CHECK_SERVER
     if has(http.client.RemoteDisconnected):
-        return 'the server closed the connection without answering', \
-            'check Scheme (http or https) and that the server is a COS endpoint'
+        return (
+            "the server closed the connection without answering",
+            "check Scheme (http or https) and that the server is a COS endpoint",
+        )
     if has(ChunkedEncodingError, http.client.IncompleteRead, urllib3.exceptions.ProtocolError):
-        return 'the connection broke while the answer was read', 'retry later; check the network'
+        return "the connection broke while the answer was read", "retry later; check the network"
     for e in chain:
         if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return 'network or host unreachable', 'check the network, the host and any proxy'
+            return "network or host unreachable", "check the network, the host and any proxy"
     text = str(failure).strip().splitlines()
     line = text[0] if text else type(failure).__name__
-    return (line if len(line) <= 200 else line[:197] + '...'), _CHECK_SERVER
+    return (line if len(line) <= 200 else line[:197] + "..."), _CHECK_SERVER
 
 
 def _describe(failure, secrets):
     if isinstance(failure, requests.Response):
-        return 'HTTP %s' % failure.status_code
+        return "HTTP %s" % failure.status_code
     return secrets.scrub(repr(failure))
 
 
@@ -542,25 +626,28 @@ def service_error(method, response, *, secrets=None):
     secrets = secrets if secrets is not None else _redact.Secrets()
     status = response.status_code
     headers = response.headers
-    if method == 'HEAD' and status == 404:
-        info = {'code': 'NoSuchResource', 'message': 'The Resource You Head Not Exist',
-                'resource': response.request.url if response.request is not None else response.url}
-        if 'x-cos-request-id' in headers:
-            info['requestid'] = headers['x-cos-request-id']
-        if 'x-cos-trace-id' in headers:
-            info['traceid'] = headers['x-cos-trace-id']
+    if method == "HEAD" and status == 404:
+        info = {
+            "code": "NoSuchResource",
+            "message": "The Resource You Head Not Exist",
+            "resource": response.request.url if response.request is not None else response.url,
+        }
+        if "x-cos-request-id" in headers:
+            info["requestid"] = headers["x-cos-request-id"]
+        if "x-cos-trace-id" in headers:
+            info["traceid"] = headers["x-cos-trace-id"]
         info = secrets.scrub_value(info)
-        logger.debug('HEAD 404: %s', info)
+        logger.debug("HEAD 404: %s", info)
         return CosServiceError(method, info, status)
-    if 'x-cos-error-code' in headers:
-        info = {'code': headers['x-cos-error-code']}
-        if 'x-cos-request-id' in headers:
-            info['requestid'] = headers['x-cos-request-id']
-        info['message'] = response.text
+    if "x-cos-error-code" in headers:
+        info = {"code": headers["x-cos-error-code"]}
+        if "x-cos-request-id" in headers:
+            info["requestid"] = headers["x-cos-request-id"]
+        info["message"] = response.text
         info = secrets.scrub_value(info)
-        logger.debug('service error %s: %s', status, info)
+        logger.debug("service error %s: %s", status, info)
         return CosServiceError(method, info, status)
     text = response.text
     message = secrets.scrub(text) if text else secrets.scrub_value(headers)
-    logger.debug('service error %s: %s', status, message)
+    logger.debug("service error %s: %s", status, message)
     return CosServiceError(method, message, status)

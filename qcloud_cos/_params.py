@@ -1,4 +1,5 @@
 """Validation of call parameters shared by the client's methods (no I/O)."""
+
 from ._endpoint import key_text
 from ._headers import check_value
 from .cos_exception import CosClientError
@@ -8,7 +9,7 @@ class _BucketLevel:
     """``_send(key=BUCKET)``: the request is on the bucket itself, not on an object."""
 
     def __repr__(self):
-        return 'BUCKET'
+        return "BUCKET"
 
 
 BUCKET = _BucketLevel()
@@ -28,18 +29,20 @@ def integer(value, name, *, low, high=None, optional=False):
     elif text and text.isascii() and text.isdigit():
         number = int(text)
     if number is None or number < low or (high is not None and number > high):
-        bounds = 'from %d to %d' % (low, high) if high is not None else 'of at least %d' % low
-        raise CosClientError('%s must be an integer %s, not %r' % (name, bounds, value))
+        bounds = "from %d to %d" % (low, high) if high is not None else "of at least %d" % low
+        raise CosClientError("%s must be an integer %s, not %r" % (name, bounds, value))
     return value
 
 
 def upload_id(value):
     if isinstance(value, bytes):
-        value = key_text(value, 'UploadId')
+        value = key_text(value, "UploadId")
     if not isinstance(value, str) or not value.strip():
-        raise CosClientError('UploadId is required: a non-empty string (the UploadId that '
-                             'create_multipart_upload returned), not %r' % (value,))
-    check_value(value, 'UploadId')
+        raise CosClientError(
+            "UploadId is required: a non-empty string (the UploadId that "
+            "create_multipart_upload returned), not %r" % (value,)
+        )
+    check_value(value, "UploadId")
     return value
 
 
@@ -50,11 +53,11 @@ def text_param(value, name):
     if isinstance(value, bytes):
         return key_text(value, name)
     if not isinstance(value, str):
-        raise CosClientError('%s must be a string, not %s' % (name, type(value).__name__))
+        raise CosClientError("%s must be a string, not %s" % (name, type(value).__name__))
     return key_text(value, name)
 
 
 def encoding_type(value):
-    if value and value != 'url':
-        raise CosClientError('EncodingType must be url')
+    if value and value != "url":
+        raise CosClientError("EncodingType must be url")
     return value

@@ -13,6 +13,7 @@ Two nets, used together:
 
 Nothing here logs, and nothing here keeps a secret beyond the ``Secrets`` value of one request.
 """
+
 import hashlib
 import hmac
 import html
@@ -20,35 +21,59 @@ import json
 import re
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-MASK = '***'
+MASK = "***"
 
 # Headers (and query parameters) whose values are secrets.
-SECRET_HEADERS = frozenset((
-    'authorization', 'x-cos-security-token', 'x-ci-security-token',
-    'x-cos-server-side-encryption-customer-key',
-    'x-cos-copy-source-server-side-encryption-customer-key',
-))
+SECRET_HEADERS = frozenset(
+    (
+        "authorization",
+        "x-cos-security-token",
+        "x-ci-security-token",
+        "x-cos-server-side-encryption-customer-key",
+        "x-cos-copy-source-server-side-encryption-customer-key",
+    )
+)
 
 # Names whose values are masked in any text: the headers above, the signature fields, and the
 # XML element / parameter names under which a secret may travel.
-_SECRET_NAMES = sorted(SECRET_HEADERS | {
-    'q-signature', 'q-sign-key', 'sign_key', 'signkey', 'sign-key', 'signature',
-    'securitytoken', 'security-token', 'sessiontoken', 'session-token', 'token',
-    'secretkey', 'secret_key', 'secret-key', 'tmpsecretkey',
-    'ssecustomerkey', 'copysourcessecustomerkey',
-}, key=len, reverse=True)
+_SECRET_NAMES = sorted(
+    SECRET_HEADERS
+    | {
+        "q-signature",
+        "q-sign-key",
+        "sign_key",
+        "signkey",
+        "sign-key",
+        "signature",
+        "securitytoken",
+        "security-token",
+        "sessiontoken",
+        "session-token",
+        "token",
+        "secretkey",
+        "secret_key",
+        "secret-key",
+        "tmpsecretkey",
+        "ssecustomerkey",
+        "copysourcessecustomerkey",
+    },
+    key=len,
+    reverse=True,
+)
 
-_NAME_ALT = '|'.join(re.escape(n) for n in _SECRET_NAMES)
+_NAME_ALT = "|".join(re.escape(n) for n in _SECRET_NAMES)
 # name=value / name: value / 'name': 'value' / "name"="value"; the name must stand alone (so
 # ``x-cos-server-side-encryption-customer-key-MD5`` and ``StringToSign`` are left alone).
 _PAIR_RE = re.compile(
     r'(?<![\w-])(?P<name>%s)(?P<sep>["\']?\s*(?:=|:)\s*(?:b(?=["\']))?["\']?)(?P<value>[^\s&"\'<>,;)}\]]+)' % _NAME_ALT,
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # <Name>value</Name>
-_ELEMENT_RE = re.compile(r'<(?P<name>%s)>(?P<value>[^<]*)</(?P=name)>' % _NAME_ALT, re.IGNORECASE)
+_ELEMENT_RE = re.compile(r"<(?P<name>%s)>(?P<value>[^<]*)</(?P=name)>" % _NAME_ALT, re.IGNORECASE)
 # user:password@ in URLs (proxies).
-_USERINFO_RE = re.compile(r'(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^/\s:@]*):(?P<password>[^/\s@]+)@',
-                          re.IGNORECASE)
+_USERINFO_RE = re.compile(
+    r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^/\s:@]*):(?P<password>[^/\s@]+)@", re.IGNORECASE
+)
 
 
 def is_secret_name(name):
@@ -59,9 +84,9 @@ def scrub_names(text):
     """``text`` with the values of secret-named fields masked."""
     if not isinstance(text, str) or not text:
         return text
-    text = _PAIR_RE.sub(lambda m: m.group('name') + m.group('sep') + MASK, text)
-    text = _ELEMENT_RE.sub(lambda m: '<%s>%s</%s>' % (m.group('name'), MASK, m.group('name')), text)
-    return _USERINFO_RE.sub(lambda m: '%s%s:%s@' % (m.group('scheme'), m.group('user'), MASK), text)
+    text = _PAIR_RE.sub(lambda m: m.group("name") + m.group("sep") + MASK, text)
+    text = _ELEMENT_RE.sub(lambda m: "<%s>%s</%s>" % (m.group("name"), MASK, m.group("name")), text)
+    return _USERINFO_RE.sub(lambda m: "%s%s:%s@" % (m.group("scheme"), m.group("user"), MASK), text)
 
 
 def headers(mapping):
@@ -78,12 +103,20 @@ def headers(mapping):
 
 def _variants(value):
     """The forms in which ``value`` may be echoed back: raw, percent-encoded, escaped."""
-    forms = {value, quote(value, safe='-_.~'), quote(value, safe=''), quote(value, safe='/'),
-             quote_plus(value), html.escape(value), html.escape(value, quote=False),
-             json.dumps(value)[1:-1], repr(value)[1:-1]}
+    forms = {
+        value,
+        quote(value, safe="-_.~"),
+        quote(value, safe=""),
+        quote(value, safe="/"),
+        quote_plus(value),
+        html.escape(value),
+        html.escape(value, quote=False),
+        json.dumps(value)[1:-1],
+        repr(value)[1:-1],
+    }
     for form in list(forms):
-        if '%' in form:
-            forms.add(re.sub(r'%[0-9A-F]{2}', lambda m: m.group(0).lower(), form))
+        if "%" in form:
+            forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form))
     return forms
 
 
@@ -105,7 +138,7 @@ class Secrets:
 
     def add(self, value):
         if isinstance(value, bytes):
-            value = value.decode('utf-8', 'replace')
+            value = value.decode("utf-8", "replace")
         if not isinstance(value, str) or len(value) < self.MIN_LENGTH:
             return
         self._values.append(value)
@@ -125,7 +158,7 @@ class Secrets:
     def scrub(self, text):
         """``text`` with every known secret value masked, then secret-named fields masked."""
         if isinstance(text, bytes):
-            text = text.decode('utf-8', 'replace')
+            text = text.decode("utf-8", "replace")
         if not isinstance(text, str):
             text = str(text)
         for form in self._known_forms():
@@ -137,7 +170,7 @@ class Secrets:
         """Scrub a str, or each str value of a mapping (keeping its type), else return as is."""
         if isinstance(value, str):
             return self.scrub(value)
-        if hasattr(value, 'items'):
+        if hasattr(value, "items"):
             result = headers(value)
             for name, item in list(result.items()):
                 if isinstance(item, str):
@@ -162,7 +195,7 @@ class Secrets:
                     exc.args = clean
             except Exception:  # an exception whose args cannot be set: leave it alone
                 pass
-            for arg in getattr(exc, 'args', ()):
+            for arg in getattr(exc, "args", ()):
                 if isinstance(arg, BaseException):
                     self.scrub_exception(arg, depth=depth)
             exc = exc.__cause__ or exc.__context__
@@ -180,20 +213,19 @@ def add_request(secrets, *, headers=None, secret_key=None, proxies=None):
     for name, value in (headers or {}).items():
         if is_secret_name(name):
             if isinstance(value, bytes):
-                value = value.decode('utf-8', 'replace')
+                value = value.decode("utf-8", "replace")
             secrets.add(value)
-            if str(name).lower() == 'authorization':
+            if str(name).lower() == "authorization":
                 authorization = value
     if secret_key:
         secrets.add(secret_key)
     if isinstance(authorization, str):
-        fields = dict(part.partition('=')[::2] for part in authorization.split('&'))
-        secrets.add(fields.get('q-signature'))
-        key_time = fields.get('q-key-time')
+        fields = dict(part.partition("=")[::2] for part in authorization.split("&"))
+        secrets.add(fields.get("q-signature"))
+        key_time = fields.get("q-key-time")
         if secret_key and key_time:
-            secrets.add(hmac.new(str(secret_key).encode('utf-8'), key_time.encode('utf-8'),
-                                 hashlib.sha1).hexdigest())
-    for url in proxies.values() if hasattr(proxies, 'values') else ():
+            secrets.add(hmac.new(str(secret_key).encode("utf-8"), key_time.encode("utf-8"), hashlib.sha1).hexdigest())
+    for url in proxies.values() if hasattr(proxies, "values") else ():
         if isinstance(url, str):
             try:
                 password = urlsplit(url).password
@@ -224,8 +256,14 @@ class LogFilter:
 
 
 # The loggers of the package (logging keeps one object per name, whoever creates it first).
-LOGGER_NAMES = ('qcloud_cos', 'qcloud_cos.cos_client', 'qcloud_cos.cos_auth', 'qcloud_cos.transfer',
-                'qcloud_cos.cos_threadpool', 'qcloud_cos.streambody')
+LOGGER_NAMES = (
+    "qcloud_cos",
+    "qcloud_cos.cos_client",
+    "qcloud_cos.cos_auth",
+    "qcloud_cos.transfer",
+    "qcloud_cos.cos_threadpool",
+    "qcloud_cos.streambody",
+)
 _LOG_FILTER = LogFilter()
 
 

@@ -5,12 +5,13 @@
   ``client.<name>`` raises ``NotImplementedInDropin`` (an ``AttributeError``, so ``hasattr`` and
   ``getattr(client, name, default)`` keep answering "absent"), saying so and where it exists.
 """
+
 from urllib.parse import urlparse
 
 from . import _official_names
 from .version import __dropin_version__, __official_sdk_version__
 
-__all__ = ['NotImplementedInDropin', 'OfficialSurface', 'missing_attribute', 'missing_module_attribute']
+__all__ = ["NotImplementedInDropin", "OfficialSurface", "missing_attribute", "missing_module_attribute"]
 
 
 class NotImplementedInDropin(AttributeError, NotImplementedError):
@@ -22,10 +23,11 @@ class NotImplementedInDropin(AttributeError, NotImplementedError):
 
     def __init__(self, owner, name):
         super().__init__(
-            '%s.%s is not implemented yet in qcloud-cos-dropin %s; it is available in the official '
-            'cos-python-sdk-v5 %s (pip install cos-python-sdk-v5==%s, in a separate environment: the two '
-            'packages share the import name qcloud_cos)'
-            % (owner, name, __dropin_version__, __official_sdk_version__, __official_sdk_version__))
+            "%s.%s is not implemented yet in qcloud-cos-dropin %s; it is available in the official "
+            "cos-python-sdk-v5 %s (pip install cos-python-sdk-v5==%s, in a separate environment: the two "
+            "packages share the import name qcloud_cos)"
+            % (owner, name, __dropin_version__, __official_sdk_version__, __official_sdk_version__)
+        )
         self.name = name
         self.owner = owner
 
@@ -41,7 +43,7 @@ def missing_attribute(owner, official_names):
     def __getattr__(self, name):
         if name in names:
             raise NotImplementedInDropin(owner, name)
-        raise AttributeError('%r object has no attribute %r' % (type(self).__name__, name))
+        raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
 
     return __getattr__
 
@@ -54,7 +56,7 @@ def missing_module_attribute(module, official_names):
     def __getattr__(name):
         if name in names:
             raise NotImplementedInDropin(module, name)
-        raise AttributeError('module %r has no attribute %r' % (module, name))
+        raise AttributeError("module %r has no attribute %r" % (module, name))
 
     return __getattr__
 
@@ -63,7 +65,7 @@ class OfficialSurface:
     """Mixin of ``CosS3Client``: the official extras and the not-implemented-yet errors."""
 
     # Only reached when normal lookup fails, so implemented methods never pass through it.
-    __getattr__ = missing_attribute('CosS3Client', _official_names.COS_S3_CLIENT)
+    __getattr__ = missing_attribute("CosS3Client", _official_names.COS_S3_CLIENT)
 
     def should_switch_domain(self, url, headers={}):  # noqa: B006 - never mutated; the official signature
         """Whether a retry of a request to ``url`` that got an answer with these ``headers`` should go to
@@ -71,7 +73,8 @@ class OfficialSurface:
         ``x-cos-request-id`` in the answer (it did not come from COS), and ``url``'s host a default
         ``<bucket>-<appid>.cos.<region>.myqcloud.com`` domain."""
         from .cos_comm import _OLD_HOST  # cos_comm imports this module
-        if 'x-cos-request-id' in headers:
+
+        if "x-cos-request-id" in headers:
             return False
         if not self.get_conf()._auto_switch_domain_on_retry:
             return False

@@ -4,6 +4,7 @@
 the prepared request, with the official default validity of 10000 s.  The signing itself is
 ``qcloud_cos._signing`` (pure); this adapter only reads the clock and the credentials.
 """
+
 import time
 
 from requests.auth import AuthBase
@@ -12,7 +13,7 @@ from . import _signing, _surface
 from ._signing import filter_headers as _filter_pairs
 from .cos_comm import to_bytes, to_str, to_unicode  # noqa: F401 - importable from here, as officially
 
-__all__ = ['CosS3Auth', 'filter_headers']
+__all__ = ["CosS3Auth", "filter_headers"]
 
 
 def filter_headers(data):
@@ -31,22 +32,27 @@ class CosS3Auth(AuthBase):
     def __call__(self, r):
         conf = self._conf
         token = conf._current_token()
-        if token and 'x-cos-security-token' not in r.headers:
-            r.headers['x-cos-security-token'] = token
+        if token and "x-cos-security-token" not in r.headers:
+            r.headers["x-cos-security-token"] = token
         if conf._anonymous:
-            r.headers['Authorization'] = ''
+            r.headers["Authorization"] = ""
             return r
         secret_id, secret_key = conf._current_keys()
         sign_host = conf._sign_host if self._sign_host is None else self._sign_host
         start, end = _signing.time_window(now=time.time(), expire=self._expire)
         params = {k: v for k, v in self._params.items() if v is not None} if conf._sign_params else {}
-        r.headers['Authorization'] = _signing.authorization(
-            secret_id=secret_id, secret_key=secret_key, method=r.method,
-            path=_signing.sign_path(self._key), params=list(params.items()),
+        r.headers["Authorization"] = _signing.authorization(
+            secret_id=secret_id,
+            secret_key=secret_key,
+            method=r.method,
+            path=_signing.sign_path(self._key),
+            params=list(params.items()),
             headers=_signing.signed_headers(headers=r.headers, url=r.url, sign_host=sign_host),
-            start=start, end=end)
+            start=start,
+            end=end,
+        )
         return r
 
 
 # The official module's RTMP signer is not implemented here yet: looking it up says so.
-__getattr__ = _surface.missing_module_attribute(__name__, ['CosRtmpAuth'])
+__getattr__ = _surface.missing_module_attribute(__name__, ["CosRtmpAuth"])

@@ -2,6 +2,7 @@
 
 Most of the implementation lives in private modules; this module keeps the official names.
 """
+
 import base64
 import hashlib
 import io
@@ -11,21 +12,52 @@ import threading
 from urllib.parse import quote
 
 from . import _surface
-from ._body import READ_BLOCK as DEFAULT_CHUNK_SIZE, SINGLE_UPLOAD_LENGTH, make_body
+from ._body import READ_BLOCK as DEFAULT_CHUNK_SIZE
+from ._body import SINGLE_UPLOAD_LENGTH, make_body
 from ._endpoint import format_bucket, format_endpoint, format_region
-from ._headers import MAPLIST as maplist, mapped
+from ._headers import MAPLIST as maplist
+from ._headers import mapped
 from ._xml import decode_result, dict_to_xml, format_dict, format_xml, xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
 
 __all__ = [
-    'CosClientError', 'CosServiceError', 'DEFAULT_CHUNK_SIZE', 'SINGLE_UPLOAD_LENGTH',
-    'ProgressCallback', 'decode_result', 'dict_to_xml', 'format_bucket', 'format_dict',
-    'format_endpoint', 'format_region', 'format_xml', 'get_content_md5', 'get_date', 'get_md5', 'get_raw_md5',
-    'mapped', 'maplist', 'switch_hostname', 'switch_hostname_for_url', 'to_bytes', 'to_str',
-    'to_unicode', 'xml_to_dict', 'check_object_content_length',
-    'CiDetectType', 'binary_type', 'client_can_retry', 'format_dict_or_list', 'format_path',
-    'gen_copy_source_range', 'gen_copy_source_url', 'get_copy_source_info', 'get_file_like_object_length', 'path_simplify_check', 'string_types',
-    'text_type',
+    "CosClientError",
+    "CosServiceError",
+    "DEFAULT_CHUNK_SIZE",
+    "SINGLE_UPLOAD_LENGTH",
+    "ProgressCallback",
+    "decode_result",
+    "dict_to_xml",
+    "format_bucket",
+    "format_dict",
+    "format_endpoint",
+    "format_region",
+    "format_xml",
+    "get_content_md5",
+    "get_date",
+    "get_md5",
+    "get_raw_md5",
+    "mapped",
+    "maplist",
+    "switch_hostname",
+    "switch_hostname_for_url",
+    "to_bytes",
+    "to_str",
+    "to_unicode",
+    "xml_to_dict",
+    "check_object_content_length",
+    "CiDetectType",
+    "binary_type",
+    "client_can_retry",
+    "format_dict_or_list",
+    "format_path",
+    "gen_copy_source_range",
+    "gen_copy_source_url",
+    "get_copy_source_info",
+    "get_file_like_object_length",
+    "path_simplify_check",
+    "string_types",
+    "text_type",
 ]
 
 # The official module's Python 2/3 aliases.
@@ -36,12 +68,12 @@ binary_type = bytes
 
 def to_bytes(s):
     """str → UTF-8 bytes; anything else unchanged."""
-    return s.encode('utf-8') if isinstance(s, str) else s
+    return s.encode("utf-8") if isinstance(s, str) else s
 
 
 def to_unicode(s):
     """bytes → str (UTF-8); anything else unchanged."""
-    return s.decode('utf-8') if isinstance(s, bytes) else s
+    return s.decode("utf-8") if isinstance(s, bytes) else s
 
 
 def to_str(s):
@@ -70,25 +102,25 @@ def check_object_content_length(data):
 
 def get_date(yy, mm, dd):
     """``get_date(2020, 1, 2)`` → ``'2020-01-02T00:00:00+08:00'`` (lifecycle dates, Beijing time)."""
-    return '%04d-%02d-%02dT00:00:00+08:00' % (int(yy), int(mm), int(dd))
+    return "%04d-%02d-%02dT00:00:00+08:00" % (int(yy), int(mm), int(dd))
 
 
-_OLD_HOST = re.compile(r'^([a-z0-9-]+-[0-9]+\.cos\.[a-z]+-[a-z]+(-[a-z]+)?(-1)?)\.myqcloud\.com$')
+_OLD_HOST = re.compile(r"^([a-z0-9-]+-[0-9]+\.cos\.[a-z]+-[a-z]+(-[a-z]+)?(-1)?)\.myqcloud\.com$")
 
 
 def switch_hostname(host):
     """``<bucket>.cos.<region>.myqcloud.com`` → ``….tencentcos.cn``; other hosts unchanged."""
     if not host:
-        raise CosClientError('Host is required not empty!')
+        raise CosClientError("Host is required not empty!")
     match = _OLD_HOST.match(host)
-    return match.group(1) + '.tencentcos.cn' if match else host
+    return match.group(1) + ".tencentcos.cn" if match else host
 
 
 def switch_hostname_for_url(url):
     """The same switch applied to the host of a URL."""
     if not url:
-        raise CosClientError('Url is required not empty!')
-    match = re.match(r'^(https?://)([^/?#]+)(.*)$', url)
+        raise CosClientError("Url is required not empty!")
+    match = re.match(r"^(https?://)([^/?#]+)(.*)$", url)
     if not match:
         return url
     return match.group(1) + switch_hostname(match.group(2)) + match.group(3)
@@ -114,30 +146,30 @@ def format_path(path):
     """An object key as it appears in a URL path: one leading ``/`` dropped, the rest percent-encoded
     (UTF-8; ``/``, letters, digits and ``-_.~`` kept).  ``'/a b'`` → ``'a%20b'``."""
     if not isinstance(path, str):
-        raise CosClientError('key is not string')
+        raise CosClientError("key is not string")
     if not path:
-        raise CosClientError('Key is required not empty')
+        raise CosClientError("Key is required not empty")
     try:
-        path.encode('utf-8')
+        path.encode("utf-8")
     except UnicodeEncodeError:
-        raise CosClientError('your unicode strings can not encoded in utf8, utf8 support only!') from None
-    if path.startswith('/'):
+        raise CosClientError("your unicode strings can not encoded in utf8, utf8 support only!") from None
+    if path.startswith("/"):
         path = path[1:]
-    return quote(path, safe='/-_.~')
+    return quote(path, safe="/-_.~")
 
 
 def path_simplify_check(path):
     """Raise ``CosClientError('GetObject Key is invalid')`` when ``path`` resolves to the bucket root
     once ``.``/``..``/empty segments are resolved (``''``, ``'/'``, ``'a/..'``, ``'./'``); else None."""
     segments = []
-    for segment in to_unicode(path).split('/'):
-        if segment == '..':
+    for segment in to_unicode(path).split("/"):
+        if segment == "..":
             if segments:
                 segments.pop()
-        elif segment not in ('', '.'):
+        elif segment not in ("", "."):
             segments.append(segment)
     if not segments:
-        raise CosClientError('GetObject Key is invalid')
+        raise CosClientError("GetObject Key is invalid")
 
 
 def _listify(data, key_lst):
@@ -165,12 +197,12 @@ def client_can_retry(file_position, **kwargs):
     True without a ``data`` body or with a str/bytes one; a file-like body (``seek``, ``tell`` and
     ``read``) can be retried only from a known ``file_position``, to which it is rewound here.
     """
-    if 'data' not in kwargs:
+    if "data" not in kwargs:
         return True
-    data = kwargs['data']
+    data = kwargs["data"]
     if isinstance(data, (str, bytes)):
         return True
-    if file_position is None or not all(hasattr(data, name) for name in ('seek', 'tell', 'read')):
+    if file_position is None or not all(hasattr(data, name) for name in ("seek", "tell", "read")):
         return False
     try:
         data.seek(file_position)
@@ -181,7 +213,7 @@ def client_can_retry(file_position, **kwargs):
 
 def gen_copy_source_range(begin_range, end_range):
     """``x-cos-copy-source-range`` value: ``gen_copy_source_range(0, 9)`` → ``'bytes=0-9'``."""
-    return 'bytes=%s-%s' % (begin_range, end_range)
+    return "bytes=%s-%s" % (begin_range, end_range)
 
 
 def get_file_like_object_length(data):
@@ -213,39 +245,45 @@ class CiDetectType:
     @staticmethod
     def get_detect_type_str(DetectType):
         """The comma-separated category names of a flag set: ``3`` → ``'Porn,Terrorism'``."""
-        names = [(CiDetectType.PORN, 'Porn'), (CiDetectType.TERRORIST, 'Terrorism'),
-                 (CiDetectType.POLITICS, 'Politics'), (CiDetectType.ADS, 'Ads'),
-                 (CiDetectType.ILLEGAL, 'Illegal'), (CiDetectType.ABUSE, 'Abuse'),
-                 (CiDetectType.TEENAGER, 'Teenager')]
-        return ','.join(name for flag, name in names if DetectType & flag)
+        names = [
+            (CiDetectType.PORN, "Porn"),
+            (CiDetectType.TERRORIST, "Terrorism"),
+            (CiDetectType.POLITICS, "Politics"),
+            (CiDetectType.ADS, "Ads"),
+            (CiDetectType.ILLEGAL, "Illegal"),
+            (CiDetectType.ABUSE, "Abuse"),
+            (CiDetectType.TEENAGER, "Teenager"),
+        ]
+        return ",".join(name for flag, name in names if DetectType & flag)
 
 
 def get_copy_source_info(CopySource, EnableOldDomain, EnableInternalDomain):
     """``(bucket, key, endpoint, version id)`` of a copy source dict (``Bucket``, ``Key``, ``Region`` or
     ``Endpoint``, optional ``Appid`` and ``VersionId``); the key loses one leading ``/``."""
-    if 'Bucket' not in CopySource:
-        raise CosClientError('CopySource Need Parameter Bucket')
-    bucket = format_bucket(CopySource['Bucket'], CopySource.get('Appid'))
-    endpoint = format_endpoint(CopySource.get('Endpoint'), CopySource.get('Region'), 'cos.', EnableOldDomain,
-                               EnableInternalDomain)
-    if 'Key' not in CopySource:
-        raise CosClientError('CopySource Need Parameter Key')
-    path = CopySource['Key']
-    if path and path[0] == '/':
+    if "Bucket" not in CopySource:
+        raise CosClientError("CopySource Need Parameter Bucket")
+    bucket = format_bucket(CopySource["Bucket"], CopySource.get("Appid"))
+    endpoint = format_endpoint(
+        CopySource.get("Endpoint"), CopySource.get("Region"), "cos.", EnableOldDomain, EnableInternalDomain
+    )
+    if "Key" not in CopySource:
+        raise CosClientError("CopySource Need Parameter Key")
+    path = CopySource["Key"]
+    if path and path[0] == "/":
         path = path[1:]
-    return bucket, path, endpoint, CopySource.get('VersionId', '')
+    return bucket, path, endpoint, CopySource.get("VersionId", "")
 
 
 def gen_copy_source_url(CopySource, EnableOldDomain, EnableInternalDomain):
     """The ``x-cos-copy-source`` value: ``<bucket>.<endpoint>/<quoted key>[?versionId=<id>]``."""
     bucket, path, endpoint, version_id = get_copy_source_info(CopySource, EnableOldDomain, EnableInternalDomain)
-    url = '%s.%s/%s' % (bucket, endpoint, format_path(path))
-    if version_id != '':
-        url += '?versionId=' + version_id
+    url = "%s.%s/%s" % (bucket, endpoint, format_path(path))
+    if version_id != "":
+        url += "?versionId=" + version_id
     return url
 
 
-
 # Official module-level names not implemented here yet: looking one up says so (an AttributeError).
-__getattr__ = _surface.missing_module_attribute(__name__, [
-    'Xml2Dict', 'format_values', 'parse_bucket_canned_acl', 'parse_object_canned_acl'])
+__getattr__ = _surface.missing_module_attribute(
+    __name__, ["Xml2Dict", "format_values", "parse_bucket_canned_acl", "parse_object_canned_acl"]
+)

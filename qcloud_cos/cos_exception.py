@@ -9,22 +9,22 @@ keys, ...) are masked when the exception is made, so ``str``, ``repr``, the gett
 and tracebacks show ``***`` instead.  (The transport also masks, by value, the exact secrets the
 failed request carried before it builds the exception.)
 """
+
 import json
 import xml.etree.ElementTree as ElementTree
 
 from . import _redact
 
-__all__ = ['CosException', 'CosClientError', 'CosServiceError']
+__all__ = ["CosException", "CosClientError", "CosServiceError"]
 
-_INVALID = 'Response Error Msg Is INVALID'
-_REQUIRED = (('Code', 'code'), ('Message', 'message'), ('Resource', 'resource'),
-             ('RequestId', 'requestid'))
+_INVALID = "Response Error Msg Is INVALID"
+_REQUIRED = (("Code", "code"), ("Message", "message"), ("Resource", "resource"), ("RequestId", "requestid"))
 
 
 def _scrubbed(message):
     if isinstance(message, str):
         return _redact.scrub_names(message)
-    if hasattr(message, 'items'):
+    if hasattr(message, "items"):
         result = _redact.headers(message)
         for name, value in list(result.items()):
             if isinstance(value, str):
@@ -58,7 +58,7 @@ def _first_text(root, tag):
 def digest_xml(data):
     """Parse COS's ``<Error>`` XML into the official digest dict, or the INVALID marker."""
     try:
-        root = ElementTree.fromstring(data.encode('utf-8') if isinstance(data, str) else data)
+        root = ElementTree.fromstring(data.encode("utf-8") if isinstance(data, str) else data)
     except (ElementTree.ParseError, ValueError):
         return None
     digest = {}
@@ -67,7 +67,7 @@ def digest_xml(data):
         if value is None:
             return _INVALID
         digest[name] = value
-    digest['traceid'] = _first_text(root, 'TraceId') or 'Unknown'
+    digest["traceid"] = _first_text(root, "TraceId") or "Unknown"
     return digest
 
 
@@ -89,8 +89,8 @@ class CosServiceError(CosException):
         message = self._message
         self._method = method
         self._status_code = status_code
-        if isinstance(message, dict) or (hasattr(message, 'items') and not isinstance(message, str)):
-            self._origin_msg = ''
+        if isinstance(message, dict) or (hasattr(message, "items") and not isinstance(message, str)):
+            self._origin_msg = ""
             self._digest_msg = message
         else:
             self._origin_msg = message
@@ -104,8 +104,8 @@ class CosServiceError(CosException):
 
     def _field(self, name):
         if isinstance(self._digest_msg, dict):
-            return self._digest_msg.get(name, 'Unknown')
-        return 'Unknown'
+            return self._digest_msg.get(name, "Unknown")
+        return "Unknown"
 
     def get_origin_msg(self):
         """The raw response text."""
@@ -119,16 +119,16 @@ class CosServiceError(CosException):
         return self._status_code
 
     def get_error_code(self):
-        return self._field('code')
+        return self._field("code")
 
     def get_error_msg(self):
-        return self._field('message')
+        return self._field("message")
 
     def get_resource_location(self):
-        return self._field('resource')
+        return self._field("resource")
 
     def get_trace_id(self):
-        return self._field('traceid')
+        return self._field("traceid")
 
     def get_request_id(self):
-        return self._field('requestid')
+        return self._field("requestid")

@@ -5,13 +5,14 @@ Differences from the official pool (bugs fixed, contract kept): it can be reused
 any exception instead of the literal ``'meet some exception'``; the exception objects themselves
 are kept in ``exceptions``.
 """
+
 import logging
 import queue
 import threading
 
 logger = logging.getLogger(__name__)
 
-__all__ = ['SimpleThreadPool', 'WorkerThread']
+__all__ = ["SimpleThreadPool", "WorkerThread"]
 
 _STOP = object()
 
@@ -36,7 +37,7 @@ class WorkerThread(threading.Thread):
                     self._ret.append(func(*args, **kwargs))
                     self._succ_task_num += 1
                 except Exception as exc:  # a task's failure is reported, not raised (official contract)
-                    logger.error('task %s failed: %s', getattr(func, '__name__', func), exc)
+                    logger.error("task %s failed: %s", getattr(func, "__name__", func), exc)
                     self._fail_task_num += 1
                     self._ret.append(_message_of(exc))
                     self._pool._record_exception(exc)
@@ -48,7 +49,7 @@ class WorkerThread(threading.Thread):
 
 
 def _message_of(exc):
-    message = getattr(exc, '_message', None)
+    message = getattr(exc, "_message", None)
     return message if message else str(exc) or type(exc).__name__
 
 
@@ -97,7 +98,7 @@ class SimpleThreadPool:
         self._finished = True
 
     def get_result(self):
-        assert self._finished, 'call wait_completion() before get_result()'
+        assert self._finished, "call wait_completion() before get_result()"
         detail = [worker.get_result() for worker in self._finished_workers]
         success_all = all(fail == 0 for _, fail, _ in detail)
-        return {'success_all': success_all, 'detail': detail}
+        return {"success_all": success_all, "detail": detail}

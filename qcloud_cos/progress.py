@@ -17,9 +17,10 @@ tqdm is not a dependency: any object with ``update(n)`` and a writable ``total``
 enlighten's bars through a three-line shim).  A ``consumed`` that goes down (bytes of a retried
 request taken back) becomes a negative update, so the bar never overstates what arrived.
 """
+
 import threading
 
-__all__ = ['ProgressBarCallback', 'tqdm_callback']
+__all__ = ["ProgressBarCallback", "tqdm_callback"]
 
 
 class ProgressBarCallback:
@@ -30,17 +31,17 @@ class ProgressBarCallback:
     """
 
     def __init__(self, bar):
-        if not callable(getattr(bar, 'update', None)):
-            raise TypeError('bar must have an update(n) method (a tqdm bar, for instance), not %r' % (bar,))
+        if not callable(getattr(bar, "update", None)):
+            raise TypeError("bar must have an update(n) method (a tqdm bar, for instance), not %r" % (bar,))
         self.bar = bar
         self._shown = 0
         self._lock = threading.Lock()
 
     def __call__(self, consumed_bytes, total_bytes):
         with self._lock:
-            if total_bytes and getattr(self.bar, 'total', None) != total_bytes:
+            if total_bytes and getattr(self.bar, "total", None) != total_bytes:
                 self.bar.total = total_bytes
-                refresh = getattr(self.bar, 'refresh', None)
+                refresh = getattr(self.bar, "refresh", None)
                 if callable(refresh):
                     refresh()
             step = consumed_bytes - self._shown
@@ -49,7 +50,7 @@ class ProgressBarCallback:
                 self.bar.update(step)
 
     def close(self):
-        close = getattr(self.bar, 'close', None)
+        close = getattr(self.bar, "close", None)
         if callable(close):
             close()
 
@@ -69,8 +70,9 @@ def tqdm_callback(**tqdm_kwargs):
     try:
         from tqdm import tqdm
     except ImportError:
-        raise ImportError('tqdm_callback needs tqdm: pip install tqdm (or pass any bar with update(n) '
-                          'to ProgressBarCallback)') from None
-    options = dict(unit='B', unit_scale=True, unit_divisor=1024)
+        raise ImportError(
+            "tqdm_callback needs tqdm: pip install tqdm (or pass any bar with update(n) to ProgressBarCallback)"
+        ) from None
+    options = dict(unit="B", unit_scale=True, unit_divisor=1024)
     options.update(tqdm_kwargs)
     return ProgressBarCallback(tqdm(**options))

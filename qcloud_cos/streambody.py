@@ -1,4 +1,5 @@
 """``StreamBody``: the streamed body of ``get_object`` (official module path and methods)."""
+
 import errno
 import os
 import uuid
@@ -14,7 +15,7 @@ CHUNK = 1024 * 1024
 
 def _check_chunk_size(chunk_size):
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool)):
-        raise CosClientError('chunk_size must be an integer (bytes per chunk), not %r' % (chunk_size,))
+        raise CosClientError("chunk_size must be an integer (bytes per chunk), not %r" % (chunk_size,))
 
 
 class StreamBody:
@@ -22,12 +23,12 @@ class StreamBody:
         self._rt = rt
         self._read_len = 0
         headers = rt.headers
-        if 'Content-Length' in headers:
-            self._content_len = int(headers['Content-Length'])
-        elif 'Transfer-Encoding' in headers:
+        if "Content-Length" in headers:
+            self._content_len = int(headers["Content-Length"])
+        elif "Transfer-Encoding" in headers:
             self._content_len = None
         else:
-            raise IOError('create StreamBody failed without Content-Length header or Transfer-Encoding header')
+            raise IOError("create StreamBody failed without Content-Length header or Transfer-Encoding header")
 
     def __len__(self):
         return self._content_len or 0
@@ -48,7 +49,7 @@ class StreamBody:
 
     def read(self, chunk_size=1024, auto_decompress=False):
         """Read everything that is left (in ``chunk_size`` steps) and return it as bytes."""
-        return b''.join(self.get_stream(chunk_size, auto_decompress))
+        return b"".join(self.get_stream(chunk_size, auto_decompress))
 
     def get_stream_to_file(self, file_name, disable_tmp_file=False, auto_decompress=False):
         """Write the body to ``file_name`` through a temporary file renamed at the end.
@@ -58,30 +59,31 @@ class StreamBody:
         whole-object CRC-64 announced by COS does not match what was written.
         """
         if not isinstance(file_name, (str, bytes, os.PathLike)):
-            raise CosClientError('file_name must be a path (str, bytes or os.PathLike), not %s'
-                                 % type(file_name).__name__)
+            raise CosClientError(
+                "file_name must be a path (str, bytes or os.PathLike), not %s" % type(file_name).__name__
+            )
         file_name = os.fspath(file_name)
         if os.path.isdir(file_name):  # refused before downloading, not when renaming at the end
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), file_name)
         if disable_tmp_file:
             target = file_name
         elif isinstance(file_name, bytes):
-            target = b'%s_%s' % (file_name, uuid.uuid4().hex.encode('ascii'))
+            target = b"%s_%s" % (file_name, uuid.uuid4().hex.encode("ascii"))
         else:
-            target = '%s_%s' % (file_name, uuid.uuid4().hex)
+            target = "%s_%s" % (file_name, uuid.uuid4().hex)
         crc = _crc64.Crc64()
         written = 0
         try:
-            with open(target, 'wb') as fp:
+            with open(target, "wb") as fp:
                 try:
                     for chunk in self.get_stream(CHUNK, auto_decompress):
                         fp.write(chunk)
                         crc.update(chunk)
                         written += len(chunk)
                 except (urllib3.exceptions.HTTPError, requests.RequestException) as exc:
-                    raise IOError('download failed with incomplete file: %s' % exc) from exc
+                    raise IOError("download failed with incomplete file: %s" % exc) from exc
             if self._content_len is not None and not auto_decompress and written != self._content_len:
-                raise IOError('download failed with incomplete file')
+                raise IOError("download failed with incomplete file")
             self._check_crc(crc.value, auto_decompress)
             if not disable_tmp_file:
                 os.replace(target, file_name)
@@ -96,11 +98,11 @@ class StreamBody:
         The file position ends after the last byte written.  Raises IOError when the body's length
         is not ``expected_len`` (after writing what arrived) or the connection broke.
         """
-        for name, value in (('offset', offset), ('expected_len', expected_len)):
+        for name, value in (("offset", offset), ("expected_len", expected_len)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise CosClientError('%s must be an integer >= 0, not %r' % (name, value))
-        if not callable(getattr(fdst, 'write', None)) or not callable(getattr(fdst, 'seek', None)):
-            raise CosClientError('fdst must be a file opened for binary writing, not %s' % type(fdst).__name__)
+                raise CosClientError("%s must be an integer >= 0, not %r" % (name, value))
+        if not callable(getattr(fdst, "write", None)) or not callable(getattr(fdst, "seek", None)):
+            raise CosClientError("fdst must be a file opened for binary writing, not %s" % type(fdst).__name__)
         fdst.seek(offset)
         written = 0
         try:
@@ -108,14 +110,15 @@ class StreamBody:
                 fdst.write(chunk)
                 written += len(chunk)
         except (urllib3.exceptions.HTTPError, requests.RequestException) as exc:
-            raise IOError('download failed with incomplete file: %s' % exc) from exc
+            raise IOError("download failed with incomplete file: %s" % exc) from exc
         if written != expected_len:
-            raise IOError('download failed with incomplete file: %d bytes written, %d expected'
-                          % (written, expected_len))
+            raise IOError(
+                "download failed with incomplete file: %d bytes written, %d expected" % (written, expected_len)
+            )
 
     def _check_crc(self, local, auto_decompress):
-        remote = self._rt.headers.get('x-cos-hash-crc64ecma')
+        remote = self._rt.headers.get("x-cos-hash-crc64ecma")
         if auto_decompress or self._rt.status_code != 200 or not remote:
             return
         if str(local) != remote.strip():
-            raise CosClientError('crc64 mismatch on download: got %s, COS says %s' % (local, remote))
+            raise CosClientError("crc64 mismatch on download: got %s, COS says %s" % (local, remote))

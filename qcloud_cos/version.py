@@ -15,8 +15,8 @@
     ``setup.py`` reads it from this file, the only place it is written.
 """
 
-__version__ = '5.1.9.44'
+__version__ = "5.1.9.44"
 
-__official_sdk_version__ = '1.9.44'
+__official_sdk_version__ = "1.9.44"
 
-__dropin_version__ = '0.1.0'
+__dropin_version__ = "0.1.0"

@@ -1,6 +1,6 @@
 import pytest
 
-pytest_plugins = ['qcloud_cos.emulator.pytest_plugin']
+pytest_plugins = ["qcloud_cos.emulator.pytest_plugin"]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ Subcommands ``cp``, ``ls``, ``rm``, ``stat``, ``presign``, ``uploads``; see ``qc
 Private: the command line is the interface, not this module.  Exit status: 0 ok, 1 a COS error or a
 partial failure, 2 usage or configuration error, 130 Ctrl-C.
 """
+
 import logging
 import os
 import shlex
@@ -16,33 +17,36 @@ from ._output import Output, error_fields, error_text
 from ._parser import build_parser
 from ._settings import UsageError, make_client, resolve
 
-__all__ = ['main']
+__all__ = ["main"]
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-_SECRET_FLAGS = ('--secret-id', '--secret-key', '--token')
+_SECRET_FLAGS = ("--secret-id", "--secret-key", "--token")
 
 
 def _command_line(argv):
     """The command as typed, to be run again, with the values of secret flags masked."""
-    program = sys.argv[0] if sys.argv else ''
-    head = [os.path.basename(sys.executable or 'python'), '-m', 'qcloud_cos'] \
-        if os.path.basename(program) == '__main__.py' else ['qcloud-cos']
+    program = sys.argv[0] if sys.argv else ""
+    head = (
+        [os.path.basename(sys.executable or "python"), "-m", "qcloud_cos"]
+        if os.path.basename(program) == "__main__.py"
+        else ["qcloud-cos"]
+    )
     words, mask_next, masked = [shlex.quote(w) for w in head], False, False
     for word in argv:
-        name = word.split('=', 1)[0]
+        name = word.split("=", 1)[0]
         if mask_next:
-            words.append('***')
+            words.append("***")
             mask_next, masked = False, True
         elif word in _SECRET_FLAGS:
             words.append(word)
             mask_next = True
         elif name in _SECRET_FLAGS:
-            words.append(name + '=***')
+            words.append(name + "=***")
             masked = True
         else:
             words.append(shlex.quote(word))
-    return ' '.join(words) + (' (give the secrets again where *** stands)' if masked else '')
+    return " ".join(words) + (" (give the secrets again where *** stands)" if masked else "")
 
 
 def _stderr_is_tty():
@@ -57,32 +61,36 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)      # usage errors: argparse prints them and exits 2
+        args = parser.parse_args(argv)  # usage errors: argparse prints them and exits 2
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     out = Output(json_lines=args.json_lines, quiet=args.quiet)
     if args.debug:
-        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
-                            format='%(asctime)s %(name)s %(levelname)s %(message)s')
+        logging.basicConfig(
+            level=logging.DEBUG, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
     progress = not args.quiet and (args.progress or _stderr_is_tty())
     try:
         settings = resolve(args)
-        ctx = Context(args=args, out=out, settings=settings, client_factory=lambda: make_client(settings),
-                      progress=progress)
+        ctx = Context(
+            args=args, out=out, settings=settings, client_factory=lambda: make_client(settings), progress=progress
+        )
         return COMMANDS[args.command](ctx)
     except UsageError as exc:
         out.error(str(exc))
         return EXIT_USAGE
     except KeyboardInterrupt:
         if _stderr_is_tty():
-            sys.stderr.write('\n')     # after the terminal's ^C
-        if args.command == 'cp':
-            out.error('interrupted; to resume, run the same command again:\n  %s' % _command_line(argv),
-                      {'op': 'cp', 'status': 'interrupted'})
+            sys.stderr.write("\n")  # after the terminal's ^C
+        if args.command == "cp":
+            out.error(
+                "interrupted; to resume, run the same command again:\n  %s" % _command_line(argv),
+                {"op": "cp", "status": "interrupted"},
+            )
         else:
-            out.error('interrupted', {'op': args.command, 'status': 'interrupted'})
+            out.error("interrupted", {"op": args.command, "status": "interrupted"})
         return EXIT_INTERRUPTED
-    except BrokenPipeError:     # qcloud-cos ls ... | head
+    except BrokenPipeError:  # qcloud-cos ls ... | head
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
@@ -92,11 +100,13 @@ def main(argv=None):
     except (CosServiceError, CosClientError, OSError) as exc:
         if args.debug:
             traceback.print_exc()
-        out.error(error_text(exc), {'op': args.command, 'status': 'error', 'error': error_fields(exc)})
+        out.error(error_text(exc), {"op": args.command, "status": "error", "error": error_fields(exc)})
         return EXIT_ERROR
-    except Exception as exc:    # noqa: BLE001 - a bug here or in the SDK: one line, --debug for more
+    except Exception as exc:  # noqa: BLE001 - a bug here or in the SDK: one line, --debug for more
         if args.debug:
             traceback.print_exc()
-        out.error('unexpected %s: %s (run with --debug for the traceback)' % (type(exc).__name__, error_text(exc)),
-                  {'op': args.command, 'status': 'error', 'error': error_fields(exc)})
+        out.error(
+            "unexpected %s: %s (run with --debug for the traceback)" % (type(exc).__name__, error_text(exc)),
+            {"op": args.command, "status": "error", "error": error_fields(exc)},
+        )
         return EXIT_ERROR

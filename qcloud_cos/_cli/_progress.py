@@ -4,6 +4,7 @@ Every display takes the SDK's cumulative ``progress_callback(consumed_bytes, tot
 display never raises into the transfer (an exception from a progress callback stops the SDK's
 transfer): a broken stderr only ends the display.
 """
+
 import math
 import threading
 import time
@@ -24,7 +25,7 @@ class PlainProgress:
         self.clock = clock
         self.consumed = 0
         self.total = 0
-        self._start = None       # (time, bytes) of the first report: resumed bytes are not "rate"
+        self._start = None  # (time, bytes) of the first report: resumed bytes are not "rate"
         self._last_line = None
         self._lock = threading.Lock()
         self._broken = False
@@ -50,23 +51,30 @@ class PlainProgress:
     def _line(self, now, *, final):
         parts = [human_size(self.consumed)]
         if self.total:
-            parts = ['%s / %s (%d%%)' % (human_size(self.consumed), human_size(self.total),
-                                         100 * self.consumed // self.total)]
+            parts = [
+                "%s / %s (%d%%)"
+                % (human_size(self.consumed), human_size(self.total), 100 * self.consumed // self.total)
+            ]
         rate = self._rate(now)
         if rate:
-            parts.append('%s/s' % human_size(rate))
+            parts.append("%s/s" % human_size(rate))
             if not final and self.total and self.consumed < self.total:
-                parts.append('ETA %s' % duration(math.ceil((self.total - self.consumed) / rate)))
+                parts.append("ETA %s" % duration(math.ceil((self.total - self.consumed) / rate)))
         if final and self._start is not None:
-            parts.append('%s %s' % ('done in' if self.total and self.consumed >= self.total else 'stopped after',
-                                    duration(now - self._start[0])))
-        return '%s: %s' % (self.label, ', '.join(parts))
+            parts.append(
+                "%s %s"
+                % (
+                    "done in" if self.total and self.consumed >= self.total else "stopped after",
+                    duration(now - self._start[0]),
+                )
+            )
+        return "%s: %s" % (self.label, ", ".join(parts))
 
     def _write(self, line):
         if self._broken:
             return
         try:
-            self.stream.write(line + '\n')
+            self.stream.write(line + "\n")
             self.stream.flush()
         except (OSError, ValueError):
             self._broken = True
@@ -83,8 +91,9 @@ class TqdmProgress:
     def __init__(self, label, stream, tqdm):
         from ..progress import ProgressBarCallback
 
-        self._callback = ProgressBarCallback(tqdm(desc=label, file=stream, unit='B', unit_scale=True,
-                                                  unit_divisor=1024, dynamic_ncols=True, leave=True))
+        self._callback = ProgressBarCallback(
+            tqdm(desc=label, file=stream, unit="B", unit_scale=True, unit_divisor=1024, dynamic_ncols=True, leave=True)
+        )
         self._broken = False
 
     def __call__(self, consumed, total):
@@ -125,6 +134,7 @@ class Aggregate:
         def callback(consumed, total):
             self.current = consumed
             self._emit()
+
         return callback if self.display is not None else None
 
     def done(self, size):
@@ -141,7 +151,7 @@ class Aggregate:
 def _tqdm():
     try:
         from tqdm import tqdm
-    except Exception:       # noqa: BLE001 - not installed, or broken: the plain display instead
+    except Exception:  # noqa: BLE001 - not installed, or broken: the plain display instead
         return None
     return tqdm
 
@@ -154,6 +164,6 @@ def make_display(enabled, label, stream):
     if tqdm is not None:
         try:
             return TqdmProgress(label, stream, tqdm)
-        except Exception:   # noqa: BLE001 - an odd tqdm: fall back to lines
+        except Exception:  # noqa: BLE001 - an odd tqdm: fall back to lines
             pass
     return PlainProgress(label, stream)

@@ -6,30 +6,31 @@ never trusted.  The directory is per user (``$QCLOUD_COS_CHECKPOINT_DIR``, else
 ``$XDG_CACHE_HOME/qcloud_cos/checkpoints`` or ``~/.cache/qcloud_cos/checkpoints``; on Windows
 ``%LOCALAPPDATA%\\qcloud_cos\\checkpoints``).  Nothing secret is stored.
 """
+
 import hashlib
 import json
 import logging
 import os
 import tempfile
 
-logger = logging.getLogger('qcloud_cos.transfer')
+logger = logging.getLogger("qcloud_cos.transfer")
 
 VERSION = 1
 
 
 def default_directory():
-    explicit = os.environ.get('QCLOUD_COS_CHECKPOINT_DIR')
+    explicit = os.environ.get("QCLOUD_COS_CHECKPOINT_DIR")
     if explicit:
         return explicit
-    if os.name == 'nt' and os.environ.get('LOCALAPPDATA'):
-        return os.path.join(os.environ['LOCALAPPDATA'], 'qcloud_cos', 'checkpoints')
-    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
-    return os.path.join(base, 'qcloud_cos', 'checkpoints')
+    if os.name == "nt" and os.environ.get("LOCALAPPDATA"):
+        return os.path.join(os.environ["LOCALAPPDATA"], "qcloud_cos", "checkpoints")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "qcloud_cos", "checkpoints")
 
 
 def digest(record):
     """The SHA-256 a record file carries of its own record (canonical JSON)."""
-    body = json.dumps(record, sort_keys=True, separators=(',', ':')).encode('utf-8')
+    body = json.dumps(record, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(body).hexdigest()
 
 
@@ -38,9 +39,9 @@ def write_atomically(path, text):
     a temp file in the same directory (created 0700 if missing), fsync, ``os.replace``."""
     directory = os.path.dirname(path)
     os.makedirs(directory, mode=0o700, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.ckpt-', dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix=".ckpt-", dir=directory)
     try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -60,27 +61,27 @@ class CheckpointStore:
         self.directory = directory or default_directory()
 
     def path_for(self, *, endpoint, bucket, key, local_path):
-        ident = '\n'.join((endpoint, bucket, key, os.path.abspath(local_path)))
-        return os.path.join(self.directory, hashlib.sha256(ident.encode('utf-8')).hexdigest() + '.json')
+        ident = "\n".join((endpoint, bucket, key, os.path.abspath(local_path)))
+        return os.path.join(self.directory, hashlib.sha256(ident.encode("utf-8")).hexdigest() + ".json")
 
     def load(self, path):
         """The record at ``path``, or None when absent, unreadable or failing its checksum."""
         try:
-            with open(path, 'r', encoding='utf-8') as f:
+            with open(path, "r", encoding="utf-8") as f:
                 stored = json.load(f)
-            record, checksum = stored['record'], stored['sha256']
+            record, checksum = stored["record"], stored["sha256"]
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            logger.warning('ignoring unreadable checkpoint %s: %s', path, exc)
+            logger.warning("ignoring unreadable checkpoint %s: %s", path, exc)
             return None
-        if digest(record) != checksum or record.get('version') != VERSION:
-            logger.warning('ignoring checkpoint %s: checksum or version mismatch', path)
+        if digest(record) != checksum or record.get("version") != VERSION:
+            logger.warning("ignoring checkpoint %s: checksum or version mismatch", path)
             return None
         return record
 
     def save(self, path, record):
-        write_atomically(path, json.dumps({'record': record, 'sha256': digest(record)}, sort_keys=True))
+        write_atomically(path, json.dumps({"record": record, "sha256": digest(record)}, sort_keys=True))
 
     def delete(self, path):
         try:

@@ -1,38 +1,42 @@
 """Pure planning: simple upload or multipart, and the part layout.  No I/O."""
+
 import math
 
 from ..cos_exception import CosClientError
 
 MIB = 1024 * 1024
-SIMPLE_THRESHOLD = 20 * MIB        # the reference's rule: <= max(20 MiB, PartSize MiB) → one PUT
+SIMPLE_THRESHOLD = 20 * MIB  # the reference's rule: <= max(20 MiB, PartSize MiB) → one PUT
 MAX_PARTS = 10000
 MIN_PART = 1 * MIB
 MAX_PART = 5 * 1024 * MIB
 
 
 class Part:
-    __slots__ = ('number', 'offset', 'size')
+    __slots__ = ("number", "offset", "size")
 
     def __init__(self, number, offset, size):
         self.number, self.offset, self.size = number, offset, size
 
     def __repr__(self):
-        return 'Part(%d, offset=%d, size=%d)' % (self.number, self.offset, self.size)
+        return "Part(%d, offset=%d, size=%d)" % (self.number, self.offset, self.size)
 
     def __eq__(self, other):
-        return isinstance(other, Part) and (self.number, self.offset, self.size) == \
-            (other.number, other.offset, other.size)
+        return isinstance(other, Part) and (self.number, self.offset, self.size) == (
+            other.number,
+            other.offset,
+            other.size,
+        )
 
 
 def part_size_bytes(part_size_mib):
     """Validate ``PartSize`` (MiB, int or float) and return it in bytes."""
     if isinstance(part_size_mib, bool) or not isinstance(part_size_mib, (int, float)):
-        raise CosClientError('PartSize must be a number of MiB, got %r' % (part_size_mib,))
+        raise CosClientError("PartSize must be a number of MiB, got %r" % (part_size_mib,))
     if not math.isfinite(part_size_mib):
-        raise CosClientError('PartSize must be between 1 and 5120 (MiB), got %r' % (part_size_mib,))
+        raise CosClientError("PartSize must be between 1 and 5120 (MiB), got %r" % (part_size_mib,))
     size = int(part_size_mib * MIB)
     if size < MIN_PART or size > MAX_PART:
-        raise CosClientError('PartSize must be between 1 and 5120 (MiB), got %r' % (part_size_mib,))
+        raise CosClientError("PartSize must be between 1 and 5120 (MiB), got %r" % (part_size_mib,))
     return size
 
 
@@ -48,7 +52,7 @@ def plan_parts(*, size, part_size):
     of MiB that fits (never the official SDK's ``size // 10000`` with an odd remainder).
     """
     if size > MAX_PARTS * MAX_PART:
-        raise CosClientError('file of %d bytes is larger than COS allows (10000 parts of 5 GiB)' % size)
+        raise CosClientError("file of %d bytes is larger than COS allows (10000 parts of 5 GiB)" % size)
     if -(-size // part_size) > MAX_PARTS:
         part_size = -(-size // (MAX_PARTS * MIB)) * MIB
     parts = []

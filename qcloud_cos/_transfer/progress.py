@@ -5,6 +5,7 @@ bytes of the failed attempt are taken back, so the count never includes anything
 callback sees is serialised (one call at a time, under a lock), never decreases, reports resumed
 bytes first, and reaches ``total`` only once the object is complete.
 """
+
 import threading
 
 

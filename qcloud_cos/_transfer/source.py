@@ -10,11 +10,12 @@ A local read error (the file replaced by a directory, a permission or I/O error)
 ``LocalReadError``, a BaseException like ``Stopped``, so that no HTTP layer mistakes the OSError
 for a network failure and retries it; the engine raises the OSError itself.
 """
+
 import os
 
 from .. import _crc64
-from .progress import Stopped
 from ..cos_exception import CosClientError
+from .progress import Stopped
 
 
 class LocalReadError(BaseException):
@@ -27,7 +28,7 @@ class LocalReadError(BaseException):
     def oserror(self, path):
         """The OSError, naming ``path`` when it did not already."""
         error = self.error
-        if getattr(error, 'filename', None) is None and error.errno is not None:
+        if getattr(error, "filename", None) is None and error.errno is not None:
             return type(error)(error.errno, error.strerror, path)
         return error
 
@@ -51,17 +52,18 @@ class PartReader:
         if amount is None or amount < 0 or amount > left:
             amount = left
         if amount <= 0:
-            return b''
+            return b""
         try:
             if self._file is None:
-                self._file = open(self._path, 'rb')
+                self._file = open(self._path, "rb")
                 self._file.seek(self._offset + self._pos)
             data = self._file.read(amount)
         except OSError as exc:
             raise LocalReadError(exc) from exc
         if len(data) < amount:
-            raise CosClientError('%s is shorter than when the upload was planned: it changed while uploading'
-                                 % self._path)
+            raise CosClientError(
+                "%s is shorter than when the upload was planned: it changed while uploading" % self._path
+            )
         self._pos += len(data)
         self.crc64 = _crc64.crc64(data, self.crc64)
         if self._progress is not None:
@@ -80,7 +82,7 @@ class PartReader:
             target = offset
         if target != self._pos:
             if target != 0 and whence != os.SEEK_END:
-                raise OSError('PartReader can only rewind to its start')
+                raise OSError("PartReader can only rewind to its start")
             if whence == os.SEEK_END:
                 # only used to measure the size; restore immediately
                 return target

@@ -33,6 +33,7 @@ the same file adopted and completed it, or a Complete whose answer was lost), th
 with one HEAD: if it has this file's size and CRC-64 the upload succeeded.  The same HEAD confirms,
 on a rerun, an upload whose checkpoint has every part done but whose upload id is gone.
 """
+
 import base64
 import calendar
 import collections
@@ -55,23 +56,23 @@ from .planner import MIB, is_simple, part_size_bytes, plan_parts
 from .progress import Progress, Stopped
 from .source import LocalReadError, PartReader
 
-logger = logging.getLogger('qcloud_cos.transfer')
+logger = logging.getLogger("qcloud_cos.transfer")
 
-PART_KWARGS = ('TrafficLimit', 'SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5')
-WHOLE_BODY_KWARGS = ('ContentLength', 'ContentMD5')   # describe one request body: not for Initiate
-COMPLETE_KWARGS = ('Callback', 'CallbackVar')
-CHECKPOINT_EVERY = 1.0   # seconds between checkpoint writes while parts complete
-RESUME_CANDIDATES = 5    # unfinished uploads of a key examined when there is no checkpoint
-SIMPLE = object()        # FileUpload.prepare's answer for "one PUT"
-DONE = object()          # FileUpload.prepare's answer for "the object is already there" (result set)
+PART_KWARGS = ("TrafficLimit", "SSECustomerAlgorithm", "SSECustomerKey", "SSECustomerKeyMD5")
+WHOLE_BODY_KWARGS = ("ContentLength", "ContentMD5")  # describe one request body: not for Initiate
+COMPLETE_KWARGS = ("Callback", "CallbackVar")
+CHECKPOINT_EVERY = 1.0  # seconds between checkpoint writes while parts complete
+RESUME_CANDIDATES = 5  # unfinished uploads of a key examined when there is no checkpoint
+SIMPLE = object()  # FileUpload.prepare's answer for "one PUT"
+DONE = object()  # FileUpload.prepare's answer for "the object is already there" (result set)
 # Initiate headers that do not keep an upload found on the server from being adopted: the storage
 # class is shown by the listing (and compared), the traffic limit only paces requests.
-CONFIRMABLE_HEADERS = frozenset(('x-cos-storage-class', 'x-cos-traffic-limit'))
-RECENT_CHANGE = 2.0      # seconds: a file changed this recently may change again within one timestamp tick
+CONFIRMABLE_HEADERS = frozenset(("x-cos-storage-class", "x-cos-traffic-limit"))
+RECENT_CHANGE = 2.0  # seconds: a file changed this recently may change again within one timestamp tick
 # MAXThread's ceiling: each worker is a thread and a pooled connection (urllib3 allocates the pool's
 # slots up front, so an absurd value would hang before the first request).
 MAX_WORKERS = 1024
-HASH_THREADS = max(1, min(4, os.cpu_count() or 1))   # threads hashing file ranges to verify parts
+HASH_THREADS = max(1, min(4, os.cpu_count() or 1))  # threads hashing file ranges to verify parts
 
 
 class UploadCancelled(CosClientError):
@@ -80,21 +81,22 @@ class UploadCancelled(CosClientError):
 
 # -- small helpers ----------------------------------------------------------------------------
 
+
 def _plain_etag(etag):
-    return (etag or '').strip().strip('"').lower()
+    return (etag or "").strip().strip('"').lower()
 
 
 def _hash_range(path, offset, size):
     """(md5 hex, crc64) of a file range, read in 1 MiB blocks."""
     md5 = hashlib.md5()
     crc = _crc64.Crc64()
-    with open(path, 'rb') as f:
+    with open(path, "rb") as f:
         f.seek(offset)
         left = size
         while left:
             block = f.read(min(MIB, left))
             if not block:
-                raise CosClientError('%s is shorter than expected: it changed while uploading' % path)
+                raise CosClientError("%s is shorter than expected: it changed while uploading" % path)
             md5.update(block)
             crc.update(block)
             left -= len(block)
@@ -106,7 +108,7 @@ def _file_crc64(path, size):
 
 
 def _identity(stat):
-    return {'size': stat.st_size, 'mtime_ns': stat.st_mtime_ns, 'inode': stat.st_ino, 'dev': stat.st_dev}
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "inode": stat.st_ino, "dev": stat.st_dev}
 
 
 def _changed(before, after):
@@ -145,30 +147,29 @@ def _still_the_file(path, before, crc):
 
 
 def _no_such_upload(exc):
-    return (isinstance(exc, CosServiceError) and exc.get_status_code() == 404
-            and exc.get_error_code() == 'NoSuchUpload')
+    return isinstance(exc, CosServiceError) and exc.get_status_code() == 404 and exc.get_error_code() == "NoSuchUpload"
 
 
 def _parse_time(text):
     """Seconds since the epoch of an ISO 8601 UTC time (``2020-03-25T10:07:14.000Z``), or None."""
     try:
         text = str(text).strip()
-        whole = calendar.timegm(time.strptime(text[:19], '%Y-%m-%dT%H:%M:%S'))
-        fraction = text[19:].rstrip('Z')
-        return whole + (float(fraction) if fraction.startswith('.') and len(fraction) > 1 else 0.0)
+        whole = calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S"))
+        fraction = text[19:].rstrip("Z")
+        return whole + (float(fraction) if fraction.startswith(".") and len(fraction) > 1 else 0.0)
     except (TypeError, ValueError):
         return None
 
 
-def regular_file(path, name='LocalFilePath'):
+def regular_file(path, name="LocalFilePath"):
     """``os.stat(path)``, refusing anything but a regular file (a FIFO would upload as empty)."""
     st = os.stat(path)
     if stat_module.S_ISDIR(st.st_mode):
-        raise CosClientError('%s %r is a directory, not a file (upload_folder uploads directories)'
-                             % (name, path))
+        raise CosClientError("%s %r is a directory, not a file (upload_folder uploads directories)" % (name, path))
     if not stat_module.S_ISREG(st.st_mode):
-        raise CosClientError('%s %r is not a regular file (a FIFO, socket or device): it cannot be uploaded'
-                             % (name, path))
+        raise CosClientError(
+            "%s %r is not a regular file (a FIFO, socket or device): it cannot be uploaded" % (name, path)
+        )
     return st
 
 
@@ -182,9 +183,11 @@ class _UploadGone(Exception):
 
 def _headers_digest(kwargs):
     headers = mapped(kwargs)
-    text = json.dumps({k: (v.decode('utf-8', 'replace') if isinstance(v, bytes) else str(v))
-                       for k, v in headers.items()}, sort_keys=True)
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+    text = json.dumps(
+        {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)) for k, v in headers.items()},
+        sort_keys=True,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def list_all_parts(client, *, bucket, key, upload_id):
@@ -192,22 +195,21 @@ def list_all_parts(client, *, bucket, key, upload_id):
     parts, marker = [], 0
     while True:
         page = client.list_parts(bucket, key, upload_id, PartNumberMarker=marker)
-        parts.extend(page.get('Part') or [])
-        if str(page.get('IsTruncated', 'false')).lower() != 'true':
+        parts.extend(page.get("Part") or [])
+        if str(page.get("IsTruncated", "false")).lower() != "true":
             return parts
-        marker = int(page['NextPartNumberMarker'])
+        marker = int(page["NextPartNumberMarker"])
 
 
 def list_all_uploads(client, *, bucket, key):
     """Unfinished uploads of exactly ``key``, oldest first, following every page."""
-    found, key_marker, id_marker = [], '', ''
+    found, key_marker, id_marker = [], "", ""
     while True:
-        page = client.list_multipart_uploads(bucket, Prefix=key, KeyMarker=key_marker,
-                                             UploadIdMarker=id_marker)
-        found.extend(u for u in page.get('Upload') or [] if u.get('Key') == key)
-        if str(page.get('IsTruncated', 'false')).lower() != 'true':
+        page = client.list_multipart_uploads(bucket, Prefix=key, KeyMarker=key_marker, UploadIdMarker=id_marker)
+        found.extend(u for u in page.get("Upload") or [] if u.get("Key") == key)
+        if str(page.get("IsTruncated", "false")).lower() != "true":
             return found
-        key_marker, id_marker = page.get('NextKeyMarker') or '', page.get('NextUploadIdMarker') or ''
+        key_marker, id_marker = page.get("NextKeyMarker") or "", page.get("NextUploadIdMarker") or ""
 
 
 class _Control:
@@ -222,21 +224,27 @@ class _Control:
         self._stopped.set()
 
     def stopped(self):
-        return (self._stopped.is_set() or (self._event is not None and self._event.is_set())
-                or (self._parent is not None and self._parent.stopped()))
+        return (
+            self._stopped.is_set()
+            or (self._event is not None and self._event.is_set())
+            or (self._parent is not None and self._parent.stopped())
+        )
 
     def cancelled_by_user(self):
-        return (self._event is not None and self._event.is_set()) or \
-            (self._parent is not None and self._parent.cancelled_by_user())
+        return (self._event is not None and self._event.is_set()) or (
+            self._parent is not None and self._parent.cancelled_by_user()
+        )
 
 
 # -- one file ---------------------------------------------------------------------------------
 
+
 class FileUpload:
     """The upload of one local file; its methods run as scheduler tasks or callbacks."""
 
-    def __init__(self, *, client, bucket, key, path, part_size, enable_md5, kwargs, store, progress,
-                 control, skip_existing=False):
+    def __init__(
+        self, *, client, bucket, key, path, part_size, enable_md5, kwargs, store, progress, control, skip_existing=False
+    ):
         self.client = client
         self.bucket = bucket
         self.key = key
@@ -250,23 +258,23 @@ class FileUpload:
         self.skip_existing = skip_existing
         self.stat = None
         self.upload_id = None
-        self.parts = []          # the plan
-        self.done = {}           # part number → {'etag', 'crc64', 'size'}
+        self.parts = []  # the plan
+        self.done = {}  # part number → {'etag', 'crc64', 'size'}
         self.result = None
         self.skipped = False
         self.error = None
-        self.gone = None         # the NoSuchUpload a part met, while the object is being checked
+        self.gone = None  # the NoSuchUpload a part met, while the object is being checked
         self.checkpoint_path = None
         self._last_save = 0.0
         self._pending = 0
-        self._listed = set()     # upload ids of the key seen before our Initiate
-        self._orphans = []       # uploads a retried Initiate of ours may have left (see _note_orphans)
+        self._listed = set()  # upload ids of the key seen before our Initiate
+        self._orphans = []  # uploads a retried Initiate of ours may have left (see _note_orphans)
 
     # -- planning (a worker task) ----------------------------------------------------------
     def prepare(self):
         """Stat, decide simple/multipart, resume or initiate.  Returns the parts still to send,
         SIMPLE, DONE (``result`` set) or None (skipped)."""
-        if self.control.stopped():              # cancelled before it began: start nothing
+        if self.control.stopped():  # cancelled before it began: start nothing
             raise Stopped()
         self.stat = regular_file(self.path)
         size = self.stat.st_size
@@ -276,8 +284,12 @@ class FileUpload:
         if is_simple(size=size, part_size=self.part_size):
             return SIMPLE
         self.part_size, self.parts = plan_parts(size=size, part_size=self.part_size)
-        self.checkpoint_path = self.store.path_for(endpoint=self.client.get_conf().uri(bucket=self.bucket),
-                                                   bucket=self.bucket, key=self.key, local_path=self.path)
+        self.checkpoint_path = self.store.path_for(
+            endpoint=self.client.get_conf().uri(bucket=self.bucket),
+            bucket=self.bucket,
+            key=self.key,
+            local_path=self.path,
+        )
         self._resume()
         if self.result is not None:
             self.store.delete(self.checkpoint_path)
@@ -286,10 +298,10 @@ class FileUpload:
             retries = self.client.get_retry_exe_times()
             started = time.monotonic()
             created = self.client.create_multipart_upload(self.bucket, self.key, **self._initiate_kwargs())
-            self.upload_id = created['UploadId']
-            logger.info('created upload %s for %s', self.upload_id, self.key)
+            self.upload_id = created["UploadId"]
+            logger.info("created upload %s for %s", self.upload_id, self.key)
             self.save_checkpoint()
-            if self.client.get_retry_exe_times() != retries:     # maybe sent twice: note what it left
+            if self.client.get_retry_exe_times() != retries:  # maybe sent twice: note what it left
                 self._note_orphans(time.monotonic() - started)
         return [p for p in self.parts if p.number not in self.done]
 
@@ -303,58 +315,74 @@ class FileUpload:
             if exc.get_status_code() == 404:
                 return False
             raise
-        remote_crc = head.get('x-cos-hash-crc64ecma')
-        if head.get('Content-Length') != str(size) or not remote_crc:
+        remote_crc = head.get("x-cos-hash-crc64ecma")
+        if head.get("Content-Length") != str(size) or not remote_crc:
             return False
         return str(_file_crc64(self.path, size)) == remote_crc
 
     def _record(self):
-        return {'version': VERSION, 'bucket': self.bucket, 'key': self.key,
-                'path': os.path.abspath(self.path), 'file': _identity(self.stat), 'part_size': self.part_size,
-                'headers': _headers_digest(self.kwargs), 'upload_id': self.upload_id,
-                'parts': {str(n): p for n, p in sorted(self.done.items())}}
+        return {
+            "version": VERSION,
+            "bucket": self.bucket,
+            "key": self.key,
+            "path": os.path.abspath(self.path),
+            "file": _identity(self.stat),
+            "part_size": self.part_size,
+            "headers": _headers_digest(self.kwargs),
+            "upload_id": self.upload_id,
+            "parts": {str(n): p for n, p in sorted(self.done.items())},
+        }
 
     def _resume(self):
         record = self.store.load(self.checkpoint_path)
         if record is not None:
-            same = (record['file'] == _identity(self.stat) and record['part_size'] == self.part_size
-                    and record['headers'] == _headers_digest(self.kwargs)
-                    and record['bucket'] == self.bucket and record['key'] == self.key)
+            same = (
+                record["file"] == _identity(self.stat)
+                and record["part_size"] == self.part_size
+                and record["headers"] == _headers_digest(self.kwargs)
+                and record["bucket"] == self.bucket
+                and record["key"] == self.key
+            )
             if same and self._resume_from_checkpoint(record):
                 return
             if not same:
                 # Our own upload of an older version of the file (or other settings): abort it.
-                logger.info('file or settings changed since upload %s began; aborting it', record['upload_id'])
-                self._abort_quietly(record['upload_id'])
+                logger.info("file or settings changed since upload %s began; aborting it", record["upload_id"])
+                self._abort_quietly(record["upload_id"])
             self.store.delete(self.checkpoint_path)
         self._resume_from_server()
 
     def _resume_from_checkpoint(self, record):
         try:
-            remote = list_all_parts(self.client, bucket=self.bucket, key=self.key, upload_id=record['upload_id'])
+            remote = list_all_parts(self.client, bucket=self.bucket, key=self.key, upload_id=record["upload_id"])
         except CosServiceError as exc:
             if exc.get_status_code() == 404:
-                logger.info('checkpointed upload %s no longer exists', record['upload_id'])
+                logger.info("checkpointed upload %s no longer exists", record["upload_id"])
                 self.result = self._completed_before(record)
                 return self.result is not None
             raise
         by_number = {p.number: p for p in self.parts}
-        known = record['parts']
+        known = record["parts"]
         for item in remote:
-            number = int(item['PartNumber'])
+            number = int(item["PartNumber"])
             plan = by_number.get(number)
-            if plan is None or int(item['Size']) != plan.size:
+            if plan is None or int(item["Size"]) != plan.size:
                 continue
             mine = known.get(str(number))
-            if mine is not None and _plain_etag(mine['etag']) == _plain_etag(item['ETag']):
-                self.done[number] = mine            # trusted: the file has not changed
+            if mine is not None and _plain_etag(mine["etag"]) == _plain_etag(item["ETag"]):
+                self.done[number] = mine  # trusted: the file has not changed
             else:
                 md5, crc = _hash_range(self.path, plan.offset, plan.size)
-                if md5 == _plain_etag(item['ETag']):
-                    self.done[number] = {'etag': item['ETag'], 'crc64': crc, 'size': plan.size}
-        self.upload_id = record['upload_id']
-        logger.info('resuming upload %s of %s from its checkpoint: %d of %d parts done',
-                    self.upload_id, self.key, len(self.done), len(self.parts))
+                if md5 == _plain_etag(item["ETag"]):
+                    self.done[number] = {"etag": item["ETag"], "crc64": crc, "size": plan.size}
+        self.upload_id = record["upload_id"]
+        logger.info(
+            "resuming upload %s of %s from its checkpoint: %d of %d parts done",
+            self.upload_id,
+            self.key,
+            len(self.done),
+            len(self.parts),
+        )
         return True
 
     def _completed_before(self, record):
@@ -364,17 +392,21 @@ class FileUpload:
         leaves such a checkpoint; one HEAD (size and CRC-64) confirms the object instead of sending
         the whole file again.
         """
-        parts = record['parts']
+        parts = record["parts"]
         if sorted(parts) != sorted(str(p.number) for p in self.parts):
             return None
-        if any(parts[str(plan.number)].get('size') != plan.size for plan in self.parts):
+        if any(parts[str(plan.number)].get("size") != plan.size for plan in self.parts):
             return None
-        head = self._object_with(_combine_crcs((parts[str(plan.number)].get('crc64'), plan.size)
-                                               for plan in self.parts))
+        head = self._object_with(
+            _combine_crcs((parts[str(plan.number)].get("crc64"), plan.size) for plan in self.parts)
+        )
         if head is None:
             return None
-        logger.info('upload %s of %s was completed already (its answer was lost): confirmed by size and crc64',
-                    record['upload_id'], self.key)
+        logger.info(
+            "upload %s of %s was completed already (its answer was lost): confirmed by size and crc64",
+            record["upload_id"],
+            self.key,
+        )
         return self._result_from_head(head)
 
     def _unconfirmable_headers(self):
@@ -383,24 +415,33 @@ class FileUpload:
 
     def _resume_from_server(self):
         candidates = list_all_uploads(self.client, bucket=self.bucket, key=self.key)
-        self._listed = {u.get('UploadId') for u in candidates}
+        self._listed = {u.get("UploadId") for u in candidates}
         if not candidates:
             return
         blocking = self._unconfirmable_headers()
         if blocking:
-            logger.info('not resuming an unfinished upload of %s found on the server: this call sets %s, '
-                        'which List Multipart Uploads cannot confirm', self.key, ', '.join(blocking))
+            logger.info(
+                "not resuming an unfinished upload of %s found on the server: this call sets %s, "
+                "which List Multipart Uploads cannot confirm",
+                self.key,
+                ", ".join(blocking),
+            )
             return
-        wanted_class = str(self.kwargs.get('StorageClass', 'STANDARD')).upper()
-        for upload in reversed(candidates[-RESUME_CANDIDATES:]):    # newest first
-            if str(upload.get('StorageClass') or 'STANDARD').upper() != wanted_class:
+        wanted_class = str(self.kwargs.get("StorageClass", "STANDARD")).upper()
+        for upload in reversed(candidates[-RESUME_CANDIDATES:]):  # newest first
+            if str(upload.get("StorageClass") or "STANDARD").upper() != wanted_class:
                 continue
-            verified = self._verify_by_content(upload['UploadId'])
+            verified = self._verify_by_content(upload["UploadId"])
             if verified is not None:
-                self.upload_id = upload['UploadId']
+                self.upload_id = upload["UploadId"]
                 self.done = verified
-                logger.info('resuming upload %s of %s found on the server: %d of %d parts match the file',
-                            self.upload_id, self.key, len(verified), len(self.parts))
+                logger.info(
+                    "resuming upload %s of %s found on the server: %d of %d parts match the file",
+                    self.upload_id,
+                    self.key,
+                    len(verified),
+                    len(self.parts),
+                )
                 return
 
     def _verify_by_content(self, upload_id):
@@ -416,21 +457,22 @@ class FileUpload:
         by_number = {p.number: p for p in self.parts}
         checks = []
         for item in remote:
-            plan = by_number.get(int(item['PartNumber']))
-            if plan is None or int(item['Size']) != plan.size:
+            plan = by_number.get(int(item["PartNumber"]))
+            if plan is None or int(item["Size"]) != plan.size:
                 return None
-            checks.append((plan, item['ETag']))
+            checks.append((plan, item["ETag"]))
         done = {}
-        with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix='cos-verify') as pool:
-            futures = [(plan, etag, pool.submit(_hash_range, self.path, plan.offset, plan.size))
-                       for plan, etag in checks]
+        with ThreadPoolExecutor(max_workers=HASH_THREADS, thread_name_prefix="cos-verify") as pool:
+            futures = [
+                (plan, etag, pool.submit(_hash_range, self.path, plan.offset, plan.size)) for plan, etag in checks
+            ]
             for plan, etag, future in futures:
                 md5, crc = future.result()
                 if md5 != _plain_etag(etag):
                     for _, _, pending in futures:
                         pending.cancel()
                     return None
-                done[plan.number] = {'etag': etag, 'crc64': crc, 'size': plan.size}
+                done[plan.number] = {"etag": etag, "crc64": crc, "size": plan.size}
         return done
 
     def _abort_quietly(self, upload_id):
@@ -438,7 +480,7 @@ class FileUpload:
             self.client.abort_multipart_upload(self.bucket, self.key, upload_id)
         except CosServiceError as exc:
             if exc.get_status_code() != 404:
-                logger.warning('could not abort stale upload %s: %s', upload_id, exc)
+                logger.warning("could not abort stale upload %s: %s", upload_id, exc)
 
     # -- uploads a retried Initiate left behind ---------------------------------------------
     def _note_orphans(self, duration):
@@ -456,17 +498,21 @@ class FileUpload:
         try:
             uploads = list_all_uploads(self.client, bucket=self.bucket, key=self.key)
         except CosServiceError as exc:
-            logger.info('could not list uploads of %s after a retried Initiate: %s', self.key, exc)
+            logger.info("could not list uploads of %s after a retried Initiate: %s", self.key, exc)
             return
-        ours = [_parse_time(u.get('Initiated')) for u in uploads if u.get('UploadId') == self.upload_id]
+        ours = [_parse_time(u.get("Initiated")) for u in uploads if u.get("UploadId") == self.upload_id]
         if not ours or ours[0] is None:
             return
         latest, earliest = ours[0], ours[0] - duration - 1.0
         for upload in uploads:
-            initiated = _parse_time(upload.get('Initiated'))
-            if (upload.get('UploadId') not in self._listed and upload.get('UploadId') != self.upload_id
-                    and initiated is not None and earliest <= initiated <= latest):
-                self._orphans.append(upload['UploadId'])
+            initiated = _parse_time(upload.get("Initiated"))
+            if (
+                upload.get("UploadId") not in self._listed
+                and upload.get("UploadId") != self.upload_id
+                and initiated is not None
+                and earliest <= initiated <= latest
+            ):
+                self._orphans.append(upload["UploadId"])
 
     def abort_orphans(self):
         """Abort the noted uploads that still have no part (best effort; see ``_note_orphans``)."""
@@ -476,9 +522,9 @@ class FileUpload:
                 if list_all_parts(self.client, bucket=self.bucket, key=self.key, upload_id=upload_id):
                     continue
                 self.client.abort_multipart_upload(self.bucket, self.key, upload_id)
-                logger.info('aborted upload %s of %s: left by a retried Initiate', upload_id, self.key)
+                logger.info("aborted upload %s of %s: left by a retried Initiate", upload_id, self.key)
             except (CosClientError, CosServiceError) as exc:
-                logger.info('could not abort upload %s of %s: %s', upload_id, self.key, exc)
+                logger.info("could not abort upload %s of %s: %s", upload_id, self.key, exc)
 
     # -- checks of the object ----------------------------------------------------------------
     def _object_with(self, crc):
@@ -489,24 +535,31 @@ class FileUpload:
             head = self.client.head_object(self.bucket, self.key)
         except CosServiceError:
             return None
-        remote = str(head.get('x-cos-hash-crc64ecma') or '').strip()
-        if head.get('Content-Length') != str(self.stat.st_size) or remote != str(crc):
+        remote = str(head.get("x-cos-hash-crc64ecma") or "").strip()
+        if head.get("Content-Length") != str(self.stat.st_size) or remote != str(crc):
             return None
         return head
 
     def _result_from_head(self, head):
         """A result shaped like complete_multipart_upload's: the headers plus Location/Bucket/Key/ETag."""
         result = _http.ResponseHeaders(head.items())
-        result.update({'Location': '%s/%s' % (self.client.get_conf().get_host(self.bucket), quote_key(self.key)),
-                       'Bucket': self.bucket, 'Key': self.key, 'ETag': head.get('ETag')})
+        result.update(
+            {
+                "Location": "%s/%s" % (self.client.get_conf().get_host(self.bucket), quote_key(self.key)),
+                "Bucket": self.bucket,
+                "Key": self.key,
+                "ETag": head.get("ETag"),
+            }
+        )
         return result
 
     def _expected_crc(self):
         """CRC-64 of the file as planned: the part CRCs where known, the file ranges elsewhere."""
+
         def crc_of(plan):
             part = self.done.get(plan.number)
-            if part is not None and part['crc64'] is not None:
-                return part['crc64']
+            if part is not None and part["crc64"] is not None:
+                return part["crc64"]
             return _hash_range(self.path, plan.offset, plan.size)[1]
 
         return _combine_crcs((crc_of(plan), plan.size) for plan in self.parts)
@@ -522,8 +575,7 @@ class FileUpload:
         head = self._object_with(self._expected_crc())
         if head is None:
             raise error
-        logger.info('upload %s of %s was completed by another writer with the same content', self.upload_id,
-                    self.key)
+        logger.info("upload %s of %s was completed by another writer with the same content", self.upload_id, self.key)
         self.store.delete(self.checkpoint_path)
         return self._result_from_head(head)
 
@@ -533,12 +585,13 @@ class FileUpload:
         kwargs = dict(self.kwargs)
         if self.enable_md5:
             md5 = hashlib.md5()
-            with open(self.path, 'rb') as f:
-                for block in iter(lambda: f.read(MIB), b''):
+            with open(self.path, "rb") as f:
+                for block in iter(lambda: f.read(MIB), b""):
                     md5.update(block)
-            kwargs['ContentMD5'] = base64.b64encode(md5.digest()).decode('ascii')
-        with PartReader(self.path, offset=0, size=size, progress=self.progress,
-                        should_stop=self.control.stopped) as reader:
+            kwargs["ContentMD5"] = base64.b64encode(md5.digest()).decode("ascii")
+        with PartReader(
+            self.path, offset=0, size=size, progress=self.progress, should_stop=self.control.stopped
+        ) as reader:
             try:
                 response = self.client.put_object(self.bucket, reader, self.key, **kwargs)
             except LocalReadError as exc:
@@ -558,22 +611,29 @@ class FileUpload:
         if _still_the_file(self.path, self.stat, sent):
             return
         removed = self._delete_if_ours(response, sent)
-        raise CosClientError('%s changed while it was being uploaded: %s' % (
-            self.path, 'the object written from it was deleted' if removed else
-            'the object is no longer the one written from it and was left alone'))
+        raise CosClientError(
+            "%s changed while it was being uploaded: %s"
+            % (
+                self.path,
+                "the object written from it was deleted"
+                if removed
+                else "the object is no longer the one written from it and was left alone",
+            )
+        )
 
     def _delete_if_ours(self, response, sent):
         # Residual race: a PUT by someone else between this HEAD and the DELETE would be deleted
         # (DELETE Object takes no precondition).
         try:
             head = self.client.head_object(self.bucket, self.key)
-            if head.get('ETag') != response.get('ETag') or \
-                    str(head.get('x-cos-hash-crc64ecma') or '').strip() != str(sent):
+            if head.get("ETag") != response.get("ETag") or str(head.get("x-cos-hash-crc64ecma") or "").strip() != str(
+                sent
+            ):
                 return False
             self.client.delete_object(self.bucket, self.key)
             return True
         except (CosClientError, CosServiceError) as exc:
-            logger.warning('could not delete %s written from a file that changed meanwhile: %s', self.key, exc)
+            logger.warning("could not delete %s written from a file that changed meanwhile: %s", self.key, exc)
             return False
 
     # -- parts (worker tasks) --------------------------------------------------------------
@@ -583,24 +643,24 @@ class FileUpload:
         kwargs = {k: self.kwargs[k] for k in PART_KWARGS if k in self.kwargs}
         if self.enable_md5:
             md5, _ = _hash_range(self.path, part.offset, part.size)
-            kwargs['ContentMD5'] = base64.b64encode(bytes.fromhex(md5)).decode('ascii')
-        with PartReader(self.path, offset=part.offset, size=part.size, progress=self.progress,
-                        should_stop=self.control.stopped) as reader:
+            kwargs["ContentMD5"] = base64.b64encode(bytes.fromhex(md5)).decode("ascii")
+        with PartReader(
+            self.path, offset=part.offset, size=part.size, progress=self.progress, should_stop=self.control.stopped
+        ) as reader:
             try:
-                response = self.client.upload_part(self.bucket, self.key, reader, part.number, self.upload_id,
-                                                   **kwargs)
+                response = self.client.upload_part(self.bucket, self.key, reader, part.number, self.upload_id, **kwargs)
             except LocalReadError as exc:
                 raise exc.oserror(self.path) from None
             except CosServiceError as exc:
                 if _no_such_upload(exc):
                     raise _UploadGone(exc) from None
                 raise
-        etag = response.get('ETag')
+        etag = response.get("ETag")
         if not etag:
-            raise CosClientError('upload_part %d of %s was answered without an ETag' % (part.number, self.key))
+            raise CosClientError("upload_part %d of %s was answered without an ETag" % (part.number, self.key))
         # upload_part has already checked COS's CRC-64 of the part against the bytes it sent.
-        crc = response.get('x-cos-hash-crc64ecma')
-        return part.number, {'etag': etag, 'crc64': int(crc) if crc else None, 'size': part.size}
+        crc = response.get("x-cos-hash-crc64ecma")
+        return part.number, {"etag": etag, "crc64": int(crc) if crc else None, "size": part.size}
 
     def part_done(self, number, info, *, now):
         self.done[number] = info
@@ -614,38 +674,41 @@ class FileUpload:
         try:
             self.store.save(self.checkpoint_path, self._record())
         except OSError as exc:  # a checkpoint is an optimisation; never fail the upload for it
-            logger.warning('could not write checkpoint %s: %s', self.checkpoint_path, exc)
+            logger.warning("could not write checkpoint %s: %s", self.checkpoint_path, exc)
 
     # -- completion (a worker task) --------------------------------------------------------
     def _combined_crc(self, numbers):
         """CRC-64 of the whole object from the part CRCs; None if a server gave no part CRC."""
-        return _combine_crcs((self.done[n]['crc64'], self.done[n]['size']) for n in numbers)
+        return _combine_crcs((self.done[n]["crc64"], self.done[n]["size"]) for n in numbers)
 
     def complete(self):
         numbers = sorted(self.done)
         if not _still_the_file(self.path, self.stat, self._combined_crc(numbers)):
             self._abort_quietly(self.upload_id)
             self.store.delete(self.checkpoint_path)
-            raise CosClientError('%s changed while it was being uploaded; the upload was aborted' % self.path)
-        parts = [{'PartNumber': n, 'ETag': self.done[n]['etag']} for n in numbers]
+            raise CosClientError("%s changed while it was being uploaded; the upload was aborted" % self.path)
+        parts = [{"PartNumber": n, "ETag": self.done[n]["etag"]} for n in numbers]
         kwargs = {k: self.kwargs[k] for k in COMPLETE_KWARGS if k in self.kwargs}
         try:
-            result = self.client.complete_multipart_upload(self.bucket, self.key, self.upload_id,
-                                                           {'Part': parts}, **kwargs)
+            result = self.client.complete_multipart_upload(
+                self.bucket, self.key, self.upload_id, {"Part": parts}, **kwargs
+            )
         except CosServiceError as exc:
             if not _no_such_upload(exc):
                 raise
             return self.confirm_gone(exc)
         crc = self._combined_crc(numbers)
-        remote = result.get('x-cos-hash-crc64ecma')
+        remote = result.get("x-cos-hash-crc64ecma")
         self.store.delete(self.checkpoint_path)
         if remote and crc is not None and str(crc) != str(remote).strip():
-            raise CosClientError('crc64 of the completed object %s is %s but the parts sent add up to %s'
-                                 % (self.key, remote, crc))
+            raise CosClientError(
+                "crc64 of the completed object %s is %s but the parts sent add up to %s" % (self.key, remote, crc)
+            )
         return result
 
 
 # -- the scheduler ----------------------------------------------------------------------------
+
 
 class _DeferredInterrupt:
     """Ctrl-C during a transfer, turned into a flag that the scheduler loop acts on.
@@ -673,8 +736,10 @@ class _DeferredInterrupt:
         self.pending = True
 
     def __enter__(self):
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        if (
+            threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        ):
             signal.signal(signal.SIGINT, self._handler)
             self._installed = True
         return self
@@ -695,7 +760,7 @@ class _Scheduler:
     """
 
     def __init__(self, workers, *, interrupt=None):
-        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix='cos-upload')
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cos-upload")
         self._limit = workers
         self._parts = collections.deque()
         self._files = collections.deque()
@@ -747,8 +812,12 @@ class Transfer:
     """A set of file uploads sharing one scheduler, progress and stop control."""
 
     def __init__(self, *, client, workers, progress_callback, cancel_event, checkpoint_dir, fail_fast):
-        check_options(workers=workers, progress_callback=progress_callback, cancel_event=cancel_event,
-                      checkpoint_dir=checkpoint_dir)
+        check_options(
+            workers=workers,
+            progress_callback=progress_callback,
+            cancel_event=cancel_event,
+            checkpoint_dir=checkpoint_dir,
+        )
         self.client = client
         self.workers = workers
         self.control = _Control(event=cancel_event)
@@ -764,8 +833,9 @@ class Transfer:
         self._clock = time.monotonic
 
     def add(self, **kwargs):
-        upload = FileUpload(client=self.client, store=self.store, progress=None,
-                            control=_Control(parent=self.control), **kwargs)
+        upload = FileUpload(
+            client=self.client, store=self.store, progress=None, control=_Control(parent=self.control), **kwargs
+        )
         self.files.append(upload)
         return upload
 
@@ -810,61 +880,64 @@ class Transfer:
             if self.progress.error is not None:
                 exc = self.progress.error
             elif upload.control.cancelled_by_user():
-                exc = UploadCancelled('upload of %s to %s was cancelled; call again to resume'
-                                      % (upload.path, upload.key))
+                exc = UploadCancelled(
+                    "upload of %s to %s was cancelled; call again to resume" % (upload.path, upload.key)
+                )
             else:
-                exc = UploadCancelled('upload of %s stopped after another upload failed' % upload.path)
+                exc = UploadCancelled("upload of %s stopped after another upload failed" % upload.path)
         upload.error = exc
         upload.control.stop()
         upload.save_checkpoint()
         if self.fail_fast or self.progress.error is not None:
             self.control.stop()
-        if not isinstance(exc, UploadCancelled):      # not when stopping: be prompt
+        if not isinstance(exc, UploadCancelled):  # not when stopping: be prompt
             upload.abort_orphans()
-        logger.info('upload of %s failed: %r', upload.path, exc)
+        logger.info("upload of %s failed: %r", upload.path, exc)
 
     def _prepared(self, upload, future):
         exc = future.exception()
         if exc is not None:
             return self._fail(upload, exc)
         todo = future.result()
-        if todo is None:                       # skipped: already there
+        if todo is None:  # skipped: already there
             self.progress.add(upload.stat.st_size)
             return None
-        if todo is DONE:                       # completed by an earlier run whose answer was lost
+        if todo is DONE:  # completed by an earlier run whose answer was lost
             self.progress.add(upload.stat.st_size)
             return None
         if todo is SIMPLE:
             return self._scheduler.add_part(upload.upload_simple, lambda f: self._completed(upload, f))
-        reused = sum(info['size'] for info in upload.done.values())
+        reused = sum(info["size"] for info in upload.done.values())
         if reused:
-            self.progress.add(reused)          # resumed bytes are reported first
+            self.progress.add(reused)  # resumed bytes are reported first
         upload._pending = len(todo)
         if not todo:
             return self._scheduler.add_part(upload.complete, lambda f: self._completed(upload, f))
         for part in todo:
-            self._scheduler.add_part(lambda p=part: upload.upload_part(p),
-                                     lambda f, p=part: self._part_done(upload, p, f))
+            self._scheduler.add_part(
+                lambda p=part: upload.upload_part(p), lambda f, p=part: self._part_done(upload, p, f)
+            )
         return None
 
     def _part_done(self, upload, part, future):
         upload._pending -= 1
         exc = future.exception()
         if isinstance(exc, _UploadGone) and upload.error is None and not self.control.stopped():
-            if upload.gone is None:            # stop the other parts; then look at the object
+            if upload.gone is None:  # stop the other parts; then look at the object
                 upload.gone = exc.error
                 upload.control.stop()
         elif isinstance(exc, Stopped) and upload.gone is not None and not self.control.stopped():
-            pass                               # stopped because the upload is gone
+            pass  # stopped because the upload is gone
         elif exc is not None:
             self._fail(upload, exc)
-        elif upload.error is None:             # (also while gone: its CRC spares hashing that range)
+        elif upload.error is None:  # (also while gone: its CRC spares hashing that range)
             number, info = future.result()
             upload.part_done(number, info, now=self._clock())
         if upload._pending == 0 and upload.error is None:
             if upload.gone is not None:
-                return self._scheduler.add_part(lambda: upload.confirm_gone(upload.gone),
-                                                lambda f: self._completed(upload, f))
+                return self._scheduler.add_part(
+                    lambda: upload.confirm_gone(upload.gone), lambda f: self._completed(upload, f)
+                )
             upload.save_checkpoint()
             self._scheduler.add_part(upload.complete, lambda f: self._completed(upload, f))
         return None
@@ -881,6 +954,7 @@ class Transfer:
 
 # -- entry points -----------------------------------------------------------------------------
 
+
 def _is_path(value):
     return not isinstance(value, bool) and isinstance(value, (str, bytes, os.PathLike))
 
@@ -888,34 +962,42 @@ def _is_path(value):
 def local_path(value, name):
     """A local path argument as a str; CosClientError naming ``name`` when it is not a path."""
     if not _is_path(value):
-        raise CosClientError('%s must be a path (str, bytes or os.PathLike), got %r' % (name, value))
+        raise CosClientError("%s must be a path (str, bytes or os.PathLike), got %r" % (name, value))
     path = os.fsdecode(os.fspath(value))
     if not path:
-        raise CosClientError('%s must not be empty' % name)
+        raise CosClientError("%s must not be empty" % name)
     return path
 
 
 def check_options(*, workers, progress_callback, cancel_event, checkpoint_dir):
     """Validate the arguments every transfer takes (before any request is sent)."""
     if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= MAX_WORKERS:
-        raise CosClientError('MAXThread must be an integer from 1 to %d, got %r' % (MAX_WORKERS, workers))
+        raise CosClientError("MAXThread must be an integer from 1 to %d, got %r" % (MAX_WORKERS, workers))
     if progress_callback is not None and not callable(progress_callback):
-        raise CosClientError('progress_callback must be callable(consumed_bytes, total_bytes) or None, got %r'
-                             % (progress_callback,))
-    if cancel_event is not None and not callable(getattr(cancel_event, 'is_set', None)):
-        raise CosClientError('CancelEvent must be a threading.Event (anything with is_set()) or None, got %r'
-                             % (cancel_event,))
+        raise CosClientError(
+            "progress_callback must be callable(consumed_bytes, total_bytes) or None, got %r" % (progress_callback,)
+        )
+    if cancel_event is not None and not callable(getattr(cancel_event, "is_set", None)):
+        raise CosClientError(
+            "CancelEvent must be a threading.Event (anything with is_set()) or None, got %r" % (cancel_event,)
+        )
     if checkpoint_dir is not None and checkpoint_dir is not False and not _is_path(checkpoint_dir):
-        raise CosClientError('CheckpointDir must be a directory path, None (the default directory) or False '
-                             '(no checkpoints), got %r' % (checkpoint_dir,))
+        raise CosClientError(
+            "CheckpointDir must be a directory path, None (the default directory) or False "
+            "(no checkpoints), got %r" % (checkpoint_dir,)
+        )
 
 
 def _split_extensions(kwargs, *, max_thread, progress_callback):
     kwargs = dict(kwargs)
-    cancel_event = kwargs.pop('CancelEvent', None)
-    checkpoint_dir = kwargs.pop('CheckpointDir', None)
-    check_options(workers=max_thread, progress_callback=progress_callback, cancel_event=cancel_event,
-                  checkpoint_dir=checkpoint_dir)
+    cancel_event = kwargs.pop("CancelEvent", None)
+    checkpoint_dir = kwargs.pop("CheckpointDir", None)
+    check_options(
+        workers=max_thread,
+        progress_callback=progress_callback,
+        cancel_event=cancel_event,
+        checkpoint_dir=checkpoint_dir,
+    )
     if _is_path(checkpoint_dir):
         checkpoint_dir = os.fsdecode(os.fspath(checkpoint_dir))
     mapped(kwargs)  # unknown kwargs are rejected before any I/O, as put_object does
@@ -924,23 +1006,37 @@ def _split_extensions(kwargs, *, max_thread, progress_callback):
 
 def upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5, progress_callback, kwargs):
     with _DeferredInterrupt() as interrupt:
-        return _upload_file(client, bucket=bucket, key=key, path=path, part_size=part_size,
-                            max_thread=max_thread, enable_md5=enable_md5, progress_callback=progress_callback,
-                            kwargs=kwargs, interrupt=interrupt)
+        return _upload_file(
+            client,
+            bucket=bucket,
+            key=key,
+            path=path,
+            part_size=part_size,
+            max_thread=max_thread,
+            enable_md5=enable_md5,
+            progress_callback=progress_callback,
+            kwargs=kwargs,
+            interrupt=interrupt,
+        )
 
 
-def _upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5, progress_callback, kwargs,
-                 interrupt):
+def _upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5, progress_callback, kwargs, interrupt):
     check_key(key)
-    path = local_path(path, 'LocalFilePath')
-    kwargs, cancel_event, checkpoint_dir = _split_extensions(kwargs, max_thread=max_thread,
-                                                             progress_callback=progress_callback)
+    path = local_path(path, "LocalFilePath")
+    kwargs, cancel_event, checkpoint_dir = _split_extensions(
+        kwargs, max_thread=max_thread, progress_callback=progress_callback
+    )
     part_size = part_size_bytes(part_size)
     size = regular_file(path).st_size
-    transfer = Transfer(client=client, workers=max_thread, progress_callback=progress_callback,
-                        cancel_event=cancel_event, checkpoint_dir=checkpoint_dir, fail_fast=True)
-    upload = transfer.add(bucket=bucket, key=key, path=path, part_size=part_size, enable_md5=enable_md5,
-                          kwargs=kwargs)
+    transfer = Transfer(
+        client=client,
+        workers=max_thread,
+        progress_callback=progress_callback,
+        cancel_event=cancel_event,
+        checkpoint_dir=checkpoint_dir,
+        fail_fast=True,
+    )
+    upload = transfer.add(bucket=bucket, key=key, path=path, part_size=part_size, enable_md5=enable_md5, kwargs=kwargs)
     transfer.run(total=size, interrupt=interrupt)
     if upload.error is not None:
         raise upload.error
@@ -956,44 +1052,90 @@ def _walk(local_dir):
                 yield path
 
 
-def upload_folder(client, *, bucket, local_dir, key_prefix, part_size, max_thread, enable_md5,
-                  skip_existing, progress_callback, kwargs):
+def upload_folder(
+    client,
+    *,
+    bucket,
+    local_dir,
+    key_prefix,
+    part_size,
+    max_thread,
+    enable_md5,
+    skip_existing,
+    progress_callback,
+    kwargs,
+):
     with _DeferredInterrupt() as interrupt:
-        return _upload_folder(client, bucket=bucket, local_dir=local_dir, key_prefix=key_prefix,
-                              part_size=part_size, max_thread=max_thread, enable_md5=enable_md5,
-                              skip_existing=skip_existing, progress_callback=progress_callback, kwargs=kwargs,
-                              interrupt=interrupt)
+        return _upload_folder(
+            client,
+            bucket=bucket,
+            local_dir=local_dir,
+            key_prefix=key_prefix,
+            part_size=part_size,
+            max_thread=max_thread,
+            enable_md5=enable_md5,
+            skip_existing=skip_existing,
+            progress_callback=progress_callback,
+            kwargs=kwargs,
+            interrupt=interrupt,
+        )
 
 
-def _upload_folder(client, *, bucket, local_dir, key_prefix, part_size, max_thread, enable_md5,
-                   skip_existing, progress_callback, kwargs, interrupt):
-    local_dir = local_path(local_dir, 'LocalPath')
+def _upload_folder(
+    client,
+    *,
+    bucket,
+    local_dir,
+    key_prefix,
+    part_size,
+    max_thread,
+    enable_md5,
+    skip_existing,
+    progress_callback,
+    kwargs,
+    interrupt,
+):
+    local_dir = local_path(local_dir, "LocalPath")
     if not os.path.isdir(local_dir):
-        raise CosClientError('LocalPath is not a directory: %r' % (local_dir,))
+        raise CosClientError("LocalPath is not a directory: %r" % (local_dir,))
     if not isinstance(key_prefix, str):
-        raise CosClientError('KeyPrefix must be a string, got %r' % (key_prefix,))
-    kwargs, cancel_event, checkpoint_dir = _split_extensions(kwargs, max_thread=max_thread,
-                                                             progress_callback=progress_callback)
+        raise CosClientError("KeyPrefix must be a string, got %r" % (key_prefix,))
+    kwargs, cancel_event, checkpoint_dir = _split_extensions(
+        kwargs, max_thread=max_thread, progress_callback=progress_callback
+    )
     part_size = part_size_bytes(part_size)
-    transfer = Transfer(client=client, workers=max_thread, progress_callback=progress_callback,
-                        cancel_event=cancel_event, checkpoint_dir=checkpoint_dir, fail_fast=False)
+    transfer = Transfer(
+        client=client,
+        workers=max_thread,
+        progress_callback=progress_callback,
+        cancel_event=cancel_event,
+        checkpoint_dir=checkpoint_dir,
+        fail_fast=False,
+    )
     total = 0
     for path in _walk(local_dir):
-        relative = os.path.relpath(path, local_dir).replace(os.sep, '/')
+        relative = os.path.relpath(path, local_dir).replace(os.sep, "/")
         check_key(key_prefix + relative)
-        transfer.add(bucket=bucket, key=key_prefix + relative, path=path, part_size=part_size,
-                     enable_md5=enable_md5, kwargs=kwargs, skip_existing=skip_existing)
+        transfer.add(
+            bucket=bucket,
+            key=key_prefix + relative,
+            path=path,
+            part_size=part_size,
+            enable_md5=enable_md5,
+            kwargs=kwargs,
+            skip_existing=skip_existing,
+        )
         try:
             total += os.stat(path).st_size
-        except OSError:         # gone or unreadable since the walk: that file's upload reports it
+        except OSError:  # gone or unreadable since the walk: that file's upload reports it
             pass
     transfer.run(total=total, interrupt=interrupt)
     uploaded = [u for u in transfer.files if u.error is None and not u.skipped]
     failed = [u for u in transfer.files if u.error is not None]
     return {
-        'success_all': not failed,
-        'uploaded': [u.key for u in uploaded],
-        'skipped': [u.key for u in transfer.files if u.skipped],
-        'failed': [{'Key': u.key, 'LocalFilePath': u.path, 'Error': u.error} for u in failed],
-        'uploaded_bytes': sum(u.stat.st_size for u in uploaded),
+        "success_all": not failed,
+        "uploaded": [u.key for u in uploaded],
+        "skipped": [u.key for u in transfer.files if u.skipped],
+        "failed": [{"Key": u.key, "LocalFilePath": u.path, "Error": u.error} for u in failed],
+        "uploaded_bytes": sum(u.stat.st_size for u in uploaded),
     }

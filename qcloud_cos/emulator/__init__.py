@@ -38,8 +38,8 @@ from ._errors import CosError
 from ._faults import Fault, FaultPlan, FaultSpecError, parse_spec
 from ._names import valid_bucket_name
 from ._network import PROFILES, NetworkProfile, resolve_network
-from ._server import EmulatorHTTPServer, RequestLog
 from ._records import UploadRecord
+from ._server import EmulatorHTTPServer, RequestLog
 from ._store import Store
 
 __all__ = [
@@ -290,8 +290,9 @@ class CosEmulator:
 
         So an example that names a fixed placeholder (``UploadId='exampleUploadId'``) finds its upload.
         """
-        record = UploadRecord(upload_id=upload_id or "", bucket=bucket, key=key, initiated=self.clock(),
-                              storage_class=storage_class)
+        record = UploadRecord(
+            upload_id=upload_id or "", bucket=bucket, key=key, initiated=self.clock(), storage_class=storage_class
+        )
         return self.store.create_upload(record).upload_id
 
     def add_credentials(

@@ -44,8 +44,8 @@ from typing import Any, Callable, List, NoReturn, Optional, Type
 from . import DEFAULT_BUCKET, DEFAULT_REGION, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, CosEmulator
 from ._errors import CosError
 from ._faults import SPEC_HELP, FaultSpecError, parse_spec
-from ._network import PROFILES, parse_bandwidth, resolve_network
 from ._names import MAX_BUCKET_NAME, valid_bucket_name, valid_region
+from ._network import PROFILES, parse_bandwidth, resolve_network
 
 _LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
@@ -143,7 +143,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=_port, default=0, help="port to bind; 0 = any free port (default: %(default)s)")
     p.add_argument("--data-dir", help="persist data here (default: a temporary directory removed at exit)")
     p.add_argument("--secret-id", default=DEFAULT_SECRET_ID, help="SecretId accepted (default: %(default)s)")
-    p.add_argument("--secret-key", default=DEFAULT_SECRET_KEY, help="SecretKey of --secret-id (default: the docs' placeholder)")
+    p.add_argument(
+        "--secret-key", default=DEFAULT_SECRET_KEY, help="SecretKey of --secret-id (default: the docs' placeholder)"
+    )
     p.add_argument(
         "--bucket",
         type=_bucket,
@@ -158,7 +160,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the bucket that requests with an IP or localhost Host (presigned URLs of a client configured "
         "with IP/Port or QCLOUD_COS_ENDPOINT_URL) address when there are several (default: the only bucket)",
     )
-    p.add_argument("--region", type=_region, default=DEFAULT_REGION, help="region of the created buckets (default: %(default)s)")
+    p.add_argument(
+        "--region", type=_region, default=DEFAULT_REGION, help="region of the created buckets (default: %(default)s)"
+    )
     p.add_argument("--no-throttle", action="store_true", help="ignore x-cos-traffic-limit pacing (still validated)")
     p.add_argument(
         "--no-part-gaps",
@@ -173,7 +177,10 @@ def _parser() -> argparse.ArgumentParser:
         help="minimum size of every part but the last at Complete (default: %(default)s; 0 = none)",
     )
     p.add_argument(
-        "--log-level", type=_log_level, default="INFO", help=f"stderr log level: {', '.join(_LEVELS)} (default: %(default)s)"
+        "--log-level",
+        type=_log_level,
+        default="INFO",
+        help=f"stderr log level: {', '.join(_LEVELS)} (default: %(default)s)",
     )
     p.add_argument(
         "--fault",
@@ -188,7 +195,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=sorted(PROFILES),
         help="network profile: lan (1 ms, 1 Gbit/s per connection), wan (30 ms, 100 Mbit/s per connection)",
     )
-    p.add_argument("--latency-ms", type=_latency, metavar="MS", help="latency added to every request (overrides --profile)")
+    p.add_argument(
+        "--latency-ms", type=_latency, metavar="MS", help="latency added to every request (overrides --profile)"
+    )
     p.add_argument(
         "--bandwidth",
         type=_bandwidth,

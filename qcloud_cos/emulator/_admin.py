@@ -102,7 +102,9 @@ class Admin:
                     text = body.decode("utf-8")
                 except UnicodeDecodeError:
                     return 400, {"error": "the fault specs are not UTF-8"}
-                specs = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+                specs = [
+                    line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+                ]
                 if not specs:
                     return 400, {"error": "no fault spec in the body (one spec per line)"}
                 try:

@@ -50,15 +50,21 @@ from urllib.parse import quote, unquote_to_bytes
 from . import _acl, _auth, _injection, _names, _render, _restore, _versions
 from ._acl import BUCKET_ACLS, OBJECT_ACLS, PUBLIC_READ_ACLS
 from ._batch import parse_delete_body
+from ._blobs import copy_stream
 from ._errors import CosError
 from ._faults import FaultPlan
-from ._multipart import MAX_COMPLETE_BODY, MAX_PART_NUMBER, MIN_PART_SIZE, parse_complete_body, parse_part_number
+from ._multipart import (
+    MAX_COMPLETE_BODY,
+    MAX_PART_NUMBER,
+    MIN_PART_SIZE,
+    parse_complete_body,
+    parse_part_number,
+    plan_completion,
+)
 from ._multipart import parse_uint as _parse_uint
-from ._multipart import plan_completion
+from ._records import BucketRecord, ObjectRecord, Removal, UploadRecord
 from ._routes import OBJECT_READ, READ, WRITE, Operation, Route
 from ._routes import route as route_request
-from ._blobs import copy_stream
-from ._records import BucketRecord, ObjectRecord, Removal, UploadRecord
 from ._store import Store
 from ._throttle import MAX_TRAFFIC_LIMIT, MIN_TRAFFIC_LIMIT, Throttle
 from ._wire import CRC_HEADER, Body, Request, Response
@@ -280,7 +286,11 @@ class CosApp:
             raise CosError("NoSuchBucket")
         version_id = route.params.get("versionid")
         versioned_op = operation is not None and operation.name in _VERSIONED_OPS and bool(bucket.versioning)
-        if operation is None or operation.handler is None or (version_id not in (None, "", "null") and not versioned_op):
+        if (
+            operation is None
+            or operation.handler is None
+            or (version_id not in (None, "", "null") and not versioned_op)
+        ):
             raise CosError("NotImplemented", f"{route.op} is not implemented by the COS emulator.")
         route.anonymous = credential is None and not trusted
         route.credential = credential
@@ -411,8 +421,9 @@ class CosApp:
 
     def _new_object(self, bucket: str, key: str, options: "ObjectOptions") -> ObjectRecord:
         """The record of an object being written; the store fills in size, ETag and CRC."""
-        return ObjectRecord(bucket=bucket, key=key, size=0, etag="", crc64=0, last_modified=self.clock(),
-                            **options._asdict())
+        return ObjectRecord(
+            bucket=bucket, key=key, size=0, etag="", crc64=0, last_modified=self.clock(), **options._asdict()
+        )
 
     def put_object(self, req: Request, route: Route) -> Response:
         self._check_key(route.key)
@@ -491,7 +502,9 @@ class CosApp:
         if record.delete_marker:
             raise CosError("MethodNotAllowed", headers=_marker_headers(record.version_id))
         if not _restore.is_readable(record.storage_class, record.extra.get("restore"), self.clock()):
-            raise CosError("InvalidObjectState", "The object is archived: restore it (POST ?restore) before reading it.")
+            raise CosError(
+                "InvalidObjectState", "The object is archived: restore it (POST ?restore) before reading it."
+            )
 
     def _record_headers(self, route: Route, record: ObjectRecord) -> List[Tuple[str, str]]:
         """``_object_headers`` plus the version id (versioned buckets) and ``x-cos-restore``."""
@@ -780,7 +793,6 @@ class CosApp:
         )
         return _xml_response(body)
 
-
     # -- APPEND -----------------------------------------------------------------------
 
     def append_object(self, req: Request, route: Route) -> Response:
@@ -831,8 +843,7 @@ class CosApp:
         options = self._object_options(req)
         _drain(req.body)
         upload = self.store.create_upload(
-            UploadRecord(upload_id="", bucket=route.bucket, key=route.key, initiated=self.clock(),
-                         **options._asdict())
+            UploadRecord(upload_id="", bucket=route.bucket, key=route.key, initiated=self.clock(), **options._asdict())
         )
         return _xml_response(_render.initiate_result(upload), sse=_sse_headers(upload))
 
@@ -925,7 +936,9 @@ class CosApp:
             raise CosError("NoSuchKey" if version_id is None else "NoSuchVersion")
         source, fh = opened
         if fh is None:
-            raise CosError("InvalidRequest", "The source of a copy request may not refer to a delete marker by version id.")
+            raise CosError(
+                "InvalidRequest", "The source of a copy request may not refer to a delete marker by version id."
+            )
         try:
             if not _restore.is_readable(source.storage_class, source.extra.get("restore"), self.clock()):
                 raise CosError("InvalidObjectState", "The copy source is archived: restore it first.")
@@ -933,7 +946,8 @@ class CosApp:
                 route.credential is not None
                 and _auth.account_credential(
                     route.credential, bucket=bucket, credentials=list(self.credentials.values())
-                ) is None
+                )
+                is None
             )
             if foreign and not _readable_by_all(src_bucket.acl, source.acl):
                 raise CosError("AccessDenied")
@@ -1354,7 +1368,9 @@ def _parse_copy_source(value: str) -> CopySource:
     m = _COPY_SOURCE_HOST_RE.match(_auth.strip_port(host).lower().rstrip("."))
     path, _, query = rest.partition("?")
     if not slash or not m or not path:
-        raise CosError("InvalidArgument", "x-cos-copy-source is not in the form <bucket>.cos.<region>.myqcloud.com/<key>.")
+        raise CosError(
+            "InvalidArgument", "x-cos-copy-source is not in the form <bucket>.cos.<region>.myqcloud.com/<key>."
+        )
     try:
         key = unquote_to_bytes(path).decode("utf-8")
     except UnicodeDecodeError:
@@ -1416,9 +1432,7 @@ def _copy_preconditions(req: Request, source: ObjectRecord) -> None:
         raise CosError("PreconditionFailed")
 
 
-def _xml_response(
-    body: bytes, *, crc64: Optional[int] = None, sse: Sequence[Tuple[str, str]] = ()
-) -> Response:
+def _xml_response(body: bytes, *, crc64: Optional[int] = None, sse: Sequence[Tuple[str, str]] = ()) -> Response:
     """A 200 answer carrying an XML document, the CRC header when given and SSE echo headers."""
     headers = [("Content-Type", "application/xml")]
     if crc64 is not None:

@@ -102,10 +102,7 @@ class Credential:
     appid: Optional[str] = None
 
     def __repr__(self) -> str:  # never show the secret
-        return (
-            f"Credential(secret_id={self.secret_id!r}, token={'set' if self.token else None}, "
-            f"appid={self.appid!r})"
-        )
+        return f"Credential(secret_id={self.secret_id!r}, token={'set' if self.token else None}, appid={self.appid!r})"
 
 
 @dataclass(frozen=True)
@@ -134,9 +131,7 @@ def _canonical(pairs: Mapping[str, bytes]) -> str:
     return "&".join(f"{name}={cos_quote(pairs[name])}" for name in sorted(pairs))
 
 
-def format_string(
-    method: str, path: str, params: Mapping[str, bytes], headers: Mapping[str, bytes]
-) -> str:
+def format_string(method: str, path: str, params: Mapping[str, bytes], headers: Mapping[str, bytes]) -> str:
     """``HttpString``: method, decoded path, then params and headers keyed by their
     encoded lower-cased names (values raw; they are encoded here)."""
     return f"{method.lower()}\n{path}\n{_canonical(params)}\n{_canonical(headers)}\n"

@@ -72,8 +72,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
     ),
     "InvalidPartOrder": (
         400,
-        "The list of parts was not in ascending order. The parts list must be specified in order "
-        "by part number.",
+        "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
     ),
     "InvalidRange": (416, "The requested range is not satisfiable."),
     "InvalidRegionName": (400, "The specified region is not valid."),
@@ -104,8 +103,7 @@ ERRORS: Dict[str, Tuple[int, str]] = {
     ),
     "RequestTimeout": (
         400,
-        "Your socket connection to the server was not read from or written to within "
-        "the timeout period.",
+        "Your socket connection to the server was not read from or written to within the timeout period.",
     ),
     "RestoreAlreadyInProgress": (409, "Object restore is already in progress."),
     "ServiceUnavailable": (503, "Please reduce your request rate."),

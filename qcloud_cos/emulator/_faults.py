@@ -305,9 +305,7 @@ def parse_spec(spec: str) -> Fault:
         if not eq:
             raise FaultSpecError(f"fault spec {spec!r}: {item!r} is not name=value")
         if name not in _FIELDS:
-            raise FaultSpecError(
-                f"fault spec {spec!r}: unknown field {name!r} (known: {', '.join(sorted(_FIELDS))})"
-            )
+            raise FaultSpecError(f"fault spec {spec!r}: unknown field {name!r} (known: {', '.join(sorted(_FIELDS))})")
         if name in values:
             raise FaultSpecError(f"fault spec {spec!r}: {name} given twice")
         values[name] = unquote(value.strip())
@@ -410,4 +408,3 @@ def format_spec(fault: Fault) -> str:
     if fault.count is not None:
         add("count", fault.count)
     return ",".join(parts)
-

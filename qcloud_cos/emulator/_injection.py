@@ -49,7 +49,9 @@ def after_serving(app: "CosApp", req: Request, route: "Route", response: Respons
 
 
 def _apply_fault(app: "CosApp", req: Request, route: "Route", fault: Fault, request_id: str) -> Response:
-    logger.info("injecting fault %s into %s %s", fault.code if not fault.reset_connection else "reset", req.method, route.op)
+    logger.info(
+        "injecting fault %s into %s %s", fault.code if not fault.reset_connection else "reset", req.method, route.op
+    )
     if not fault.reset_connection:
         err = CosError(fault.code, fault.message, status=fault.status)
         return app.error_response(req, err, request_id, route)

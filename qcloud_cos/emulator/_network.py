@@ -38,7 +38,17 @@ __all__ = [
 ]
 
 _BANDWIDTH_RE = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*([kmgt]i?)?(bit/s|bit|bps|b/s|b)?\s*$", re.IGNORECASE)
-_PREFIX = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "ki": 1024.0, "mi": 1024.0**2, "gi": 1024.0**3, "ti": 1024.0**4}
+_PREFIX = {
+    "": 1,
+    "k": 1e3,
+    "m": 1e6,
+    "g": 1e9,
+    "t": 1e12,
+    "ki": 1024.0,
+    "mi": 1024.0**2,
+    "gi": 1024.0**3,
+    "ti": 1024.0**4,
+}
 
 
 def parse_bandwidth(text: Union[str, int, float]) -> float:
@@ -161,7 +171,9 @@ def resolve_network(
             base = dict(network)
             name = str(base.pop("name", "custom"))
         else:
-            raise ValueError(f"network must be a profile name, a dict or a NetworkProfile, not {type(network).__name__}")
+            raise ValueError(
+                f"network must be a profile name, a dict or a NetworkProfile, not {type(network).__name__}"
+            )
         if latency_ms is not None:
             base["latency_ms"], name = latency_ms, "custom"
         if bandwidth is not None:
@@ -281,7 +293,7 @@ def shape_response(
             status=response.status,
             has_body=length > 0,
         )
-    for kind, fault in fired.items():
+    for _kind, fault in fired.items():
         logger.info("injecting fault %s into %s %s", format_spec(fault), method, response.op)
     if fired and on_fired is not None:
         on_fired(sorted(fired))  # the request log's ``injected``: before anything is sent

@@ -250,9 +250,7 @@ def _deleted(entry: DeletedEntry) -> str:
     return "".join(out) + "</Deleted>"
 
 
-def delete_result(
-    *, deleted: Sequence[DeletedEntry], errors: Sequence[Tuple[str, str, str]]
-) -> bytes:
+def delete_result(*, deleted: Sequence[DeletedEntry], errors: Sequence[Tuple[str, str, str]]) -> bytes:
     """DELETE Multiple Objects' answer: a ``Deleted`` per key (none in quiet mode) and an
     ``Error`` per ``(key, code, message)``."""
     out = [f"{_PROLOG}<DeleteResult>"]

@@ -21,7 +21,15 @@ from typing import Any, Dict, NamedTuple, Optional, Tuple
 from ._errors import CosError
 from ._xml import local_name, parse_request_document
 
-__all__ = ["ARCHIVE_CLASSES", "RestoreRequest", "is_readable", "next_entry", "parse_restore_body", "restore_header", "state"]
+__all__ = [
+    "ARCHIVE_CLASSES",
+    "RestoreRequest",
+    "is_readable",
+    "next_entry",
+    "parse_restore_body",
+    "restore_header",
+    "state",
+]
 
 #: storage classes whose objects must be restored before they are read
 ARCHIVE_CLASSES = frozenset({"ARCHIVE", "DEEP_ARCHIVE", "MAZ_ARCHIVE"})

@@ -150,9 +150,7 @@ class Route:
 
 #: the service endpoint: ``service.cos.myqcloud.com`` / ``service.cos.tencentcos.cn`` (every region)
 #: or ``cos.<region>.myqcloud.com`` (that region's buckets)
-_SERVICE_RE = re.compile(
-    r"^(?:service\.cos|cos\.(?P<region>[a-z0-9-]+))\.(?:myqcloud\.com|tencentcos\.cn)$"
-)
+_SERVICE_RE = re.compile(r"^(?:service\.cos|cos\.(?P<region>[a-z0-9-]+))\.(?:myqcloud\.com|tencentcos\.cn)$")
 _HOST_RE = re.compile(
     r"^(?P<bucket>[a-z0-9][a-z0-9-]*-[0-9]+)\."
     r"(?:(?:cos|cos-internal)\.(?P<region>[a-z0-9-]+)|(?P<legacy>[a-z0-9-]+))"
@@ -160,9 +158,7 @@ _HOST_RE = re.compile(
 )
 
 
-def route(
-    req: Request, *, address_bucket: Optional[Callable[[], str]] = None, region: Optional[str] = None
-) -> Route:
+def route(req: Request, *, address_bucket: Optional[Callable[[], str]] = None, region: Optional[str] = None) -> Route:
     """The ``Route`` of ``req``; 400 ``InvalidURI`` for a bad path or a Host naming no bucket.
 
     A Host that is an IP address or ``localhost`` (what a browser or curl sends for a URL of a client

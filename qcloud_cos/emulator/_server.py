@@ -26,9 +26,9 @@ from typing import Any, BinaryIO, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from . import _admin, _network
-from ._headerblock import HeaderBlockError, read_headers
 from ._app import CosApp, Request, Response, http_date
 from ._errors import CosError, refusal
+from ._headerblock import HeaderBlockError, read_headers
 from ._logline import log_target
 
 __all__ = ["EmulatorHTTPServer", "RequestLog"]
@@ -400,8 +400,12 @@ class _Handler(BaseHTTPRequestHandler):
             if response.reset_now:
                 record["status"] = None
                 logger.info(
-                    '%s "%s %s" reset %s bucket=%s', self.client_address[0], self.command,
-                    log_target(path, query), response.op or "-", response.bucket or "-",
+                    '%s "%s %s" reset %s bucket=%s',
+                    self.client_address[0],
+                    self.command,
+                    log_target(path, query),
+                    response.op or "-",
+                    response.bucket or "-",
                 )
                 self._reset()
                 return
@@ -416,13 +420,22 @@ class _Handler(BaseHTTPRequestHandler):
             response.close()
         if response.reset_after is not None:
             logger.info(
-                '%s "%s %s" reset mid-body %s bucket=%s', self.client_address[0], self.command,
-                log_target(path, query), response.op, response.bucket or "-",
+                '%s "%s %s" reset mid-body %s bucket=%s',
+                self.client_address[0],
+                self.command,
+                log_target(path, query),
+                response.op,
+                response.bucket or "-",
             )
             return
         logger.info(
-            '%s "%s %s" %s %s bucket=%s', self.client_address[0], self.command, log_target(path, query),
-            response.status, response.op or "-", response.bucket or "-",
+            '%s "%s %s" %s %s bucket=%s',
+            self.client_address[0],
+            self.command,
+            log_target(path, query),
+            response.status,
+            response.op or "-",
+            response.bucket or "-",
         )
         self._finish_body(body, response)
 

@@ -82,7 +82,6 @@ from ._blobs import BlobWriter, SegmentReader, _empty_dir, _Reaper, copy_stream
 from ._crc64 import Crc64
 from ._errors import CosError
 from ._names import valid_bucket_name
-from ._store_versions import VersionStore
 from ._records import (
     _BUCKET_COLUMNS,
     _OBJECT_COLUMNS,
@@ -95,6 +94,7 @@ from ._records import (
     UploadListResult,
     UploadRecord,
 )
+from ._store_versions import VersionStore
 
 __all__ = [
     "Appender",
@@ -477,9 +477,7 @@ class Store(VersionStore):
         blob id the current object owns (to unlink after the commit)."""
         db = self.db
         owned = [
-            r[0]
-            for r in db.execute("SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (bucket, key))
-            if r[0]
+            r[0] for r in db.execute("SELECT blob_id FROM objects WHERE bucket = ? AND key = ?", (bucket, key)) if r[0]
         ]
         owned.extend(
             r[0] for r in db.execute("SELECT blob_id FROM segments WHERE bucket = ? AND key = ?", (bucket, key))
@@ -595,9 +593,7 @@ class Store(VersionStore):
                 raise CosError("NoSuchBucket")
             attrs = json.loads(row[0] or "{}")
             attrs["grants"] = [list(g) for g in grants]
-            txn.db.execute(
-                "UPDATE buckets SET acl = ?, attrs = ? WHERE name = ?", (acl, json.dumps(attrs), name)
-            )
+            txn.db.execute("UPDATE buckets SET acl = ?, attrs = ? WHERE name = ?", (acl, json.dumps(attrs), name))
 
     def buckets(self) -> List[BucketRecord]:
         """Every bucket, by name."""
@@ -833,8 +829,7 @@ class Store(VersionStore):
         while True:
             with self._lock:
                 rows = self.db.execute(
-                    f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key {op} ? "
-                    "ORDER BY key LIMIT 256",
+                    f"SELECT {_OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key {op} ? ORDER BY key LIMIT 256",
                     (bucket, start),
                 ).fetchall()
             if not rows:
@@ -860,7 +855,9 @@ class Store(VersionStore):
         start, inclusive = (marker, False) if marker >= prefix else (prefix, True)
 
         def fetch(restart: Optional[str]) -> Iterator[ObjectRecord]:
-            return self._iter_keys(bucket, start, inclusive) if restart is None else self._iter_keys(bucket, restart, True)
+            return (
+                self._iter_keys(bucket, start, inclusive) if restart is None else self._iter_keys(bucket, restart, True)
+            )
 
         page = roll_up(
             fetch, key_of=lambda record: record.key, prefix=prefix, delimiter=delimiter, marker=marker, limit=max_keys
@@ -960,9 +957,7 @@ class Store(VersionStore):
 
     def get_parts(self, upload_id: str) -> Dict[int, PartRecord]:
         with self._lock:
-            rows = self.db.execute(
-                f"SELECT {_PART_COLUMNS} FROM parts WHERE upload_id = ?", (upload_id,)
-            ).fetchall()
+            rows = self.db.execute(f"SELECT {_PART_COLUMNS} FROM parts WHERE upload_id = ?", (upload_id,)).fetchall()
         return {int(r[1]): PartRecord._from_row(r) for r in rows}
 
     def complete_upload(self, upload: UploadRecord, record: ObjectRecord, used: Sequence[PartRecord]) -> ObjectRecord:
@@ -1049,7 +1044,11 @@ class Store(VersionStore):
             return self._iter_uploads(bucket, *(cursor if restart is None else (restart, "")))
 
         page = roll_up(
-            fetch, key_of=lambda upload: upload.key, prefix=prefix, delimiter=delimiter, marker=key_marker,
+            fetch,
+            key_of=lambda upload: upload.key,
+            prefix=prefix,
+            delimiter=delimiter,
+            marker=key_marker,
             limit=max_uploads,
         )
         if not page.truncated:

@@ -160,11 +160,15 @@ class VersionStore:
         """Remove a ``versions`` row and its blobs; whether it was a delete marker."""
         db = self.db
         ident = (bucket, key, version_id)
-        row = db.execute(f"SELECT blob_id, delete_marker FROM versions WHERE {_KEY} AND version_id = ?", ident).fetchone()
+        row = db.execute(
+            f"SELECT blob_id, delete_marker FROM versions WHERE {_KEY} AND version_id = ?", ident
+        ).fetchone()
         if row is None:
             return False
         blobs = [row[0]] if row[0] else []
-        blobs.extend(r[0] for r in db.execute(f"SELECT blob_id FROM version_segments WHERE {_KEY} AND version_id = ?", ident))
+        blobs.extend(
+            r[0] for r in db.execute(f"SELECT blob_id FROM version_segments WHERE {_KEY} AND version_id = ?", ident)
+        )
         txn.unlink_after_commit(blobs)
         db.execute(f"DELETE FROM version_segments WHERE {_KEY} AND version_id = ?", ident)
         db.execute(f"DELETE FROM versions WHERE {_KEY} AND version_id = ?", ident)
@@ -218,11 +222,14 @@ class VersionStore:
 
     def _find_version(self, bucket: str, key: str, version_id: str) -> Optional[ObjectRecord]:
         ident = (bucket, key, version_id)
-        row = self.db.execute(
-            f"SELECT {_OBJECT_COLUMNS}, 0 FROM objects WHERE {_KEY} AND version_id = ?", ident
-        ).fetchone() or self.db.execute(
-            f"SELECT {_VERSION_COLUMNS} FROM versions WHERE {_KEY} AND version_id = ?", ident
-        ).fetchone()
+        row = (
+            self.db.execute(
+                f"SELECT {_OBJECT_COLUMNS}, 0 FROM objects WHERE {_KEY} AND version_id = ?", ident
+            ).fetchone()
+            or self.db.execute(
+                f"SELECT {_VERSION_COLUMNS} FROM versions WHERE {_KEY} AND version_id = ?", ident
+            ).fetchone()
+        )
         return ObjectRecord._from_row(row) if row else None
 
     def get_version(self, bucket: str, key: str, version_id: str) -> Optional[ObjectRecord]:
@@ -241,14 +248,18 @@ class VersionStore:
             ).fetchone()
         return str(row[0]) if row and row[1] else None
 
-    def open_version(self, bucket: str, key: str, version_id: str) -> Optional[Tuple[ObjectRecord, Optional[IO[bytes]]]]:
+    def open_version(
+        self, bucket: str, key: str, version_id: str
+    ) -> Optional[Tuple[ObjectRecord, Optional[IO[bytes]]]]:
         """The version's record and an open reader of its data (``None`` for a delete marker);
         ``None`` if there is no such version.  The caller closes the reader."""
         with self._lock:
             record = self._find_version(bucket, key, version_id)
             if record is None or record.delete_marker:
                 return (record, None) if record else None
-            if self.db.execute(f"SELECT 1 FROM objects WHERE {_KEY} AND version_id = ?", (bucket, key, version_id)).fetchone():
+            if self.db.execute(
+                f"SELECT 1 FROM objects WHERE {_KEY} AND version_id = ?", (bucket, key, version_id)
+            ).fetchone():
                 return self.open_object(bucket, key)  # type: ignore[attr-defined,no-any-return]
             if not record.segmented:
                 return record, open(self._blob_path(record.blob_id), "rb")  # type: ignore[attr-defined]
@@ -270,7 +281,9 @@ class VersionStore:
     def update_object_extra(self, bucket: str, key: str, *, version_id: Optional[str], name: str, value: Any) -> None:
         """Set ``extra[name]`` of the current object (``version_id`` None) or of a version."""
         with self._transaction():  # type: ignore[attr-defined]
-            record = self._find_version(bucket, key, version_id) if version_id is not None else self.get_object(bucket, key)  # type: ignore[attr-defined]
+            record = (
+                self._find_version(bucket, key, version_id) if version_id is not None else self.get_object(bucket, key)
+            )  # type: ignore[attr-defined]
             if record is None or record.delete_marker:
                 raise CosError("NoSuchKey")
             record.extra[name] = value
@@ -342,7 +355,11 @@ class VersionStore:
             return self._iter_versions(bucket, *(cursor if restart is None else (restart, _AFTER_ANY_SEQ)))
 
         page = roll_up(
-            fetch, key_of=lambda entry: entry[0].key, prefix=prefix, delimiter=delimiter, marker=key_marker,
+            fetch,
+            key_of=lambda entry: entry[0].key,
+            prefix=prefix,
+            delimiter=delimiter,
+            marker=key_marker,
             limit=max_keys,
         )
         if not page.truncated:

@@ -31,6 +31,7 @@ def parse_request_document(data: bytes, root: str) -> ET.Element:
         raise CosError("MalformedXML")
     return element
 
+
 # Characters XML 1.0 cannot carry at all, even as character references.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -40,10 +41,5 @@ def xml_text(value: str) -> str:
 
     Quotes are escaped too, so an ETag is emitted as ``&quot;...&quot;`` like real COS.
     """
-    value = (
-        value.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-    )
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     return _INVALID_XML.sub("\ufffd", value)

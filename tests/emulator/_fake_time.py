@@ -1,4 +1,5 @@
 """A clock for the network-shaping tests: it moves only when something sleeps, and records the sleeps."""
+
 import threading
 
 

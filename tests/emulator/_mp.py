@@ -32,19 +32,26 @@ def initiate(c: CosHttp, key: str, headers: Optional[dict] = None) -> str:
     return upload_id
 
 
-def upload_part(c: CosHttp, key: str, upload_id: str, number: Union[int, str], data: bytes, headers: Optional[dict] = None) -> Resp:
+def upload_part(
+    c: CosHttp, key: str, upload_id: str, number: Union[int, str], data: bytes, headers: Optional[dict] = None
+) -> Resp:
     return c.request("PUT", key, data, headers, params={"partNumber": str(number), "uploadId": upload_id})
 
 
 def complete_body(parts: Iterable[Tuple[int, str]]) -> bytes:
     """What the official client sends: minidom output, quotes escaped, no whitespace."""
     items = "".join(
-        "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>" % (n, etag.replace('"', "&quot;")) for n, etag in parts
+        "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>" % (n, etag.replace('"', "&quot;"))
+        for n, etag in parts
     )
-    return ('<?xml version="1.0" encoding="utf-8"?><CompleteMultipartUpload>%s</CompleteMultipartUpload>' % items).encode()
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><CompleteMultipartUpload>%s</CompleteMultipartUpload>' % items
+    ).encode()
 
 
-def complete(c: CosHttp, key: str, upload_id: str, parts: Sequence[Tuple[int, str]], headers: Optional[dict] = None) -> Resp:
+def complete(
+    c: CosHttp, key: str, upload_id: str, parts: Sequence[Tuple[int, str]], headers: Optional[dict] = None
+) -> Resp:
     return complete_raw(c, key, upload_id, complete_body(parts), headers)
 
 

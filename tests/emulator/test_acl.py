@@ -64,15 +64,23 @@ def headers(**values):
 
 def test_grant_header_forms_normalise_to_cam_ids():
     acl = _acl.from_headers(
-        headers(**{"x_cos_grant_read": 'id="100000000011", id="100000000011/100000000012"',
-                   "x_cos_grant_full_control": 'id="qcs::cam::uin/100000000013:uin/100000000013"'}),
-        default="default", allowed=_acl.OBJECT_ACLS,
+        headers(
+            **{
+                "x_cos_grant_read": 'id="100000000011", id="100000000011/100000000012"',
+                "x_cos_grant_full_control": 'id="qcs::cam::uin/100000000013:uin/100000000013"',
+            }
+        ),
+        default="default",
+        allowed=_acl.OBJECT_ACLS,
     )
-    assert acl == _acl.Acl("default", (
-        ("READ", "qcs::cam::uin/100000000011:uin/100000000011"),
-        ("READ", "qcs::cam::uin/100000000011:uin/100000000012"),
-        ("FULL_CONTROL", "qcs::cam::uin/100000000013:uin/100000000013"),
-    ))
+    assert acl == _acl.Acl(
+        "default",
+        (
+            ("READ", "qcs::cam::uin/100000000011:uin/100000000011"),
+            ("READ", "qcs::cam::uin/100000000011:uin/100000000012"),
+            ("FULL_CONTROL", "qcs::cam::uin/100000000013:uin/100000000013"),
+        ),
+    )
 
 
 def test_no_acl_header_is_no_acl():
@@ -126,7 +134,10 @@ def test_policy_round_trip_and_the_implied_owner_grant():
     acl = _acl.parse_policy(body, owner=OWNER, base="private")
     assert acl == _acl.Acl("public-read", (("WRITE_ACP", "qcs::cam::uin/1:uin/2"),))
     assert _acl.policy_grants(acl, owner=OWNER) == [
-        ("FULL_CONTROL", OWNER), ("READ", ALL), ("WRITE_ACP", "qcs::cam::uin/1:uin/2")]
+        ("FULL_CONTROL", OWNER),
+        ("READ", ALL),
+        ("WRITE_ACP", "qcs::cam::uin/1:uin/2"),
+    ]
     assert _acl.parse_policy(policy(), owner=OWNER, base="private") == _acl.Acl("private")
 
 
@@ -135,9 +146,15 @@ def test_policy_round_trip_and_the_implied_owner_grant():
     [
         (b"<AccessControlPolicy><AccessControlList>", "not well-formed"),
         (b"<Policy><AccessControlList/></Policy>", "not well-formed"),
-        (b"<AccessControlPolicy><Owner><ID>" + OWNER.encode() + b"</ID></Owner></AccessControlPolicy>", "not well-formed"),
+        (
+            b"<AccessControlPolicy><Owner><ID>" + OWNER.encode() + b"</ID></Owner></AccessControlPolicy>",
+            "not well-formed",
+        ),
         (b'<!DOCTYPE x [<!ENTITY a "b">]><AccessControlPolicy/>', "not well-formed"),
-        (policy(("READ", "qcs::cam::uin/1:uin/1")).replace(b"<Permission>READ", b"<Permission>PEEK"), "not well-formed"),
+        (
+            policy(("READ", "qcs::cam::uin/1:uin/1")).replace(b"<Permission>READ", b"<Permission>PEEK"),
+            "not well-formed",
+        ),
         (policy(("READ", "qcs::cam::uin/1:uin/1")).replace(b"<Permission>READ</Permission>", b""), "not well-formed"),
         (policy(("READ", "qcs::cam::uin/1:uin/1")).replace(b"ID>", b"Name>"), "not well-formed"),
         (policy(("READ", "alice")), "Grantee"),
@@ -172,17 +189,23 @@ def test_get_object_acl_of_a_default_object(cos):
 
 def test_missing_object_acl_is_no_such_key(cos):
     for method, body in (("GET", None), ("PUT", b"")):
-        r = cos.request(method, "missing", body, {"x-cos-acl": "private"} if body is not None else None,
-                        params={"acl": ""})
+        r = cos.request(
+            method, "missing", body, {"x-cos-acl": "private"} if body is not None else None, params={"acl": ""}
+        )
         assert r.status == 404 and r.error_code() == "NoSuchKey", r
 
 
 def test_put_object_grant_headers_are_stored_and_returned(cos):
-    r = cos.request("PUT", "granted", b"x", {
-        "x-cos-acl": "public-read",
-        "x-cos-grant-read": 'id="100000000011"',
-        "x-cos-grant-full-control": 'id="100000000011/100000000012"',
-    })
+    r = cos.request(
+        "PUT",
+        "granted",
+        b"x",
+        {
+            "x-cos-acl": "public-read",
+            "x-cos-grant-read": 'id="100000000011"',
+            "x-cos-grant-full-control": 'id="100000000011/100000000012"',
+        },
+    )
     assert r.status == 200, r
     body = cos.request("GET", "granted", params={"acl": ""}).body
     assert grants_of(body) == [
@@ -257,17 +280,30 @@ def test_object_acl_beats_the_buckets(cos_emulator):
 
 
 def test_multipart_object_gets_the_initiate_grants(cos):
-    r = cos.request("POST", "mp", b"", {"x-cos-acl": "public-read", "x-cos-grant-read-acp": 'id="100000000011"'},
-                    params={"uploads": ""})
+    r = cos.request(
+        "POST",
+        "mp",
+        b"",
+        {"x-cos-acl": "public-read", "x-cos-grant-read-acp": 'id="100000000011"'},
+        params={"uploads": ""},
+    )
     upload_id = ET.fromstring(r.body).findtext("UploadId")
     part = cos.request("PUT", "mp", b"part", params={"partNumber": "1", "uploadId": upload_id})
-    done = cos.request("POST", "mp", (
-        f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part.headers['etag']}</ETag></Part>"
-        "</CompleteMultipartUpload>").encode(), params={"uploadId": upload_id})
+    done = cos.request(
+        "POST",
+        "mp",
+        (
+            f"<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>{part.headers['etag']}</ETag></Part>"
+            "</CompleteMultipartUpload>"
+        ).encode(),
+        params={"uploadId": upload_id},
+    )
     assert done.status == 200, done
     assert cos.request("GET", "mp", sign_request=False).body == b"part"
     assert grants_of(cos.request("GET", "mp", params={"acl": ""}).body)[1:] == [
-        ("READ", ALL, "Group"), ("READ_ACP", "qcs::cam::uin/100000000011:uin/100000000011", "CanonicalUser")]
+        ("READ", ALL, "Group"),
+        ("READ_ACP", "qcs::cam::uin/100000000011:uin/100000000011", "CanonicalUser"),
+    ]
 
 
 def test_bucket_acl_get_and_put(cos_emulator):
@@ -279,8 +315,10 @@ def test_bucket_acl_get_and_put(cos_emulator):
         got = c.request("GET", "", params={"acl": ""})
         assert got.status == 200, got
         assert owner_of(got.body) == (OWNER, OWNER)
-        assert grants_of(got.body) == [("FULL_CONTROL", OWNER, "CanonicalUser"),
-                                       ("FULL_CONTROL", "qcs::cam::uin/100000000011:uin/100000000011", "CanonicalUser")]
+        assert grants_of(got.body) == [
+            ("FULL_CONTROL", OWNER, "CanonicalUser"),
+            ("FULL_CONTROL", "qcs::cam::uin/100000000011:uin/100000000011", "CanonicalUser"),
+        ]
         c.request("PUT", "k", b"v")
         assert c.request("GET", "", sign_request=False).status == 403
         assert c.request("PUT", "", b"", {"x-cos-acl": "public-read-write"}, params={"acl": ""}).status == 200
@@ -288,7 +326,10 @@ def test_bucket_acl_get_and_put(cos_emulator):
         assert c.request("GET", "k", sign_request=False).body == b"v"
         assert c.request("PUT", "anon", b"a", sign_request=False).status == 200
         assert grants_of(c.request("GET", "", params={"acl": ""}).body) == [
-            ("FULL_CONTROL", OWNER, "CanonicalUser"), ("READ", ALL, "Group"), ("WRITE", ALL, "Group")]
+            ("FULL_CONTROL", OWNER, "CanonicalUser"),
+            ("READ", ALL, "Group"),
+            ("WRITE", ALL, "Group"),
+        ]
         assert c.request("PUT", "", policy(), params={"acl": ""}).status == 200  # back to private
         assert c.request("GET", "k", sign_request=False).status == 403
         r = c.request("PUT", "", b"", {"x-cos-acl": "default"}, params={"acl": ""})
@@ -322,8 +363,9 @@ def test_get_auth_signed_get_acl_as_the_official_test_suite_does(client, bucket,
     from qcloud_cos import CosConfig, CosS3Client
 
     client.put_object(Bucket=bucket, Key="test.txt", Body=b"x")
-    signer = CosS3Client(CosConfig(Region=cos_emulator.region, SecretId=cos_emulator.secret_id,
-                                   SecretKey=cos_emulator.secret_key))
+    signer = CosS3Client(
+        CosConfig(Region=cos_emulator.region, SecretId=cos_emulator.secret_id, SecretKey=cos_emulator.secret_key)
+    )
     auth = signer.get_auth(Method="GET", Bucket=bucket, Key="test.txt", Params={"acl": "", "unsed": "123"})
     assert "q-url-param-list=acl;unsed" in auth
     c = CosHttp(cos_emulator.port, bucket)
@@ -343,12 +385,13 @@ def test_a_data_dir_written_before_acls_opens_and_serves_them(tmp_path):
     db = sqlite3.connect(str(tmp_path / "data" / "meta.sqlite3"))
     assert db.execute("PRAGMA user_version").fetchone()[0] == 3
     bucket = f"old-{APPID}"
-    db.execute("INSERT INTO buckets (name, region, acl, created) VALUES (?, 'ap-beijing', 'public-read', 0)",
-               (bucket,))
+    db.execute("INSERT INTO buckets (name, region, acl, created) VALUES (?, 'ap-beijing', 'public-read', 0)", (bucket,))
     attrs = '{"headers": {}, "meta": [], "extra": {"grants": {"x-cos-grant-read": "id=\\"100000000011\\""}}}'
-    db.execute("INSERT INTO objects (bucket, key, blob_id, size, etag, crc64, last_modified, storage_class,"
-               " object_type, acl, attrs) VALUES (?, 'k', '', 0, '\"e\"', '0', 0, 'STANDARD', 'normal', 'private', ?)",
-               (bucket, attrs))
+    db.execute(
+        "INSERT INTO objects (bucket, key, blob_id, size, etag, crc64, last_modified, storage_class,"
+        " object_type, acl, attrs) VALUES (?, 'k', '', 0, '\"e\"', '0', 0, 'STANDARD', 'normal', 'private', ?)",
+        (bucket, attrs),
+    )
     db.commit()
     db.close()
     store = Store(root)

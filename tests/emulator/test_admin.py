@@ -3,7 +3,6 @@
 import http.client
 import json
 
-
 from qcloud_cos.emulator import CosEmulator
 from qcloud_cos.emulator._admin import is_admin_request, is_loopback
 
@@ -26,7 +25,12 @@ def test_faults_listed_added_cleared_over_http(cos_emulator):
     port = cos_emulator.port
     status, ctype, body = admin(port, "GET", "/-/faults")
     assert (status, ctype, json.loads(body)) == (200, "application/json", [])
-    status, _, body = admin(port, "POST", "/-/faults", b"op=GetObject,status=503,code=SlowDown,key=a%2Cb,count=2\n# comment\nkind=latency,ms=1,op=HeadObject\n")
+    status, _, body = admin(
+        port,
+        "POST",
+        "/-/faults",
+        b"op=GetObject,status=503,code=SlowDown,key=a%2Cb,count=2\n# comment\nkind=latency,ms=1,op=HeadObject\n",
+    )
     assert status == 201
     assert [f["spec"] for f in json.loads(body)] == [
         "kind=error,op=GetObject,key=a%2Cb,status=503,code=SlowDown,count=2",
@@ -79,7 +83,10 @@ def test_a_key_named_like_the_endpoint_is_an_object(cos, cos_emulator):
     assert g.status == 200 and g.body == b"just data"
     assert cos.request("POST", "-/reset", b"", params={"append": "", "position": "0"}).status in (200, 409)
     assert cos_emulator.store.get_object(cos.bucket, "-/faults") is not None
-    for host in ("examplebucket-1250000000.cos.ap-beijing.myqcloud.com", "x-1250000000.cos.ap-guangzhou.tencentcos.cn:80"):
+    for host in (
+        "examplebucket-1250000000.cos.ap-beijing.myqcloud.com",
+        "x-1250000000.cos.ap-guangzhou.tencentcos.cn:80",
+    ):
         assert not is_admin_request(host, "/-/faults")
     assert is_admin_request("127.0.0.1:9000", "/-/faults") and is_admin_request("-", "/-/reset")
     assert is_admin_request("[::1]:9000", "/-/faults") and not is_admin_request("127.0.0.1", "/x/-/faults")
@@ -108,5 +115,8 @@ def test_access_log_target_masks_secret_query_values():
         "/k",
         "q-sign-algorithm=sha1&q-ak=AKID&q-signature=abc123&x-cos-security-token=TOK&sign=q-sign%3Dxyz&Q-Signature=UP&prefix=a",
     )
-    assert masked == "/k?q-sign-algorithm=sha1&q-ak=AKID&q-signature=***&x-cos-security-token=***&sign=***&Q-Signature=***&prefix=a"
+    assert (
+        masked
+        == "/k?q-sign-algorithm=sha1&q-ak=AKID&q-signature=***&x-cos-security-token=***&sign=***&Q-Signature=***&prefix=a"
+    )
     assert log_target("/k", "x%2Dcos%2Dsecurity%2Dtoken=TOK") == "/k?x%2Dcos%2Dsecurity%2Dtoken=***"

@@ -54,8 +54,14 @@ def call(app, method, target, data=b"", headers=(), *, signed=True, host=HOST):
     if signed:
         params = dict(parse_qsl(query, keep_blank_values=True))
         hdrs["Authorization"] = sign(
-            method=method, path=path, params=params, headers=hdrs, secret_id=SECRET_ID, secret_key=SECRET_KEY,
-            start=int(NOW) - 60, end=int(NOW) + 3600,
+            method=method,
+            path=path,
+            params=params,
+            headers=hdrs,
+            secret_id=SECRET_ID,
+            secret_key=SECRET_KEY,
+            start=int(NOW) - 60,
+            end=int(NOW) + 3600,
         )
     req = Request(method, target, path, query, host, list(hdrs.items()), _Body(data))
     response = app.handle(req, "req-1")
@@ -92,7 +98,9 @@ def test_multipart_round_trip_and_list_documents(app):
     response, body = call(app, "GET", f"/big?uploadId={upload_id}")
     assert [p.findtext("PartNumber") for p in ET.fromstring(body).iter("Part")] == ["1", "2"]
     xml = "".join(f"<Part><PartNumber>{n}</PartNumber><ETag>{e}</ETag></Part>" for n, e in zip((1, 2), etags))
-    response, body = call(app, "POST", f"/big?uploadId={upload_id}", f"<CompleteMultipartUpload>{xml}</CompleteMultipartUpload>".encode())
+    response, body = call(
+        app, "POST", f"/big?uploadId={upload_id}", f"<CompleteMultipartUpload>{xml}</CompleteMultipartUpload>".encode()
+    )
     assert response.status == 200 and response.op == "CompleteMultipartUpload"
     assert ET.fromstring(body).findtext("ETag").endswith('-2"')
     response, body = call(app, "GET", "/big")

@@ -85,9 +85,17 @@ def test_empty_first_append_and_listing(cos):
     assert b"<Key>empty</Key>" in listing and b"<Size>1</Size>" in listing
 
 
-@pytest.mark.parametrize("params", [{"append": ""}, {"append": "", "position": ""}, {"append": "", "position": "abc"},
-                                    {"append": "", "position": "-1"}, {"append": "", "position": "1.5"},
-                                    {"append": "", "position": " 1"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"append": ""},
+        {"append": "", "position": ""},
+        {"append": "", "position": "abc"},
+        {"append": "", "position": "-1"},
+        {"append": "", "position": "1.5"},
+        {"append": "", "position": " 1"},
+    ],
+)
 def test_position_must_be_an_integer(cos, params):
     r = cos.request("POST", "p", b"x", params=params)
     assert r.status == 400 and r.error_code() == "InvalidArgument", r
@@ -109,15 +117,19 @@ def test_position_errors(cos):
 def test_missing_content_length(cos):
     r = cos.request("POST", "nolen", None, params={"append": "", "position": "0"})
     assert r.status == 411 and r.error_code() == "MissingContentLength"
-    r = cos.request("POST", "nolen", b"5\r\nhello\r\n0\r\n\r\n", {"Transfer-Encoding": "chunked"},
-                    params={"append": "", "position": "0"})
+    r = cos.request(
+        "POST",
+        "nolen",
+        b"5\r\nhello\r\n0\r\n\r\n",
+        {"Transfer-Encoding": "chunked"},
+        params={"append": "", "position": "0"},
+    )
     assert r.status == 411 and r.error_code() == "MissingContentLength"
     assert cos.request("HEAD", "nolen").status == 404
 
 
 def test_too_large(cos):
-    r = cos.request("POST", "huge", None, {"Content-Length": "1"},
-                    params={"append": "", "position": str(5 * 1024**3)})
+    r = cos.request("POST", "huge", None, {"Content-Length": "1"}, params={"append": "", "position": str(5 * 1024**3)})
     assert r.status == 400 and r.error_code() == "EntityTooLarge"
 
 
@@ -177,10 +189,20 @@ def test_short_body_leaves_object_unchanged(cos, cos_emulator):
     now = int(time.time())
     headers = {"Host": cos.host, "Content-Length": "100000"}
     params = {"append": "", "position": "10"}
-    auth = sign(method="POST", path="/short", params=params, headers=headers, secret_id="SecretId",
-                secret_key="SecretKey", start=now - 60, end=now + 600)
-    raw = ("POST /short?append=&position=10 HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n"
-           "Authorization: %s\r\n\r\n" % (cos.host, auth)).encode() + b"x" * 50_000
+    auth = sign(
+        method="POST",
+        path="/short",
+        params=params,
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
+    raw = (
+        "POST /short?append=&position=10 HTTP/1.1\r\nHost: %s\r\nContent-Length: 100000\r\n"
+        "Authorization: %s\r\n\r\n" % (cos.host, auth)
+    ).encode() + b"x" * 50_000
     with socket.create_connection(("127.0.0.1", cos.port), timeout=10) as s:
         s.sendall(raw)
         s.shutdown(socket.SHUT_WR)
@@ -202,11 +224,11 @@ def test_concurrent_appends_at_the_same_position(cos_emulator, cos_emulator_buck
     c = CosHttp(cos_emulator.port, cos_emulator_bucket)
     assert append(c, "race", b"start", 0).status == 200
     expected = b"start"
-    for round_no in range(4):
+    for _round in range(4):
         results = {}
         barrier = threading.Barrier(8)
 
-        def worker(i, position=len(expected)):
+        def worker(i, position=len(expected), barrier=barrier, results=results):  # noqa: B008 - bound per round
             w = CosHttp(cos_emulator.port, cos_emulator_bucket)
             body = bytes([65 + i]) * (20_000 + i)
             barrier.wait()
@@ -281,12 +303,25 @@ def test_slow_append_does_not_block_others(cos_emulator, cos_emulator_bucket):
     now = int(time.time())
     headers = {"Host": c.host, "Content-Length": "10"}
     params = {"append": "", "position": "4"}
-    auth = sign(method="POST", path="/slow", params=params, headers=headers, secret_id="SecretId",
-                secret_key="SecretKey", start=now - 60, end=now + 600)
+    auth = sign(
+        method="POST",
+        path="/slow",
+        params=params,
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
     s = socket.create_connection(("127.0.0.1", cos_emulator.port), timeout=10)
     try:
-        s.sendall(("POST /slow?append=&position=4 HTTP/1.1\r\nHost: %s\r\nContent-Length: 10\r\n"
-                   "Authorization: %s\r\n\r\n" % (c.host, auth)).encode() + b"12345")
+        s.sendall(
+            (
+                "POST /slow?append=&position=4 HTTP/1.1\r\nHost: %s\r\nContent-Length: 10\r\n"
+                "Authorization: %s\r\n\r\n" % (c.host, auth)
+            ).encode()
+            + b"12345"
+        )
         time.sleep(0.2)  # the server is now waiting for the rest of the body
         other = CosHttp(cos_emulator.port, cos_emulator_bucket)
         other.conn = None

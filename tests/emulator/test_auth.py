@@ -82,7 +82,10 @@ def test_doc_download_example():
 
 
 def test_sdk_vector_a_host_only():
-    headers = [("Host", HOST), ("Authorization", auth("1699999940;1700000300", "host", "", "3870e5d0305ee6b9c8a553f0752ed25a861849d8"))]
+    headers = [
+        ("Host", HOST),
+        ("Authorization", auth("1699999940;1700000300", "host", "", "3870e5d0305ee6b9c8a553f0752ed25a861849d8")),
+    ]
     assert run("PUT", "/exampleobject", headers) is CRED
     assert _auth.sign_key("SECRETEXAMPLE", "1699999940;1700000300") == "6547cdc7c31d76ca39bf3f728200f7b4a0408055"
 
@@ -96,7 +99,12 @@ def test_sdk_vector_b_put_with_token_and_meta():
         ("x-cos-meta-k", "v"),
         ("x-cos-security-token", "TOKEN123"),
         ("Content-Length", "5"),
-        ("Authorization", auth("1699999940;1700010000", "content-length;content-type;host;x-cos-meta-k;x-cos-security-token", "", sig)),
+        (
+            "Authorization",
+            auth(
+                "1699999940;1700010000", "content-length;content-type;host;x-cos-meta-k;x-cos-security-token", "", sig
+            ),
+        ),
     ]
     # wire path /dir/a%20b%2Bc.txt, decoded once by the router
     assert run("PUT", "/dir/a b+c.txt", headers) is CRED
@@ -104,7 +112,13 @@ def test_sdk_vector_b_put_with_token_and_meta():
         "put",
         "/dir/a b+c.txt",
         {},
-        {"content-length": b"5", "content-type": b"text/plain", "host": HOST.encode(), "x-cos-meta-k": b"v", "x-cos-security-token": b"TOKEN123"},
+        {
+            "content-length": b"5",
+            "content-type": b"text/plain",
+            "host": HOST.encode(),
+            "x-cos-meta-k": b"v",
+            "x-cos-security-token": b"TOKEN123",
+        },
     )
     import hashlib
 
@@ -117,7 +131,15 @@ def test_sdk_vector_c_upload_part_params():
         ("Host", HOST),
         ("Content-Length", "5"),
         ("Content-MD5", "XUFAKrxLKna5cZ2REBfFkg=="),
-        ("Authorization", auth("1699999940;1700010000", "content-length;content-md5;host", "partnumber;uploadid", "70d77c679cb115964fb6fcb1816e8409540c3c20")),
+        (
+            "Authorization",
+            auth(
+                "1699999940;1700010000",
+                "content-length;content-md5;host",
+                "partnumber;uploadid",
+                "70d77c679cb115964fb6fcb1816e8409540c3c20",
+            ),
+        ),
     ]
     assert run("PUT", "/a b.txt", headers, query="partNumber=1&uploadId=UID") is CRED
 
@@ -129,7 +151,15 @@ def test_sdk_vector_get_auth_with_params_and_unicode_path():
         ("Content-Type", "image/jpeg"),
         ("X-Custom", "no"),
         ("x-cos-acl", "private"),
-        ("Authorization", auth("1699999940;1700003600", "content-type;host;x-cos-acl", "acl;response-content-type;versionid", "fe81a81fe3ba214bece2966087dfd73fd5ea4d85")),
+        (
+            "Authorization",
+            auth(
+                "1699999940;1700003600",
+                "content-type;host;x-cos-acl",
+                "acl;response-content-type;versionid",
+                "fe81a81fe3ba214bece2966087dfd73fd5ea4d85",
+            ),
+        ),
     ]
     query = "versionId=MTg0NDUxNTc1NjIzMTQ1MDAwODg&response-content-type=text%2Fplain&acl"
     assert run("GET", "/dir/中文 file.txt", headers, query=query) is CRED
@@ -149,7 +179,18 @@ def test_sdk_presigned_url_vector():
 
 
 def test_sdk_list_multipart_uploads_vector_plus_as_space():
-    headers = [("Host", HOST), ("Authorization", auth("1699999940;1700010000", "host", "delimiter;encoding-type;key-marker;max-uploads;prefix;upload-id-marker;uploads", "9877838f062b2b9036b0549a6a9e09203be43299"))]
+    headers = [
+        ("Host", HOST),
+        (
+            "Authorization",
+            auth(
+                "1699999940;1700010000",
+                "host",
+                "delimiter;encoding-type;key-marker;max-uploads;prefix;upload-id-marker;uploads",
+                "9877838f062b2b9036b0549a6a9e09203be43299",
+            ),
+        ),
+    ]
     query = "uploads=&prefix=a+b&delimiter=&key-marker=&upload-id-marker=&max-uploads=1000&encoding-type=url"
     assert run("GET", "/", headers, query=query) is CRED
 
@@ -201,7 +242,10 @@ def test_unknown_ak_and_garbled():
     expect("AccessDenied", [("Host", HOST), ("Authorization", VALID_A.replace("q-signature", "q-sig"))])
     expect("AccessDenied", [("Host", HOST), ("Authorization", VALID_A.replace("=sha1", "=md5"))])
     expect("AccessDenied", [("Host", HOST), ("Authorization", VALID_A.replace("1699999940;1700000300", "abc;def"))])
-    expect("AccessDenied", [("Host", HOST), ("Authorization", VALID_A.replace("1699999940;1700000300", "1700000300;1699999940"))])
+    expect(
+        "AccessDenied",
+        [("Host", HOST), ("Authorization", VALID_A.replace("1699999940;1700000300", "1700000300;1699999940"))],
+    )
 
 
 def test_signature_mismatch_carries_string_to_sign():
@@ -222,7 +266,16 @@ def test_host_port_is_retried_without_port():
 def test_header_values_are_raw_utf8_bytes():
     value = "中文 v".encode("utf-8")
     headers = {"Host": HOST, "x-cos-meta-k": value}
-    a = sign(method="PUT", path="/k", params={}, headers=headers, secret_id="AKIDEXAMPLE", secret_key="SECRETEXAMPLE", start=NOW - 60, end=NOW + 60)
+    a = sign(
+        method="PUT",
+        path="/k",
+        params={},
+        headers=headers,
+        secret_id="AKIDEXAMPLE",
+        secret_key="SECRETEXAMPLE",
+        start=NOW - 60,
+        end=NOW + 60,
+    )
     wire = [("Host", HOST), ("x-cos-meta-k", value), ("Authorization", a)]
     assert run("PUT", "/k", wire) is CRED
 
@@ -233,7 +286,16 @@ def test_temporary_credentials_need_token():
 
     def signed(extra):
         headers = {"Host": HOST, **extra}
-        a = sign(method="GET", path="/k", params={}, headers=headers, secret_id="AKIDTEMP", secret_key="TEMPKEY", start=NOW - 60, end=NOW + 60)
+        a = sign(
+            method="GET",
+            path="/k",
+            params={},
+            headers=headers,
+            secret_id="AKIDTEMP",
+            secret_key="TEMPKEY",
+            start=NOW - 60,
+            end=NOW + 60,
+        )
         return list(headers.items()) + [("Authorization", a)]
 
     assert run("GET", "/k", signed({"x-cos-security-token": "TOKEN"}), look=look) is temp

@@ -45,7 +45,9 @@ def test_bucket_acl_validation_and_anonymous_create(client):
 
 
 def test_anonymous_access_by_acl(cos_emulator):
-    names = {acl: cos_emulator.create_bucket(new_name(), acl=acl) for acl in ("private", "public-read", "public-read-write")}
+    names = {
+        acl: cos_emulator.create_bucket(new_name(), acl=acl) for acl in ("private", "public-read", "public-read-write")
+    }
     for acl, name in names.items():
         c = CosHttp(cos_emulator.port, name)
         assert c.request("PUT", "k", b"data").status == 200
@@ -97,7 +99,13 @@ def test_injected_clock_and_extra_credentials(tmp_path):
         r = c.request("GET", "k")
         assert r.status == 403 and b"Request has expired" in r.body
         now[0] -= 601
-        t = CosHttp(emu.port, "examplebucket-1250000000", secret_id="AKIDTEMP", secret_key="TEMPKEY", clock=lambda: 1_700_000_000)
+        t = CosHttp(
+            emu.port,
+            "examplebucket-1250000000",
+            secret_id="AKIDTEMP",
+            secret_key="TEMPKEY",
+            clock=lambda: 1_700_000_000,
+        )
         assert t.request("GET", "k", headers={"x-cos-security-token": "TOK"}).status == 200
         assert t.request("GET", "k").status == 403
         assert t.request("GET", "k", headers={"x-cos-security-token": "BAD"}).status == 403
@@ -145,7 +153,7 @@ def test_list_all(filled):
     assert "<Delimiter>" not in text and "<EncodingType>" not in text
     item = re.search(r"<Contents><Key>a.txt</Key>.*?</Contents>", text).group(0)
     assert re.search(r"<LastModified>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z</LastModified>", item)
-    assert '<ETag>&quot;' in item and "<Size>5</Size>" in item
+    assert "<ETag>&quot;" in item and "<Size>5</Size>" in item
     assert "<Owner><ID>1250000000</ID><DisplayName>1250000000</DisplayName></Owner>" in item
     assert "<StorageClass>STANDARD</StorageClass>" in item
 

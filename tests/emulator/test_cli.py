@@ -96,8 +96,19 @@ def test_help():
         timeout=20,
     )
     assert out.returncode == 0
-    for flag in ("--host", "--port", "--data-dir", "--secret-id", "--secret-key", "--bucket", "--region", "--no-throttle",
-                 "--no-part-gaps", "--min-part-size", "--default-bucket"):
+    for flag in (
+        "--host",
+        "--port",
+        "--data-dir",
+        "--secret-id",
+        "--secret-key",
+        "--bucket",
+        "--region",
+        "--no-throttle",
+        "--no-part-gaps",
+        "--min-part-size",
+        "--default-bucket",
+    ):
         assert flag in out.stdout
 
 
@@ -118,7 +129,16 @@ def test_large_body_streams_in_bounded_memory():
         host = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"
         now = int(time.time())
         headers = {"Host": host, "Content-Length": str(size)}
-        auth = sign(method="PUT", path="/big", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+        auth = sign(
+            method="PUT",
+            path="/big",
+            params={},
+            headers=headers,
+            secret_id="SecretId",
+            secret_key="SecretKey",
+            start=now - 60,
+            end=now + 600,
+        )
         conn = http.client.HTTPConnection("127.0.0.1", cli.port, timeout=120)
         conn.putrequest("PUT", "/big", skip_host=True, skip_accept_encoding=True)
         for k, v in {**headers, "Authorization": auth}.items():
@@ -134,7 +154,16 @@ def test_large_body_streams_in_bounded_memory():
         assert r.status == 200
         assert r.getheader("x-cos-hash-crc64ecma") == str(crc)
 
-        auth = sign(method="GET", path="/big", params={}, headers={"Host": host}, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+        auth = sign(
+            method="GET",
+            path="/big",
+            params={},
+            headers={"Host": host},
+            secret_id="SecretId",
+            secret_key="SecretKey",
+            start=now - 60,
+            end=now + 600,
+        )
         conn.putrequest("GET", "/big", skip_host=True, skip_accept_encoding=True)
         conn.putheader("Host", host)
         conn.putheader("Authorization", auth)
@@ -191,6 +220,7 @@ def test_multipart_upload_survives_restart(tmp_path):
 
 # -- issue 8: the operator's knobs on the command line ------------------------------------------
 
+
 def _run(*args, timeout=20):
     return subprocess.run(
         [sys.executable, "-m", "qcloud_cos.emulator", *args],
@@ -215,7 +245,10 @@ def _one_line_error(out, *words):
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["--bucket", "examplebucket"], ["invalid bucket name 'examplebucket'", "NAME-APPID", "examplebucket-1250000000"]),
+        (
+            ["--bucket", "examplebucket"],
+            ["invalid bucket name 'examplebucket'", "NAME-APPID", "examplebucket-1250000000"],
+        ),
         (["--bucket", "Upper-1250000000"], ["invalid bucket name"]),
         (["--log-level", "bogus"], ["unknown log level 'bogus'", "DEBUG"]),
         (["--fault", "op=UploadPart,prob=0.5"], ["unknown field 'prob'"]),
@@ -268,8 +301,10 @@ def test_port_in_use_is_one_line_and_exit_2():
 
 def test_fault_flags_and_access_log(tmp_path):
     cli = Cli(
-        "--fault", "op=GetObject,status=503,code=SlowDown,count=2,key=hot",
-        "--fault", "kind=latency,ms=1,op=HeadObject",
+        "--fault",
+        "op=GetObject,status=503,code=SlowDown,count=2,key=hot",
+        "--fault",
+        "kind=latency,ms=1,op=HeadObject",
     )
     try:
         c = CosHttp(cli.port, "examplebucket-1250000000")

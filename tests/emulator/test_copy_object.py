@@ -9,8 +9,14 @@ from .test_copy_part import source_header
 
 DATA = os.urandom(200_000)
 SRC = "copy-src/源 a+%.bin"
-META = {"Content-Type": "text/x-src", "Cache-Control": "max-age=9", "Content-Disposition": "attachment",
-        "x-cos-meta-colour": "blue", "x-cos-storage-class": "STANDARD_IA", "x-cos-acl": "public-read"}
+META = {
+    "Content-Type": "text/x-src",
+    "Cache-Control": "max-age=9",
+    "Content-Disposition": "attachment",
+    "x-cos-meta-colour": "blue",
+    "x-cos-storage-class": "STANDARD_IA",
+    "x-cos-acl": "public-read",
+}
 
 
 def _put_source(cos, key=SRC, data=DATA):
@@ -59,8 +65,11 @@ def test_storage_class_and_acl_are_never_copied(cos):
 
 def test_replaced_takes_the_requests_metadata(cos):
     _put_source(cos)
-    r = _copy(cos, "copy-dst/replaced", {"x-cos-metadata-directive": "Replaced", "Content-Type": "text/new",
-                                          "x-cos-meta-size": "L"})
+    r = _copy(
+        cos,
+        "copy-dst/replaced",
+        {"x-cos-metadata-directive": "Replaced", "Content-Type": "text/new", "x-cos-meta-size": "L"},
+    )
     assert r.status == 200, r
     got = cos.request("GET", "copy-dst/replaced")
     assert got.body == DATA and got.headers["content-type"] == "text/new"
@@ -72,11 +81,16 @@ def test_bad_directive_and_self_copy_that_changes_nothing_are_refused(cos):
     _put_source(cos)
     r = _copy(cos, "copy-dst/bad", {"x-cos-metadata-directive": "COPY"})
     assert (r.status, r.error_code()) == (400, "InvalidArgument")
-    r = cos.request("PUT", SRC, b"", {"x-cos-copy-source": source_header(cos, key=SRC),
-                                      "x-cos-storage-class": "STANDARD_IA"})  # the source's own class
+    r = cos.request(
+        "PUT", SRC, b"", {"x-cos-copy-source": source_header(cos, key=SRC), "x-cos-storage-class": "STANDARD_IA"}
+    )  # the source's own class
     assert (r.status, r.error_code()) == (400, "InvalidRequest")
-    r = cos.request("PUT", SRC, b"", {"x-cos-copy-source": source_header(cos, key=SRC),
-                                      "x-cos-metadata-directive": "Replaced", "x-cos-meta-n": "1"})
+    r = cos.request(
+        "PUT",
+        SRC,
+        b"",
+        {"x-cos-copy-source": source_header(cos, key=SRC), "x-cos-metadata-directive": "Replaced", "x-cos-meta-n": "1"},
+    )
     assert r.status == 200 and cos.request("HEAD", SRC).headers["x-cos-meta-n"] == "1"
     assert cos.request("GET", SRC).body == DATA
     assert cos.request("HEAD", "copy-dst/bad").status == 404

@@ -54,21 +54,41 @@ def test_copy_whole_object(setup):
     assert c.request("GET", "dst").body == SOURCE
 
 
-@pytest.mark.parametrize("rng,start,end", [("bytes=0-9", 0, 9), ("bytes=5-5", 5, 5), ("bytes=299999-299999", 299999, 299999),
-                                           ("bytes=1000-299999", 1000, 299999), ("bytes=0-299999", 0, 299999)])
+@pytest.mark.parametrize(
+    "rng,start,end",
+    [
+        ("bytes=0-9", 0, 9),
+        ("bytes=5-5", 5, 5),
+        ("bytes=299999-299999", 299999, 299999),
+        ("bytes=1000-299999", 1000, 299999),
+        ("bytes=0-299999", 0, 299999),
+    ],
+)
 def test_copy_ranges(setup, rng, start, end):
     c, upload_id = setup
     r = copy(c, upload_id, headers={"x-cos-copy-source-range": rng})
     assert r.status == 200, r
-    piece = SOURCE[start: end + 1]
+    piece = SOURCE[start : end + 1]
     assert ET.fromstring(r.body).findtext("ETag") == etag_of(piece)
     assert r.headers["x-cos-hash-crc64ecma"] == str(_crc64.calc(piece))
     assert complete(c, "dst", upload_id, [(1, etag_of(piece))]).status == 200
     assert c.request("GET", "dst").body == piece
 
 
-@pytest.mark.parametrize("rng", ["bytes=5-2", "bytes=0-300000", "bytes=300000-300001", "bytes=-5", "bytes=5-",
-                                 "items=0-1", "bytes=0-1,3-4", "0-1", "bytes=a-b"])
+@pytest.mark.parametrize(
+    "rng",
+    [
+        "bytes=5-2",
+        "bytes=0-300000",
+        "bytes=300000-300001",
+        "bytes=-5",
+        "bytes=5-",
+        "items=0-1",
+        "bytes=0-1,3-4",
+        "0-1",
+        "bytes=a-b",
+    ],
+)
 def test_invalid_ranges(setup, rng):
     c, upload_id = setup
     r = copy(c, upload_id, headers={"x-cos-copy-source-range": rng})
@@ -122,8 +142,17 @@ def test_source_errors(setup, cos_emulator):
     r = copy(c, upload_id, source=source_header(c, bucket="nosuch-1250000000"))
     assert r.status == 404 and r.error_code() == "NoSuchBucket"
     host = f"{c.bucket}.cos.ap-beijing.myqcloud.com"
-    for bad in ("", "no-slash", f"{host}/", f"http://{host}/k", f"https://{host}/k", "cos.ap-beijing.myqcloud.com/k",
-                f"{c.bucket}.example.com/k", "nobucketappid.cos.ap-beijing.myqcloud.com/k", f"{host}/%FF%FE"):
+    for bad in (
+        "",
+        "no-slash",
+        f"{host}/",
+        f"http://{host}/k",
+        f"https://{host}/k",
+        "cos.ap-beijing.myqcloud.com/k",
+        f"{c.bucket}.example.com/k",
+        "nobucketappid.cos.ap-beijing.myqcloud.com/k",
+        f"{host}/%FF%FE",
+    ):
         r = copy(c, upload_id, source=bad)
         assert r.status == 400 and r.error_code() == "InvalidArgument", (bad, r)
     r = copy(c, upload_id, source=source_header(c) + "?versionId=abc")
@@ -137,9 +166,16 @@ def test_source_errors(setup, cos_emulator):
     assert r.status == 404 and r.error_code() == "NoSuchUpload"
 
 
-@pytest.mark.parametrize("host", ["{b}.cos.ap-guangzhou.myqcloud.com", "{b}.cos-internal.ap-beijing.tencentcos.cn",
-                                  "{b}.cos.ap-beijing.tencentcos.cn", "{b}.ap-beijing.myqcloud.com",
-                                  "{b}.COS.AP-BEIJING.MYQCLOUD.COM"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "{b}.cos.ap-guangzhou.myqcloud.com",
+        "{b}.cos-internal.ap-beijing.tencentcos.cn",
+        "{b}.cos.ap-beijing.tencentcos.cn",
+        "{b}.ap-beijing.myqcloud.com",
+        "{b}.COS.AP-BEIJING.MYQCLOUD.COM",
+    ],
+)
 def test_cross_bucket_and_host_forms(cos, cos_emulator, host):
     src_bucket = f"copysrc{len(host)}{host[4:7].replace('.', '').replace('-', '').lower()}-1250000000"
     if cos_emulator.store.get_bucket(src_bucket) is None:
@@ -155,10 +191,13 @@ def test_cross_bucket_and_host_forms(cos, cos_emulator, host):
     assert ET.fromstring(r.body).findtext("ETag") == etag_of(data[10:20])
 
 
-@pytest.mark.parametrize("host,code", [
-    ("{B}.cos.ap-beijing.myqcloud.com", "InvalidBucketName"),  # upper case: was copied
-    ("{b}.cos.ap-nowhere.myqcloud.com", "InvalidRegionName"),  # no such region: was copied
-])
+@pytest.mark.parametrize(
+    "host,code",
+    [
+        ("{B}.cos.ap-beijing.myqcloud.com", "InvalidBucketName"),  # upper case: was copied
+        ("{b}.cos.ap-nowhere.myqcloud.com", "InvalidRegionName"),  # no such region: was copied
+    ],
+)
 def test_copy_source_host_follows_the_host_rules(cos, host, code):
     assert cos.request("PUT", "src", b"0123456789").status == 200
     upload_id = initiate(cos, "x")

@@ -43,12 +43,18 @@ def test_parse_keeps_keys_exactly_and_reads_quiet_and_versions():
     assert parse_delete_body(_doc(["a"])).quiet is False
 
 
-@pytest.mark.parametrize("body", [
-    b"not xml", b"<Other/>", b"<Delete/>", b"<Delete><Object><Key></Key></Object></Delete>",
-    b"<Delete><Quiet>yes</Quiet><Object><Key>a</Key></Object></Delete>",
-    b'<!DOCTYPE d [<!ENTITY x "y">]><Delete><Object><Key>&x;</Key></Object></Delete>',
-    _doc([f"k{i}" for i in range(MAX_DELETE_KEYS + 1)]),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not xml",
+        b"<Other/>",
+        b"<Delete/>",
+        b"<Delete><Object><Key></Key></Object></Delete>",
+        b"<Delete><Quiet>yes</Quiet><Object><Key>a</Key></Object></Delete>",
+        b'<!DOCTYPE d [<!ENTITY x "y">]><Delete><Object><Key>&x;</Key></Object></Delete>',
+        _doc([f"k{i}" for i in range(MAX_DELETE_KEYS + 1)]),
+    ],
+)
 def test_bad_documents_are_malformed_xml(body):
     with pytest.raises(CosError) as info:
         parse_delete_body(body)

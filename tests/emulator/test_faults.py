@@ -51,7 +51,7 @@ def test_reset_connection_mid_upload(cos, cos_emulator):
     assert cos.request("GET", "r.bin").body == b"old"
     assert os.listdir(cos_emulator.store.tmp_dir) == []
     entry = [e for e in cos_emulator.requests if e.get("key") == "r.bin" and e["method"] == "PUT"][-1]
-    assert entry["status"] is None, [ (e["method"], e["status"], e.get("key")) for e in cos_emulator.requests[-6:]]
+    assert entry["status"] is None, [(e["method"], e["status"], e.get("key")) for e in cos_emulator.requests[-6:]]
 
 
 def test_reset_connection_mid_download(cos, cos_emulator):
@@ -75,7 +75,13 @@ def test_reset_connection_without_body(cos, cos_emulator):
 
 
 def test_request_log(cos, cos_emulator):
-    cos.request("PUT", "log me.txt", b"x", {"X-Custom-Header": "Value", "x-cos-meta-A": "1"}, params={"x-cos-traffic-limit": "838860800"})
+    cos.request(
+        "PUT",
+        "log me.txt",
+        b"x",
+        {"X-Custom-Header": "Value", "x-cos-meta-A": "1"},
+        params={"x-cos-traffic-limit": "838860800"},
+    )
     entry = cos_emulator.requests[-1]
     assert entry["method"] == "PUT"
     assert entry["path"] == "/log%20me.txt?x-cos-traffic-limit=838860800"
@@ -110,7 +116,15 @@ def test_plugin_bucket_fixture(cos_emulator, cos_emulator_bucket):
     assert cos_emulator.store.get_bucket(cos_emulator_bucket) is not None
     assert cos_emulator.endpoint == f"http://127.0.0.1:{cos_emulator.port}"
     kw = cos_emulator.config_kwargs(Scheme="https", Token="t")
-    assert kw == {"Region": "ap-beijing", "SecretId": "SecretId", "SecretKey": "SecretKey", "IP": "127.0.0.1", "Port": cos_emulator.port, "Scheme": "https", "Token": "t"}
+    assert kw == {
+        "Region": "ap-beijing",
+        "SecretId": "SecretId",
+        "SecretKey": "SecretKey",
+        "IP": "127.0.0.1",
+        "Port": cos_emulator.port,
+        "Scheme": "https",
+        "Token": "t",
+    }
 
 
 def test_concurrent_writers_and_readers(cos_emulator, cos_emulator_bucket):
@@ -272,12 +286,24 @@ def test_probability_with_count_and_non_matching_requests_draw_nothing():
     assert seen == 3 and fault.fired == 3 and plan.pending == []
     # count-based faults are unchanged: fire on the next N, no randomness
     plan.add(Fault(op="PutObject", count=2))
-    assert [plan.take(method="PUT", bucket=None, key=None, op="PutObject") is not None for _ in range(3)] == [True, True, False]
+    assert [plan.take(method="PUT", bucket=None, key=None, op="PutObject") is not None for _ in range(3)] == [
+        True,
+        True,
+        False,
+    ]
 
 
 def test_spec_parses_every_kind_and_round_trips():
     f = parse_spec("op=UploadPart,status=503,code=ServiceUnavailable,p=0.05,count=3,key=a%2Cb")
-    assert (f.op, f.status, f.code, f.p, f.count, f.key, f.kind) == ("UploadPart", 503, "ServiceUnavailable", 0.05, 3, "a,b", "error")
+    assert (f.op, f.status, f.code, f.p, f.count, f.key, f.kind) == (
+        "UploadPart",
+        503,
+        "ServiceUnavailable",
+        0.05,
+        3,
+        "a,b",
+        "error",
+    )
     assert parse_spec("op=GetObject,p=0.5").count is None  # p without count: no limit
     assert parse_spec("op=GetObject").count == 1
     assert parse_spec("kind=reset,after=65536").after_bytes == 65536 and parse_spec("kind=reset").reset_connection

@@ -50,8 +50,14 @@ def test_wrong_value_of_encoded_param_still_refused(cos):
 
     now = int(time.time())
     auth = sign(
-        method="GET", path="/k", params={"x!y": "v"}, headers={"Host": cos.host},
-        secret_id=cos.secret_id, secret_key=cos.secret_key, start=now - 60, end=now + 600,
+        method="GET",
+        path="/k",
+        params={"x!y": "v"},
+        headers={"Host": cos.host},
+        secret_id=cos.secret_id,
+        secret_key=cos.secret_key,
+        start=now - 60,
+        end=now + 600,
     )
     assert "q-url-param-list=x%21y&" in auth
     status, body = _get(cos.port, "/k?x%21y=other", {"Host": cos.host, "Authorization": auth})
@@ -471,12 +477,14 @@ def test_upload_part_copy_from_another_accounts_bucket(cos, cos_emulator, other_
     assert theirs.request("PUT", "secret", b"their data").status == 200
     upload_id = initiate(cos, "dst")
     source = f"{theirs.bucket}.cos.ap-beijing.myqcloud.com/secret"
-    r = cos.request("PUT", "dst", b"", headers={"x-cos-copy-source": source},
-                    params={"partNumber": "1", "uploadId": upload_id})
+    r = cos.request(
+        "PUT", "dst", b"", headers={"x-cos-copy-source": source}, params={"partNumber": "1", "uploadId": upload_id}
+    )
     assert r.status == 403 and r.error_code() == "AccessDenied", r
     # a source of our own account is fine
     assert cos.request("PUT", "mine", b"our data").status == 200
     source = f"{cos.bucket}.cos.ap-beijing.myqcloud.com/mine"
-    r = cos.request("PUT", "dst", b"", headers={"x-cos-copy-source": source},
-                    params={"partNumber": "1", "uploadId": upload_id})
+    r = cos.request(
+        "PUT", "dst", b"", headers={"x-cos-copy-source": source}, params={"partNumber": "1", "uploadId": upload_id}
+    )
     assert r.status == 200 and xml_value(r.body, "ETag"), r

@@ -1,4 +1,5 @@
 """The emulator's own header-block reader (``_headerblock``) and the server refusals built on it."""
+
 import io
 import socket
 
@@ -15,8 +16,7 @@ def test_names_are_case_insensitive_first_wins_and_items_keep_every_header_in_or
     h = _read(b"Host: b-1.cos.ap-guangzhou.myqcloud.com\r\nX-Cos-Meta-A: 1\r\nx-cos-meta-a: 2\r\n\r\nBODY")
     assert h.get("HOST") == "b-1.cos.ap-guangzhou.myqcloud.com"
     assert h["x-cos-meta-a"] == "1"
-    assert h.items() == [("Host", "b-1.cos.ap-guangzhou.myqcloud.com"), ("X-Cos-Meta-A", "1"),
-                         ("x-cos-meta-a", "2")]
+    assert h.items() == [("Host", "b-1.cos.ap-guangzhou.myqcloud.com"), ("X-Cos-Meta-A", "1"), ("x-cos-meta-a", "2")]
     assert h.get("Missing") is None and h.get("Missing", "d") == "d" and "host" in h
 
 
@@ -35,8 +35,9 @@ def test_a_folded_line_continues_the_previous_value_as_the_email_package_joins_i
     assert _read(b"A: one\r\n  two\r\nB: 3\r\n\r\n").items() == [("A", "one\r\n  two"), ("B", "3")]
 
 
-@pytest.mark.parametrize("raw", [b"no colon here\r\n\r\n", b"Host : x\r\n\r\n", b": x\r\n\r\n",
-                                 b" folded first\r\n\r\n"])
+@pytest.mark.parametrize(
+    "raw", [b"no colon here\r\n\r\n", b"Host : x\r\n\r\n", b": x\r\n\r\n", b" folded first\r\n\r\n"]
+)
 def test_a_line_that_is_no_header_is_refused(raw):
     with pytest.raises(HeaderBlockError) as info:
         _read(raw)
@@ -51,7 +52,7 @@ def test_limits_on_line_length_and_header_count():
     with pytest.raises(HeaderBlockError) as info:
         _read(many)
     assert (info.value.status, info.value.message) == (431, "Too many headers")
-    assert len(_read(many[many.index(b"H1:"):])) == MAX_HEADERS
+    assert len(_read(many[many.index(b"H1:") :])) == MAX_HEADERS
 
 
 def _exchange(emulator, raw: bytes) -> bytes:
@@ -67,15 +68,16 @@ def _exchange(emulator, raw: bytes) -> bytes:
 
 
 def test_a_bad_header_line_gets_cos_xml_error_not_a_silently_shortened_header_block(cos_emulator):
-    answer = _exchange(cos_emulator, b"GET / HTTP/1.1\r\nHost: localhost\r\nbroken line\r\n"
-                                     b"Authorization: x\r\n\r\n")
+    answer = _exchange(cos_emulator, b"GET / HTTP/1.1\r\nHost: localhost\r\nbroken line\r\nAuthorization: x\r\n\r\n")
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400")
     assert b"<Code>InvalidRequest</Code>" in body
 
 
-@pytest.mark.parametrize("line, status", [(b"GET / HTTP/2.0", b"505"), (b"GET / HTTP/x", b"400"),
-                                          (b"PUT /k", b"400"), (b"GET / HTTP/1.1 extra", b"400")])
+@pytest.mark.parametrize(
+    "line, status",
+    [(b"GET / HTTP/2.0", b"505"), (b"GET / HTTP/x", b"400"), (b"PUT /k", b"400"), (b"GET / HTTP/1.1 extra", b"400")],
+)
 def test_request_line_refusals_stay_those_of_http_server(cos_emulator, line, status):
     answer = _exchange(cos_emulator, line + b"\r\nHost: localhost\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 " + status), answer[:80]

@@ -43,7 +43,14 @@ def test_only_stdlib_and_own_modules():
 def test_the_plugin_imports_the_client_only_inside_the_cos_client_fixture():
     tree = ast.parse(open(os.path.join(PKG_DIR, "pytest_plugin.py"), encoding="utf-8").read())
     top_level = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    assert not any(((n.module or "") if isinstance(n, ast.ImportFrom) else "").startswith("qcloud_cos") for n in top_level)
-    inside = [f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
-              for n in ast.walk(f) if isinstance(n, ast.ImportFrom) and n.module == "qcloud_cos"]
+    assert not any(
+        ((n.module or "") if isinstance(n, ast.ImportFrom) else "").startswith("qcloud_cos") for n in top_level
+    )
+    inside = [
+        f.name
+        for f in ast.walk(tree)
+        if isinstance(f, ast.FunctionDef)
+        for n in ast.walk(f)
+        if isinstance(n, ast.ImportFrom) and n.module == "qcloud_cos"
+    ]
     assert inside == ["cos_client"]

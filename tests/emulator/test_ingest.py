@@ -37,8 +37,16 @@ def _send_in_pieces(cos, key, pieces, headers):
     """PUT with the body written to the socket piece by piece (TCP_NODELAY: short reads)."""
     now = int(time.time())
     headers = dict(headers, Host=cos.host)
-    headers["Authorization"] = sign(method="PUT", path="/" + key, params={}, headers=headers,
-                                    secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+    headers["Authorization"] = sign(
+        method="PUT",
+        path="/" + key,
+        params={},
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
     conn = http.client.HTTPConnection("127.0.0.1", cos.port, timeout=30)
     try:
         conn.connect()
@@ -62,7 +70,9 @@ def _md5_b64(data: bytes) -> str:
 def test_body_in_odd_pieces_is_stored_and_hashed_exactly(cos, cos_emulator):
     data = os.urandom(5 * BLOCK + 12345)
     status, headers, _ = _send_in_pieces(
-        cos, "odd.bin", _pieces(data, ODD_PIECES),
+        cos,
+        "odd.bin",
+        _pieces(data, ODD_PIECES),
         {"Content-Length": str(len(data)), "Content-MD5": _md5_b64(data)},
     )
     assert status == 200
@@ -78,7 +88,9 @@ def test_chunked_body_with_tiny_and_block_straddling_chunks(cos):
     chunks = _pieces(data, sizes)
     body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
     status, headers, _ = _send_in_pieces(
-        cos, "tiny-chunks.bin", _pieces(body, [3, 1, 5000, BLOCK]),
+        cos,
+        "tiny-chunks.bin",
+        _pieces(body, [3, 1, 5000, BLOCK]),
         {"Transfer-Encoding": "chunked", "Content-MD5": _md5_b64(data)},
     )
     assert status == 200
@@ -111,12 +123,22 @@ def test_upload_part_and_append_receive_blockwise_too(cos):
 def test_chunked_disconnect_mid_chunk_leaves_no_temp_file(cos, cos_emulator):
     now = int(time.time())
     headers = {"Host": cos.host, "Transfer-Encoding": "chunked"}
-    auth = sign(method="PUT", path="/cut", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey",
-                start=now - 60, end=now + 600)
+    auth = sign(
+        method="PUT",
+        path="/cut",
+        params={},
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
     logged = len(cos_emulator.requests)
     with socket.create_connection(("127.0.0.1", cos.port)) as s:
-        s.sendall(f"PUT /cut HTTP/1.1\r\nHost: {cos.host}\r\nTransfer-Encoding: chunked\r\n"
-                  f"Authorization: {auth}\r\n\r\n".encode())
+        s.sendall(
+            f"PUT /cut HTTP/1.1\r\nHost: {cos.host}\r\nTransfer-Encoding: chunked\r\n"
+            f"Authorization: {auth}\r\n\r\n".encode()
+        )
         s.sendall(b"%x\r\n" % (4 * BLOCK) + b"z" * (BLOCK + 17))
     deadline = time.time() + 10
     while time.time() < deadline and (
@@ -165,8 +187,9 @@ class _ReadOnly:
 def test_receive_fills_whole_blocks_from_short_reads():
     data = os.urandom(3 * BLOCK + 10)
     blocks = []
-    total = _app._receive(_ShortReads(data, [1, 4095, 7, BLOCK + 1]), lambda b: blocks.append(bytes(b)),
-                          None, limit=len(data))
+    total = _app._receive(
+        _ShortReads(data, [1, 4095, 7, BLOCK + 1]), lambda b: blocks.append(bytes(b)), None, limit=len(data)
+    )
     assert total == len(data) and b"".join(blocks) == data
     assert [len(b) for b in blocks] == [BLOCK, BLOCK, BLOCK, 10]
 

@@ -6,7 +6,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from ._mp import UPLOAD_ID as UPLOAD_GENERATED, initiate
+from ._mp import UPLOAD_ID as UPLOAD_GENERATED
+from ._mp import initiate
 
 KEYS = ["a.txt", "a.txt", "b/1.txt", "b/2.txt", "b/c/3.txt", "c d+e%.txt", "d/中文 x.txt", "z", "ü"]
 
@@ -56,8 +57,15 @@ def test_list_all(filled):
         assert upload.findtext("Initiator/ID") and upload.findtext("Initiator/DisplayName") == "1250000000"
         assert upload.findtext("Owner/ID") == "1250000000" and upload.findtext("Owner/DisplayName") == "1250000000"
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", upload.findtext("Initiated"))
-    assert [child.tag for child in root][:7] == ["Bucket", "KeyMarker", "UploadIdMarker", "MaxUploads", "Prefix",
-                                                 "IsTruncated", "Upload"]
+    assert [child.tag for child in root][:7] == [
+        "Bucket",
+        "KeyMarker",
+        "UploadIdMarker",
+        "MaxUploads",
+        "Prefix",
+        "IsTruncated",
+        "Upload",
+    ]
 
 
 def test_prefix_and_delimiter(filled):
@@ -156,8 +164,15 @@ def test_encoding_type_url(filled):
 def test_official_client_query(filled):
     c, ids = filled
     # every parameter, empty ones as ``name=``: treated as absent
-    query = {"uploads": "", "prefix": "", "delimiter": "", "key-marker": "", "upload-id-marker": "",
-             "max-uploads": "1000", "encoding-type": "url"}
+    query = {
+        "uploads": "",
+        "prefix": "",
+        "delimiter": "",
+        "key-marker": "",
+        "upload-id-marker": "",
+        "max-uploads": "1000",
+        "encoding-type": "url",
+    }
     r = c.request("GET", "", params=query)
     assert r.status == 200, r
     root = ET.fromstring(r.body)
@@ -169,8 +184,16 @@ def test_official_client_query(filled):
     assert r.status == 200 and b"Encoding-Type" not in r.body
 
 
-@pytest.mark.parametrize("params", [{"max-uploads": "0"}, {"max-uploads": "1001"}, {"max-uploads": "x"},
-                                    {"max-uploads": "-1"}, {"encoding-type": "xml"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max-uploads": "0"},
+        {"max-uploads": "1001"},
+        {"max-uploads": "x"},
+        {"max-uploads": "-1"},
+        {"encoding-type": "xml"},
+    ],
+)
 def test_parameter_validation(cos, params):
     r = cos.request("GET", "", params={"uploads": "", **params})
     assert r.status == 400 and r.error_code() == "InvalidArgument", params
@@ -197,8 +220,10 @@ def test_an_upload_created_with_a_chosen_id(cos, cos_emulator, cos_emulator_buck
 
     from ._mp import upload_part
 
-    assert cos_emulator.create_upload(cos_emulator_bucket, "exampleobject", upload_id="exampleUploadId") == \
-        "exampleUploadId"
+    assert (
+        cos_emulator.create_upload(cos_emulator_bucket, "exampleobject", upload_id="exampleUploadId")
+        == "exampleUploadId"
+    )
     assert uploads(cos)["uploads"] == [("exampleobject", "exampleUploadId")]
     assert upload_part(cos, "exampleobject", "exampleUploadId", 1, b"x").status == 200
     with pytest.raises(CosError, match="in use"):

@@ -211,12 +211,25 @@ def test_complete_validation(cos):
     assert code(b"<CompleteMultipartUpload><Part>") == "MalformedXML"
     assert code(b"not xml at all") == "MalformedXML"
     assert code(b"<CompleteMultipartUpload/>") == "MalformedXML"
-    assert code(b'<?xml version="1.0" encoding="utf-8"?><CompleteMultipartUpload></CompleteMultipartUpload>') == "MalformedXML"
+    assert (
+        code(b'<?xml version="1.0" encoding="utf-8"?><CompleteMultipartUpload></CompleteMultipartUpload>')
+        == "MalformedXML"
+    )
     assert code(b"<Other><Part><PartNumber>2</PartNumber><ETag>x</ETag></Part></Other>") == "MalformedXML"
-    assert code(b"<CompleteMultipartUpload><Part><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>") == "MalformedXML"
-    assert code(b"<CompleteMultipartUpload><Part><PartNumber>two</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>") == "MalformedXML"
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><CompleteMultipartUpload><Part>'
-            b"<PartNumber>2</PartNumber><ETag>&a;</ETag></Part></CompleteMultipartUpload>")
+    assert (
+        code(b"<CompleteMultipartUpload><Part><PartNumber>2</PartNumber></Part></CompleteMultipartUpload>")
+        == "MalformedXML"
+    )
+    assert (
+        code(
+            b"<CompleteMultipartUpload><Part><PartNumber>two</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>"
+        )
+        == "MalformedXML"
+    )
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><CompleteMultipartUpload><Part>'
+        b"<PartNumber>2</PartNumber><ETag>&a;</ETag></Part></CompleteMultipartUpload>"
+    )
     assert code(bomb) == "MalformedXML"
     assert code(complete_body([(3, e3), (2, e2)])) == "InvalidPartOrder"
     assert code(complete_body([(2, e2), (2, e2)])) == "InvalidPartOrder"
@@ -235,9 +248,11 @@ def test_complete_accepts_etag_forms(cos):
     upload_id = initiate(cos, "forms")
     e1 = upload_part(cos, "forms", upload_id, 1, b"x" * MiB).headers["etag"]
     e2 = upload_part(cos, "forms", upload_id, 2, b"y").headers["etag"]
-    body = ("<CompleteMultipartUpload>\n  <Part>\n    <PartNumber> 1 </PartNumber>\n    <ETag>%s</ETag>\n  </Part>\n"
-            "  <Part><ETag>\"%s\"</ETag><PartNumber>2</PartNumber></Part>\n</CompleteMultipartUpload>"
-            % (e1.strip('"').upper(), e2.strip('"'))).encode()
+    body = (
+        "<CompleteMultipartUpload>\n  <Part>\n    <PartNumber> 1 </PartNumber>\n    <ETag>%s</ETag>\n  </Part>\n"
+        '  <Part><ETag>"%s"</ETag><PartNumber>2</PartNumber></Part>\n</CompleteMultipartUpload>'
+        % (e1.strip('"').upper(), e2.strip('"'))
+    ).encode()
     r = complete_raw(cos, "forms", upload_id, body, {"Content-Type": "application/xml", "Content-MD5": md5_b64(body)})
     assert r.status == 200, r
     assert cos.request("GET", "forms").body == b"x" * MiB + b"y"
@@ -283,8 +298,9 @@ def test_upload_part_errors(cos, cos_emulator):
     o.close()
     r = cos.request("PUT", "up", None, params={"partNumber": "1", "uploadId": upload_id})
     assert r.status == 411 and r.error_code() == "MissingContentLength"
-    r = cos.request("PUT", "up", None, {"Content-Length": str(5 * 1024**3 + 1)},
-                    params={"partNumber": "1", "uploadId": upload_id})
+    r = cos.request(
+        "PUT", "up", None, {"Content-Length": str(5 * 1024**3 + 1)}, params={"partNumber": "1", "uploadId": upload_id}
+    )
     assert r.status == 400 and r.error_code() == "EntityTooLarge"
     cos.close()
     r = upload_part(cos, "up", upload_id, 2, b"data", {"Content-MD5": md5_b64(b"other")})
@@ -338,12 +354,24 @@ def test_part_bodies_stream_concurrently(cos_emulator, cos_emulator_bucket):
     params = {"partNumber": "1", "uploadId": upload_id}
     now = int(time.time())
     headers = {"Host": c.host, "Content-Length": "8"}
-    auth = sign(method="PUT", path="/stream", params=params, headers=headers, secret_id="SecretId",
-                secret_key="SecretKey", start=now - 60, end=now + 600)
+    auth = sign(
+        method="PUT",
+        path="/stream",
+        params=params,
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
     s = socket.create_connection(("127.0.0.1", cos_emulator.port), timeout=10)
     try:
-        s.sendall(("PUT /stream?partNumber=1&uploadId=%s HTTP/1.1\r\nHost: %s\r\nContent-Length: 8\r\n"
-                   "Authorization: %s\r\n\r\nhalf" % (upload_id, c.host, auth)).encode())
+        s.sendall(
+            (
+                "PUT /stream?partNumber=1&uploadId=%s HTTP/1.1\r\nHost: %s\r\nContent-Length: 8\r\n"
+                "Authorization: %s\r\n\r\nhalf" % (upload_id, c.host, auth)
+            ).encode()
+        )
         time.sleep(0.2)
         started = time.time()
         assert upload_part(c, "stream", upload_id, 2, b"part two").status == 200
@@ -422,8 +450,14 @@ def test_list_parts_paging_with_holes(cos):
 
 def test_list_parts_errors(cos):
     upload_id = initiate(cos, "lp")
-    for params in ({"max_parts": "0"}, {"max_parts": "1001"}, {"max_parts": "x"}, {"part_number_marker": "-1"},
-                   {"part_number_marker": "a"}, {"encoding_type": "base64"}):
+    for params in (
+        {"max_parts": "0"},
+        {"max_parts": "1001"},
+        {"max_parts": "x"},
+        {"part_number_marker": "-1"},
+        {"part_number_marker": "a"},
+        {"encoding_type": "base64"},
+    ):
         r = list_parts(cos, "lp", upload_id, **params)
         assert r.status == 400 and r.error_code() == "InvalidArgument", params
     assert list_parts(cos, "lp", upload_id, max_parts="1000").status == 200
@@ -447,8 +481,12 @@ def test_abort(cos, cos_emulator):
     r = abort(cos, "ab", upload_id)
     assert r.status == 204 and r.body == b""
     assert not any(blob_exists(cos_emulator, b) for b in blobs.values())
-    for r in (abort(cos, "ab", upload_id), list_parts(cos, "ab", upload_id),
-              upload_part(cos, "ab", upload_id, 1, b"x"), complete(cos, "ab", upload_id, [(1, etag_of(b"x"))])):
+    for r in (
+        abort(cos, "ab", upload_id),
+        list_parts(cos, "ab", upload_id),
+        upload_part(cos, "ab", upload_id, 1, b"x"),
+        complete(cos, "ab", upload_id, [(1, etag_of(b"x"))]),
+    ):
         assert r.status == 404 and r.error_code() == "NoSuchUpload"
     assert cos.request("HEAD", "ab").status == 404
 
@@ -482,8 +520,11 @@ def test_deleting_the_object_does_not_abort_uploads(cos):
 
 
 def test_initiate_validation(cos):
-    for headers, code in (({"x-cos-storage-class": "GOLD"}, "InvalidArgument"), ({"x-cos-acl": "everyone"}, "InvalidArgument"),
-                          ({"x-cos-server-side-encryption": "rot13"}, "InvalidArgument")):
+    for headers, code in (
+        ({"x-cos-storage-class": "GOLD"}, "InvalidArgument"),
+        ({"x-cos-acl": "everyone"}, "InvalidArgument"),
+        ({"x-cos-server-side-encryption": "rot13"}, "InvalidArgument"),
+    ):
         r = cos.request("POST", "iv", b"", headers, params={"uploads": ""})
         assert r.status == 400 and r.error_code() == code, headers
     r = cos.request("POST", "k" * 851, b"", params={"uploads": ""})
@@ -526,7 +567,13 @@ def test_request_log_op_names(cos, cos_emulator):
     upload_id = initiate(cos, "ops")
     e = upload_part(cos, "ops", upload_id, 1, b"x").headers["etag"]
     cos.request("PUT", "ops-src", b"src")
-    cos.request("PUT", "ops", b"", {"x-cos-copy-source": f"{cos.host}/ops-src"}, params={"partNumber": "2", "uploadId": upload_id})
+    cos.request(
+        "PUT",
+        "ops",
+        b"",
+        {"x-cos-copy-source": f"{cos.host}/ops-src"},
+        params={"partNumber": "2", "uploadId": upload_id},
+    )
     list_parts(cos, "ops", upload_id)
     cos.request("GET", "", params={"uploads": ""})
     complete(cos, "ops", upload_id, [(1, e)])
@@ -560,8 +607,10 @@ def test_anonymous_multipart(cos_emulator):
     upload_id = xml_value(r.body, "UploadId")
     r = c.request("PUT", "anon", b"data", params={"partNumber": "1", "uploadId": upload_id}, sign_request=False)
     assert r.status == 200
-    body = ("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part></CompleteMultipartUpload>"
-            % r.headers["etag"]).encode()
+    body = (
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>%s</ETag></Part></CompleteMultipartUpload>"
+        % r.headers["etag"]
+    ).encode()
     assert c.request("POST", "anon", body, params={"uploadId": upload_id}, sign_request=False).status == 200
     c.close()
     private.close()
@@ -667,6 +716,6 @@ def test_crc_combine_matches_random_split(cos, seed):
     rnd = random.Random(seed)
     data = os.urandom(3 * MiB + rnd.randrange(1000))
     cuts = sorted([MiB + rnd.randrange(1000), 2 * MiB + rnd.randrange(1000)])
-    chunks = [data[: cuts[0]], data[cuts[0]: cuts[1]], data[cuts[1]:]]
+    chunks = [data[: cuts[0]], data[cuts[0] : cuts[1]], data[cuts[1] :]]
     r = multipart(cos, f"split{seed}", chunks)
     assert r.headers["x-cos-hash-crc64ecma"] == str(_crc64.calc(data))

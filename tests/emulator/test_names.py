@@ -15,7 +15,15 @@ def _code(fn, *args):
 
 @pytest.mark.parametrize(
     "name",
-    ["examplebucket-1250000000", "a-1", "0-1250000000", "a-b-c-1250000000", "a--b-1250000000", "x" * 50 + "-1250000000", "9z-9"],
+    [
+        "examplebucket-1250000000",
+        "a-1",
+        "0-1250000000",
+        "a-b-c-1250000000",
+        "a--b-1250000000",
+        "x" * 50 + "-1250000000",
+        "9z-9",
+    ],
 )
 def test_valid_bucket_names(name):
     assert _names.valid_bucket_name(name)
@@ -56,17 +64,39 @@ def test_known_regions(region):
     _names.check_region(region)
 
 
-@pytest.mark.parametrize("region", ["ap-nowhere", "AP-BEIJING", "ap-beijing ", "", "cn-north", "accelerate", "ap-beijing-x"])
+@pytest.mark.parametrize(
+    "region", ["ap-nowhere", "AP-BEIJING", "ap-beijing ", "", "cn-north", "accelerate", "ap-beijing-x"]
+)
 def test_unknown_regions(region):
     assert not _names.valid_region(region)
     assert _code(_names.check_region, region) == "InvalidRegionName"
 
 
 def test_region_list_has_the_documented_regions():
-    for region in ("ap-beijing", "ap-nanjing", "ap-shanghai", "ap-guangzhou", "ap-chengdu", "ap-chongqing",
-                   "ap-hongkong", "ap-singapore", "ap-mumbai", "ap-jakarta", "ap-seoul", "ap-bangkok", "ap-tokyo",
-                   "na-siliconvalley", "na-ashburn", "na-toronto", "sa-saopaulo", "eu-frankfurt",
-                   "ap-shanghai-fsi", "ap-shenzhen-fsi", "ap-beijing-fsi", "ap-beijing-1"):
+    for region in (
+        "ap-beijing",
+        "ap-nanjing",
+        "ap-shanghai",
+        "ap-guangzhou",
+        "ap-chengdu",
+        "ap-chongqing",
+        "ap-hongkong",
+        "ap-singapore",
+        "ap-mumbai",
+        "ap-jakarta",
+        "ap-seoul",
+        "ap-bangkok",
+        "ap-tokyo",
+        "na-siliconvalley",
+        "na-ashburn",
+        "na-toronto",
+        "sa-saopaulo",
+        "eu-frankfurt",
+        "ap-shanghai-fsi",
+        "ap-shenzhen-fsi",
+        "ap-beijing-fsi",
+        "ap-beijing-1",
+    ):
         assert region in _names.REGIONS
 
 

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from qcloud_cos.emulator import CosEmulator, NetworkProfile, PROFILES
+from qcloud_cos.emulator import PROFILES, CosEmulator, NetworkProfile
 from qcloud_cos.emulator._faults import Fault
 from qcloud_cos.emulator._network import BodyShaper, parse_bandwidth, resolve_network
 from qcloud_cos.emulator._throttle import Pacer
@@ -37,7 +37,10 @@ def test_parse_bandwidth(text, bits):
     assert parse_bandwidth(text) == pytest.approx(bits)
 
 
-@pytest.mark.parametrize("text, words", [("100mb", "ambiguous"), ("fast", "write a rate"), ("0mbit", "> 0"), ("10m", "needs a unit"), ("", "write a rate")])
+@pytest.mark.parametrize(
+    "text, words",
+    [("100mb", "ambiguous"), ("fast", "write a rate"), ("0mbit", "> 0"), ("10m", "needs a unit"), ("", "write a rate")],
+)
 def test_bad_bandwidth_is_refused_clearly(text, words):
     with pytest.raises(ValueError) as ei:
         parse_bandwidth(text)
@@ -78,7 +81,9 @@ def test_named_profiles_and_overrides():
     assert PROFILES["wan"] == {"latency_ms": 30.0, "bandwidth": 100e6}
     wan = resolve_network("wan")
     assert (wan.name, wan.latency_ms, wan.bandwidth, wan.bytes_per_second) == ("wan", 30.0, 100e6, 12.5e6)
-    assert resolve_network("WAN", latency_ms=5).latency_ms == 5 and resolve_network("wan", latency_ms=5).bandwidth == 100e6
+    assert (
+        resolve_network("WAN", latency_ms=5).latency_ms == 5 and resolve_network("wan", latency_ms=5).bandwidth == 100e6
+    )
     assert resolve_network(None, bandwidth="12MB").bandwidth == 96e6
     assert resolve_network({"latency_ms": 2}).latency_ms == 2
     assert resolve_network("none") is None and resolve_network(None) is None
@@ -97,7 +102,9 @@ def test_body_shaper_truncates_and_flips():
     assert b"".join(out) == b"0123" and shaper.cut
     out.clear()
     cut = []
-    shaper = BodyShaper(out.append, length=10, faults={"truncate": Fault(truncate_after=-1)}, on_cut=lambda: cut.append(1))
+    shaper = BodyShaper(
+        out.append, length=10, faults={"truncate": Fault(truncate_after=-1)}, on_cut=lambda: cut.append(1)
+    )
     for piece in (b"01", b"23", b"45", b"67"):
         shaper.write(piece)
     assert b"".join(out) == b"01234" and cut == [1]

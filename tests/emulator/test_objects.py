@@ -87,7 +87,14 @@ def test_stored_headers_metadata_and_options(cos):
     for method in ("HEAD", "GET"):
         h = cos.request(method, "meta.txt")
         assert h.status == 200
-        for name in ("Content-Type", "Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires"):
+        for name in (
+            "Content-Type",
+            "Cache-Control",
+            "Content-Disposition",
+            "Content-Encoding",
+            "Content-Language",
+            "Expires",
+        ):
             assert h.headers[name.lower()] == headers[name]
         names = [k for k, _ in h.header_list]
         assert "x-cos-meta-author" in names  # lower-cased name
@@ -156,7 +163,13 @@ def test_range(cos):
     data = bytes(range(256)) * 4  # 1024 bytes
     cos.request("PUT", "r.bin", data)
     full_crc = str(_crc64.calc(data))
-    cases = {"bytes=0-9": (0, 9), "bytes=1000-": (1000, 1023), "bytes=-24": (1000, 1023), "bytes=10-5000": (10, 1023), "bytes=-5000": (0, 1023)}
+    cases = {
+        "bytes=0-9": (0, 9),
+        "bytes=1000-": (1000, 1023),
+        "bytes=-24": (1000, 1023),
+        "bytes=10-5000": (10, 1023),
+        "bytes=-5000": (0, 1023),
+    }
     for rng, (a, b) in cases.items():
         g = cos.request("GET", "r.bin", headers={"Range": rng})
         assert g.status == 206, rng
@@ -226,7 +239,16 @@ def test_chunked_upload(cos):
 
 def test_missing_content_length(cos):
     path = "/nolen"
-    auth = sign(method="PUT", path=path, params={}, headers={"Host": cos.host}, secret_id="SecretId", secret_key="SecretKey", start=int(time.time()) - 60, end=int(time.time()) + 600)
+    auth = sign(
+        method="PUT",
+        path=path,
+        params={},
+        headers={"Host": cos.host},
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=int(time.time()) - 60,
+        end=int(time.time()) + 600,
+    )
     raw = f"PUT {path} HTTP/1.1\r\nHost: {cos.host}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n".encode()
     out = raw_exchange(cos.port, raw)
     assert out.startswith(b"HTTP/1.1 411 ")
@@ -243,7 +265,16 @@ def test_expect_100_continue(cos):
     data = b"x" * 1000
     headers = {"Host": cos.host, "Content-Length": str(len(data)), "Expect": "100-continue"}
     now = int(time.time())
-    auth = sign(method="PUT", path="/expect.bin", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+    auth = sign(
+        method="PUT",
+        path="/expect.bin",
+        params={},
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
     head = "PUT /expect.bin HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
     head += f"Authorization: {auth}\r\n\r\n"
     with socket.create_connection(("127.0.0.1", cos.port), timeout=10) as s:
@@ -293,8 +324,20 @@ def test_incomplete_body_leaves_old_object(cos, cos_emulator):
     assert cos.request("PUT", "inc", b"original").status == 200
     now = int(time.time())
     headers = {"Host": cos.host, "Content-Length": "100"}
-    auth = sign(method="PUT", path="/inc", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
-    raw = f"PUT /inc HTTP/1.1\r\nHost: {cos.host}\r\nContent-Length: 100\r\nAuthorization: {auth}\r\n\r\n".encode() + b"y" * 40
+    auth = sign(
+        method="PUT",
+        path="/inc",
+        params={},
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
+    raw = (
+        f"PUT /inc HTTP/1.1\r\nHost: {cos.host}\r\nContent-Length: 100\r\nAuthorization: {auth}\r\n\r\n".encode()
+        + b"y" * 40
+    )
     out = raw_exchange(cos.port, raw, shut_write=True)
     assert out.startswith(b"HTTP/1.1 400 ")
     assert b"<Code>IncompleteBody</Code>" in out
@@ -306,10 +349,21 @@ def test_client_disconnect_mid_body_leaves_no_trace(cos, cos_emulator):
     assert cos.request("PUT", "gone", b"original").status == 200
     now = int(time.time())
     headers = {"Host": cos.host, "Content-Length": str(10 * 1024 * 1024)}
-    auth = sign(method="PUT", path="/gone", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 600)
+    auth = sign(
+        method="PUT",
+        path="/gone",
+        params={},
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 600,
+    )
     logged = len(cos_emulator.requests)
     with socket.create_connection(("127.0.0.1", cos.port)) as s:
-        s.sendall(f"PUT /gone HTTP/1.1\r\nHost: {cos.host}\r\nContent-Length: {10 * 1024 * 1024}\r\nAuthorization: {auth}\r\n\r\n".encode())
+        s.sendall(
+            f"PUT /gone HTTP/1.1\r\nHost: {cos.host}\r\nContent-Length: {10 * 1024 * 1024}\r\nAuthorization: {auth}\r\n\r\n".encode()
+        )
         s.sendall(b"z" * 100_000)
     deadline = time.time() + 5
     # wait until the server has logged this request and given up on its body

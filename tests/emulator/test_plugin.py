@@ -14,11 +14,12 @@ def _this_checkout(monkeypatch):
     # the inner session imports the package of this checkout
     monkeypatch.setenv("PYTHONPATH", REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
+
 CONFTEST = """
 pytest_plugins = ['qcloud_cos.emulator.pytest_plugin']
 """
 
-TESTS = r'''
+TESTS = r"""
 import http.client
 
 import pytest
@@ -91,7 +92,7 @@ def test_bad_marker_spec_is_an_error(cos_emulator):
 
 def test_untouched_tests_do_not_start_the_emulator(request):
     assert "cos_emulator" not in request.fixturenames
-'''
+"""
 
 
 def test_plugin_markers_and_fixtures(pytester):
@@ -99,7 +100,9 @@ def test_plugin_markers_and_fixtures(pytester):
     pytester.makepyfile(test_knobs=TESTS)
     result = pytester.runpytest_subprocess("-p", "no:randomly", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=10, errors=1)
-    result.stdout.fnmatch_lines(["*@pytest.mark.cos_fault: fault spec 'op=GetObject,nonsense=1': unknown field 'nonsense'*"])
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.cos_fault: fault spec 'op=GetObject,nonsense=1': unknown field 'nonsense'*"]
+    )
 
 
 def test_plugin_options_shape_the_session_emulator(pytester):
@@ -112,8 +115,16 @@ def test_options(cos_emulator):
 """
     )
     result = pytester.runpytest_subprocess(
-        "--cos-emulator-seed", "5", "--cos-emulator-network", "lan", "--cos-emulator-latency-ms", "2",
-        "--cos-emulator-bandwidth", "12MB", "-p", "no:cacheprovider",
+        "--cos-emulator-seed",
+        "5",
+        "--cos-emulator-network",
+        "lan",
+        "--cos-emulator-latency-ms",
+        "2",
+        "--cos-emulator-bandwidth",
+        "12MB",
+        "-p",
+        "no:cacheprovider",
     )
     result.assert_outcomes(passed=1)
 

@@ -66,8 +66,15 @@ def _archive(c, key="cold", data=b"frozen bytes", storage_class="ARCHIVE"):
 def test_restore_document_rules():
     assert parse_restore_body(_body(3, "Bulk")) == RestoreRequest(3, "Bulk")
     assert parse_restore_body(_body(1, None)) == RestoreRequest(1, "Standard")
-    for bad in (b"x", b"<Other/>", _body(0), _body("two"), _body(366), _body(1, "Fast"),
-                b"<RestoreRequest><CASJobParameters><Tier>Bulk</Tier></CASJobParameters></RestoreRequest>"):
+    for bad in (
+        b"x",
+        b"<Other/>",
+        _body(0),
+        _body("two"),
+        _body(366),
+        _body(1, "Fast"),
+        b"<RestoreRequest><CASJobParameters><Tier>Bulk</Tier></CASJobParameters></RestoreRequest>",
+    ):
         with pytest.raises(CosError) as info:
             parse_restore_body(bad)
         assert info.value.code == "MalformedXML"

@@ -30,7 +30,16 @@ def test_signature_over_host_without_port(cos):
     # the Python SDK signs urlparse(url).hostname (no port) while the wire Host carries it
     now = int(time.time())
     signed_host = cos.host
-    auth = sign(method="PUT", path="/p.txt", params={}, headers={"Host": signed_host, "Content-Length": "2"}, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 60)
+    auth = sign(
+        method="PUT",
+        path="/p.txt",
+        params={},
+        headers={"Host": signed_host, "Content-Length": "2"},
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 60,
+    )
     r = cos.request("PUT", "p.txt", b"hi", {"Authorization": auth}, host=f"{signed_host}:{cos.port}")
     assert r.status == 200, r
 
@@ -39,7 +48,16 @@ def test_absolute_form_target(cos):
     target = f"http://{cos.host}/abs/a%20b.txt"
     now = int(time.time())
     headers = {"Host": cos.host, "Content-Length": "3"}
-    auth = sign(method="PUT", path="/abs/a b.txt", params={}, headers=headers, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 60)
+    auth = sign(
+        method="PUT",
+        path="/abs/a b.txt",
+        params={},
+        headers=headers,
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 60,
+    )
     conn = http.client.HTTPConnection("127.0.0.1", cos.port, timeout=10)
     conn.putrequest("PUT", target, skip_host=True, skip_accept_encoding=True)
     for k, v in {**headers, "Authorization": auth}.items():
@@ -54,9 +72,20 @@ def test_absolute_form_target(cos):
 
 def test_absolute_form_host_wins_over_host_header(cos):
     now = int(time.time())
-    auth = sign(method="GET", path="/abs2", params={}, headers={"Host": cos.host}, secret_id="SecretId", secret_key="SecretKey", start=now - 60, end=now + 60)
+    auth = sign(
+        method="GET",
+        path="/abs2",
+        params={},
+        headers={"Host": cos.host},
+        secret_id="SecretId",
+        secret_key="SecretKey",
+        start=now - 60,
+        end=now + 60,
+    )
     cos.request("PUT", "abs2", b"z")
-    raw = f"GET http://{cos.host}/abs2 HTTP/1.1\r\nHost: {cos.host}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+    raw = (
+        f"GET http://{cos.host}/abs2 HTTP/1.1\r\nHost: {cos.host}\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n"
+    )
     out = raw_exchange(cos.port, raw.encode())
     assert out.startswith(b"HTTP/1.1 200 ") and out.endswith(b"\r\n\r\nz")
 

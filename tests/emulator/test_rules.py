@@ -66,7 +66,7 @@ def test_plan_etag_match_ignores_quotes_case_and_spaces():
         (_listed(1, 1), "InvalidPartOrder"),
         ([(1, STORED[1].etag), (4, STORED[1].etag)], "InvalidPart"),  # not uploaded
         ([(1, STORED[2].etag)], "InvalidPart"),  # ETag mismatch
-        ([(4, "\"00\""), (1, STORED[1].etag)], "InvalidPartOrder"),  # order is checked before the parts
+        ([(4, '"00"'), (1, STORED[1].etag)], "InvalidPartOrder"),  # order is checked before the parts
     ],
 )
 def test_plan_refuses(listed, code):
@@ -136,8 +136,20 @@ def test_parse_complete_body_malformed(body):
     assert _code(excinfo) == "MalformedXML"
 
 
-@pytest.mark.parametrize("value,ok", [("1", True), ("10000", True), ("0", False), ("10001", False),
-                                      ("+1", False), (" 1", False), ("", False), (None, False), ("١", False)])
+@pytest.mark.parametrize(
+    "value,ok",
+    [
+        ("1", True),
+        ("10000", True),
+        ("0", False),
+        ("10001", False),
+        ("+1", False),
+        (" 1", False),
+        ("", False),
+        (None, False),
+        ("١", False),
+    ],
+)
 def test_parse_part_number(value, ok):
     if ok:
         assert parse_part_number(value) == int(value)
@@ -293,8 +305,14 @@ def test_list_documents_keep_cos_spellings():
     assert b"<Key>k%22%26</Key>" in body and b"<Owner><ID>1250000000</ID>" in body
     uploads = UploadListResult([UploadRecord("u1", BUCKET, "k", 0.0)], [], False, None, None)
     body = _render.list_uploads_result(
-        uploads, bucket=BUCKET, prefix="", delimiter="", key_marker="", upload_id_marker="",
-        max_uploads=10, encoded=True,
+        uploads,
+        bucket=BUCKET,
+        prefix="",
+        delimiter="",
+        key_marker="",
+        upload_id_marker="",
+        max_uploads=10,
+        encoded=True,
     )
     assert b"<Encoding-Type>url</Encoding-Type>" in body and b"<KeyMarker/>" in body
     assert b"<Initiator><ID>qcs::cam::uin/1250000000:uin/1250000000</ID>" in body

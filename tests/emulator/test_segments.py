@@ -29,7 +29,7 @@ BUCKET = "examplebucket-1250000000"
 # includes an empty part and one-byte parts, so boundaries sit next to each other
 SIZES = [1, 5, 0, 7, 3, 1, 6]
 DATA = os.urandom(sum(SIZES))
-CHUNKS = [DATA[sum(SIZES[:i]): sum(SIZES[: i + 1])] for i in range(len(SIZES))]
+CHUNKS = [DATA[sum(SIZES[:i]) : sum(SIZES[: i + 1])] for i in range(len(SIZES))]
 BOUNDARIES = sorted({sum(SIZES[: i + 1]) for i in range(len(SIZES) - 1)})  # [1, 6, 13, 16, 17]
 
 
@@ -75,7 +75,7 @@ def wait_for_empty_trash(store: Store) -> None:
 
 def expected_range(spec: str, size: int) -> Optional[Tuple[int, int]]:
     """Independent reading of a single ``bytes=`` range: (start, end) inclusive, None if unsatisfiable."""
-    first, last = spec[len("bytes="):].split("-")
+    first, last = spec[len("bytes=") :].split("-")
     if first == "":
         n = int(last)
         return (max(0, size - n), size - 1) if n and size else None
@@ -114,18 +114,37 @@ def test_every_range_matches_the_source_bytes(c, objects):
             continue
         start, end = rng
         assert r.status == 206, (spec, r)
-        assert r.body == DATA[start: end + 1], spec
+        assert r.body == DATA[start : end + 1], spec
         assert r.headers["content-range"] == f"bytes {start}-{end}/{size}", spec
         assert r.headers["content-length"] == str(end - start + 1), spec
 
 
 IGNORED_HEADERS = {"date", "x-cos-request-id", "x-cos-trace-id", "etag", "last-modified"}
 
-RANGE_CASES = [None, "bytes=0-0", "bytes=0-", "bytes=-1", f"bytes=-{len(DATA)}", "bytes=-1000", "bytes=5-1000",
-               "bytes=5-3", "bytes=0-1,3-4", "chars=0-1", "bytes=-0", f"bytes={len(DATA)}-", "bytes=100-200"]
+RANGE_CASES = [
+    None,
+    "bytes=0-0",
+    "bytes=0-",
+    "bytes=-1",
+    f"bytes=-{len(DATA)}",
+    "bytes=-1000",
+    "bytes=5-1000",
+    "bytes=5-3",
+    "bytes=0-1,3-4",
+    "chars=0-1",
+    "bytes=-0",
+    f"bytes={len(DATA)}-",
+    "bytes=100-200",
+]
 for _b in BOUNDARIES:
-    RANGE_CASES += [f"bytes={_b}-{_b}", f"bytes={_b - 1}-{_b - 1}", f"bytes={_b - 1}-{_b}",
-                    f"bytes={max(0, _b - 2)}-{_b + 1}", f"bytes={_b}-", f"bytes=-{len(DATA) - _b}"]
+    RANGE_CASES += [
+        f"bytes={_b}-{_b}",
+        f"bytes={_b - 1}-{_b - 1}",
+        f"bytes={_b - 1}-{_b}",
+        f"bytes={max(0, _b - 2)}-{_b + 1}",
+        f"bytes={_b}-",
+        f"bytes=-{len(DATA) - _b}",
+    ]
 
 
 @pytest.mark.parametrize("spec", RANGE_CASES)
@@ -151,7 +170,9 @@ def test_conditions_and_response_overrides(c, objects):
     assert c.request("GET", "seg", headers={"If-Modified-Since": lm}).status == 304
     assert c.request("HEAD", "seg", headers={"If-None-Match": etag}).status == 304
     r = c.request(
-        "GET", "seg", headers={"Range": "bytes=5-13", "If-Match": etag},
+        "GET",
+        "seg",
+        headers={"Range": "bytes=5-13", "If-Match": etag},
         params={"response-content-type": "text/x-seg", "response-content-disposition": "attachment"},
     )
     assert r.status == 206 and r.body == DATA[5:14]
@@ -166,7 +187,7 @@ def test_real_one_mib_parts(c):
     assert c.request("GET", "mib").body == data
     for a, b in [(MiB - 1, MiB), (MiB - 5, 2 * MiB + 5), (0, len(data) - 1), (3 * MiB + 100, 3 * MiB + 199)]:
         r = c.request("GET", "mib", headers={"Range": f"bytes={a}-{b}"})
-        assert r.status == 206 and r.body == data[a: b + 1], (a, b)
+        assert r.status == 206 and r.body == data[a : b + 1], (a, b)
     r = c.request("GET", "mib", headers={"Range": "bytes=-100"})  # spans the last boundary
     assert r.body == data[-100:]
 
@@ -191,8 +212,20 @@ def test_get_reset_after_n_bytes_and_request_log(c, emu):
 # -- Upload Part - Copy from a segmented source ----------------------------------------------------
 
 
-@pytest.mark.parametrize("rng", [None, "bytes=0-0", "bytes=0-22", "bytes=5-6", "bytes=6-6", "bytes=12-16",
-                                 "bytes=1-21", "bytes=16-16", "bytes=17-22"])
+@pytest.mark.parametrize(
+    "rng",
+    [
+        None,
+        "bytes=0-0",
+        "bytes=0-22",
+        "bytes=5-6",
+        "bytes=6-6",
+        "bytes=12-16",
+        "bytes=1-21",
+        "bytes=16-16",
+        "bytes=17-22",
+    ],
+)
 def test_copy_part_from_segmented_source(c, objects, rng):
     upload_id = initiate(c, "copied")
     headers = {"x-cos-copy-source": f"{BUCKET}.cos.ap-beijing.myqcloud.com/seg"}
@@ -201,7 +234,7 @@ def test_copy_part_from_segmented_source(c, objects, rng):
     r = c.request("PUT", "copied", b"", headers, params={"partNumber": "1", "uploadId": upload_id})
     assert r.status == 200, r
     start, end = (0, len(DATA) - 1) if rng is None else expected_range(rng, len(DATA))
-    piece = DATA[start: end + 1]
+    piece = DATA[start : end + 1]
     assert r.headers["x-cos-hash-crc64ecma"] == str(_crc64.calc(piece))
     assert re.search(r"<ETag>&quot;%s&quot;</ETag>" % hashlib.md5(piece).hexdigest(), r.body.decode())
     tail = upload_part(c, "copied", upload_id, 2, b"tail")
@@ -424,7 +457,9 @@ def test_crash_recovery_keeps_segment_blobs(tmp_path):
         wait_for_empty_trash(e.store)
         client = CosHttp(e.port, BUCKET)
         assert client.request("GET", "kept").body == b"".join(chunks)
-        assert client.request("GET", "kept", headers={"Range": "bytes=4999-5000"}).body == chunks[0][-1:] + chunks[1][:1]
+        assert (
+            client.request("GET", "kept", headers={"Range": "bytes=4999-5000"}).body == chunks[0][-1:] + chunks[1][:1]
+        )
         client.close()
 
 

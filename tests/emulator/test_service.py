@@ -41,7 +41,9 @@ def test_lists_the_accounts_buckets(emu, host):
     root = ET.fromstring(r.body)
     assert root.tag == "ListAllMyBucketsResult"
     assert (root.findtext("Owner/ID"), root.findtext("Owner/DisplayName")) == (
-        "qcs::cam::uin/1250000000:uin/1250000000", "1250000000")
+        "qcs::cam::uin/1250000000:uin/1250000000",
+        "1250000000",
+    )
     first = root.find("Buckets/Bucket")
     assert (first.findtext("Location"), first.findtext("BucketType")) == ("ap-beijing", "cos")
     assert first.findtext("CreationDate").endswith("Z") and "T" in first.findtext("CreationDate")

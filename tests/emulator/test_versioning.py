@@ -57,8 +57,15 @@ def vcos(cos):
 def test_versioning_document_rules():
     assert parse_versioning_body(_doc("Enabled")) == "Enabled"
     assert parse_versioning_body(_doc(" Suspended ")) == "Suspended"
-    for bad in (b"", b"nope", b"<Other/>", b"<VersioningConfiguration/>", _doc("enabled"), _doc("Off"),
-                b"<VersioningConfiguration><Status>Enabled</Status><Status>Enabled</Status></VersioningConfiguration>"):
+    for bad in (
+        b"",
+        b"nope",
+        b"<Other/>",
+        b"<VersioningConfiguration/>",
+        _doc("enabled"),
+        _doc("Off"),
+        b"<VersioningConfiguration><Status>Enabled</Status><Status>Enabled</Status></VersioningConfiguration>",
+    ):
         with pytest.raises(CosError) as info:
             parse_versioning_body(bad)
         assert info.value.code == "MalformedXML"
@@ -248,8 +255,11 @@ def _versions(cos, **params):
 
 
 def _entries(root):
-    return [(e.tag[0], e.findtext("Key"), e.findtext("VersionId"), e.findtext("IsLatest"))
-            for e in root if e.tag in ("Version", "DeleteMarker")]
+    return [
+        (e.tag[0], e.findtext("Key"), e.findtext("VersionId"), e.findtext("IsLatest"))
+        for e in root
+        if e.tag in ("Version", "DeleteMarker")
+    ]
 
 
 def test_list_versions_order_latest_and_markers(vcos):
@@ -259,13 +269,18 @@ def test_list_versions_order_latest_and_markers(vcos):
     c1 = _put(vcos, "c", b"4")
     root = _list(vcos)
     assert _entries(root) == [
-        ("V", "a", a2, "true"), ("V", "a", a1, "false"),
-        ("D", "b", bm, "true"), ("V", "b", b1, "false"),
+        ("V", "a", a2, "true"),
+        ("V", "a", a1, "false"),
+        ("D", "b", bm, "true"),
+        ("V", "b", b1, "false"),
         ("V", "c", c1, "true"),
     ]
     first = root.find("Version")
     assert (first.findtext("Size"), first.findtext("StorageClass"), first.findtext("Owner/UID")) == (
-        "2", "STANDARD", "1250000000")
+        "2",
+        "STANDARD",
+        "1250000000",
+    )
     assert first.findtext("ETag") == '"' + hashlib.md5(b"22").hexdigest() + '"'
     assert root.findtext("IsTruncated") == "false" and root.findtext("MaxKeys") == "1000"
     assert root.findtext("Name") == vcos.bucket
@@ -280,7 +295,10 @@ def test_list_versions_pages_with_key_and_version_markers(vcos):
         seen.extend((k, v) for _, k, v, _ in _entries(root))
         if root.findtext("IsTruncated") != "true":
             break
-        assert (root.findtext("KeyMarker") or "", root.findtext("VersionIdMarker") or "") == (key_marker, version_marker)
+        assert (root.findtext("KeyMarker") or "", root.findtext("VersionIdMarker") or "") == (
+            key_marker,
+            version_marker,
+        )
         key_marker, version_marker = root.findtext("NextKeyMarker"), root.findtext("NextVersionIdMarker")
     assert seen == expected
     # key-marker alone starts after every version of that key
@@ -376,8 +394,10 @@ def test_a_data_dir_without_the_version_columns_gets_them(tmp_path):
         db.executescript(script)
     db.execute("PRAGMA user_version=3")
     db.execute("INSERT INTO buckets VALUES ('old-1250000000', 'ap-beijing', 'private', 0, '{}')")
-    db.execute("INSERT INTO objects (bucket, key, blob_id, size, etag, crc64, last_modified, storage_class) "
-               "VALUES ('old-1250000000', 'k', '', 0, '\"e\"', '0', 0, 'STANDARD')")
+    db.execute(
+        "INSERT INTO objects (bucket, key, blob_id, size, etag, crc64, last_modified, storage_class) "
+        "VALUES ('old-1250000000', 'k', '', 0, '\"e\"', '0', 0, 'STANDARD')"
+    )
     db.commit()
     db.close()
     store = _store.Store(str(root))

@@ -1,4 +1,5 @@
 """``qcloud_cos.progress``: cumulative progress callbacks turned into bar increments."""
+
 import os
 import sys
 import threading
@@ -46,7 +47,7 @@ def test_bytes_taken_back_are_a_negative_update():
     bar = Bar()
     cb = ProgressBarCallback(bar)
     cb(600, 1000)
-    cb(400, 1000)   # a retried request's bytes taken back
+    cb(400, 1000)  # a retried request's bytes taken back
     cb(1000, 1000)
     assert bar.updates == [600, -200, 600] and bar.n == 1000
 
@@ -79,13 +80,13 @@ def test_context_manager_closes_the_bar_and_a_non_bar_is_refused():
     with ProgressBarCallback(bar) as cb:
         cb(1, 1)
     assert bar.closed
-    with pytest.raises(TypeError, match='update'):
+    with pytest.raises(TypeError, match="update"):
         ProgressBarCallback(object())
 
 
 def test_tqdm_callback_without_tqdm_says_how_to_get_it(monkeypatch):
-    monkeypatch.setitem(sys.modules, 'tqdm', None)
-    with pytest.raises(ImportError, match='pip install tqdm'):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    with pytest.raises(ImportError, match="pip install tqdm"):
         tqdm_callback()
 
 
@@ -94,21 +95,28 @@ def test_tqdm_callback_makes_a_byte_bar(monkeypatch):
 
     def fake_tqdm(**kwargs):
         made.update(kwargs)
-        made['bar'] = Bar()
-        return made['bar']
+        made["bar"] = Bar()
+        return made["bar"]
 
-    monkeypatch.setitem(sys.modules, 'tqdm', types.SimpleNamespace(tqdm=fake_tqdm))
-    cb = tqdm_callback(desc='x')
-    assert (made['unit'], made['unit_scale'], made['unit_divisor'], made['desc']) == ('B', True, 1024, 'x')
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=fake_tqdm))
+    cb = tqdm_callback(desc="x")
+    assert (made["unit"], made["unit_scale"], made["unit_divisor"], made["desc"]) == ("B", True, 1024, "x")
     cb(5, 10)
-    assert made['bar'].n == 5
+    assert made["bar"].n == 5
 
 
 def test_upload_file_drives_the_bar_to_the_file_size(client, bucket, tmp_path):
-    path = tmp_path / 'f.bin'
+    path = tmp_path / "f.bin"
     path.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
     bar = Bar()
-    client.upload_file(Bucket=bucket, Key='progress/adapter.bin', LocalFilePath=str(path), PartSize=1,
-                       MAXThread=3, progress_callback=ProgressBarCallback(bar), CheckpointDir=False)
+    client.upload_file(
+        Bucket=bucket,
+        Key="progress/adapter.bin",
+        LocalFilePath=str(path),
+        PartSize=1,
+        MAXThread=3,
+        progress_callback=ProgressBarCallback(bar),
+        CheckpointDir=False,
+    )
     assert bar.n == bar.total == path.stat().st_size
     assert all(step != 0 for step in bar.updates)

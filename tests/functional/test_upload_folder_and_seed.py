@@ -1,4 +1,5 @@
 """upload_folder, the reference's upload_file and batch examples, and Ctrl-C during upload_file."""
+
 import logging
 import os
 import signal
@@ -12,25 +13,31 @@ from qcloud_cos import CosClientError, CosConfig, CosS3Client, CosServiceError
 from tests.functional import seed
 
 MIB = 1024 * 1024
-BUCKET = 'examplebucket-1250000000'
+BUCKET = "examplebucket-1250000000"
 
 
 def _write(path, size):
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'wb') as f:
+    with open(path, "wb") as f:
         f.write(os.urandom(size))
     return path
 
 
 def _ops(emulator, bucket, *ops):
-    return [r for r in emulator.requests if r.get('bucket') == bucket and r.get('op') in ops]
+    return [r for r in emulator.requests if r.get("bucket") == bucket and r.get("op") in ops]
 
 
 @pytest.fixture
 def tree(tmp_path):
-    root = tmp_path / 'tree'
-    files = {'a.txt': 100, 'empty': 0, 'sub/b.bin': 3 * MIB, 'sub/deeper/中文 名.txt': 10,
-             'big/one.bin': 21 * MIB + 3, 'big/two.bin': 22 * MIB}
+    root = tmp_path / "tree"
+    files = {
+        "a.txt": 100,
+        "empty": 0,
+        "sub/b.bin": 3 * MIB,
+        "sub/deeper/中文 名.txt": 10,
+        "big/one.bin": 21 * MIB + 3,
+        "big/two.bin": 22 * MIB,
+    }
     for name, size in files.items():
         _write(str(root / name), size)
     return str(root), files
@@ -39,118 +46,124 @@ def tree(tmp_path):
 def test_upload_folder_then_skip_then_change(client, bucket, cos_emulator, tree, tmp_path):
     root, files = tree
     progress = []
-    summary = client.upload_folder(bucket, root, KeyPrefix='backup/', MAXThread=3,
-                                   progress_callback=lambda d, t: progress.append((d, t)),
-                                   CheckpointDir=str(tmp_path / 'ck'))
-    assert summary['success_all'] is True
-    assert sorted(summary['uploaded']) == sorted('backup/' + name for name in files)
-    assert summary['skipped'] == [] and summary['failed'] == []
-    assert summary['uploaded_bytes'] == sum(files.values())
+    summary = client.upload_folder(
+        bucket,
+        root,
+        KeyPrefix="backup/",
+        MAXThread=3,
+        progress_callback=lambda d, t: progress.append((d, t)),
+        CheckpointDir=str(tmp_path / "ck"),
+    )
+    assert summary["success_all"] is True
+    assert sorted(summary["uploaded"]) == sorted("backup/" + name for name in files)
+    assert summary["skipped"] == [] and summary["failed"] == []
+    assert summary["uploaded_bytes"] == sum(files.values())
     assert progress[-1] == (sum(files.values()), sum(files.values()))
     for name in files:
-        with open(os.path.join(root, name), 'rb') as f:
-            body = client.get_object(bucket, 'backup/' + name)['Body'].get_raw_stream().read()
+        with open(os.path.join(root, name), "rb") as f:
+            body = client.get_object(bucket, "backup/" + name)["Body"].get_raw_stream().read()
             assert body == f.read(), name
 
-    writes = len(_ops(cos_emulator, bucket, 'PutObject', 'UploadPart'))
-    again = client.upload_folder(bucket, root, KeyPrefix='backup/', CheckpointDir=str(tmp_path / 'ck'))
-    assert sorted(again['skipped']) == sorted('backup/' + name for name in files)
-    assert again['uploaded'] == []
-    assert len(_ops(cos_emulator, bucket, 'PutObject', 'UploadPart')) == writes
+    writes = len(_ops(cos_emulator, bucket, "PutObject", "UploadPart"))
+    again = client.upload_folder(bucket, root, KeyPrefix="backup/", CheckpointDir=str(tmp_path / "ck"))
+    assert sorted(again["skipped"]) == sorted("backup/" + name for name in files)
+    assert again["uploaded"] == []
+    assert len(_ops(cos_emulator, bucket, "PutObject", "UploadPart")) == writes
 
-    _write(os.path.join(root, 'sub/b.bin'), 3 * MIB)          # same size, new content
-    third = client.upload_folder(bucket, root, KeyPrefix='backup/', CheckpointDir=str(tmp_path / 'ck'))
-    assert third['uploaded'] == ['backup/sub/b.bin']
+    _write(os.path.join(root, "sub/b.bin"), 3 * MIB)  # same size, new content
+    third = client.upload_folder(bucket, root, KeyPrefix="backup/", CheckpointDir=str(tmp_path / "ck"))
+    assert third["uploaded"] == ["backup/sub/b.bin"]
 
 
 def test_upload_folder_one_failure_does_not_stop_the_rest(client, bucket, cos_emulator, tree, tmp_path):
     root, files = tree
-    cos_emulator.inject_fault(status=403, code='AccessDenied', key='sub/b.bin', count=1)
-    summary = client.upload_folder(bucket, root, SkipExisting=False, CheckpointDir=str(tmp_path / 'ck'))
-    assert summary['success_all'] is False
-    assert [f['Key'] for f in summary['failed']] == ['sub/b.bin']
-    error = summary['failed'][0]['Error']
-    assert isinstance(error, CosServiceError) and error.get_error_code() == 'AccessDenied'
-    assert sorted(summary['uploaded']) == sorted(n for n in files if n != 'sub/b.bin')
+    cos_emulator.inject_fault(status=403, code="AccessDenied", key="sub/b.bin", count=1)
+    summary = client.upload_folder(bucket, root, SkipExisting=False, CheckpointDir=str(tmp_path / "ck"))
+    assert summary["success_all"] is False
+    assert [f["Key"] for f in summary["failed"]] == ["sub/b.bin"]
+    error = summary["failed"][0]["Error"]
+    assert isinstance(error, CosServiceError) and error.get_error_code() == "AccessDenied"
+    assert sorted(summary["uploaded"]) == sorted(n for n in files if n != "sub/b.bin")
 
 
 def test_upload_folder_rejects_a_file_path(client, bucket, tree):
     root, _ = tree
-    with pytest.raises(CosClientError, match='not a directory'):
-        client.upload_folder(bucket, os.path.join(root, 'a.txt'))
+    with pytest.raises(CosClientError, match="not a directory"):
+        client.upload_folder(bucket, os.path.join(root, "a.txt"))
 
 
 # -- the reference's examples -------------------------------------------------------------------
 
+
 @pytest.fixture
 def env(cos_emulator, monkeypatch, tmp_path):
-    monkeypatch.setenv('QCLOUD_COS_ENDPOINT_URL', cos_emulator.endpoint)
-    monkeypatch.setenv('QCLOUD_COS_CHECKPOINT_DIR', str(tmp_path / 'checkpoints'))
+    monkeypatch.setenv("QCLOUD_COS_ENDPOINT_URL", cos_emulator.endpoint)
+    monkeypatch.setenv("QCLOUD_COS_CHECKPOINT_DIR", str(tmp_path / "checkpoints"))
     return CosS3Client(CosConfig(**cos_emulator.config_kwargs())), tmp_path
 
 
 def test_upload_file_example(env):
     client, tmp = env
-    _write(str(tmp / 'local.txt'), 1234)
-    response = seed.run(seed.source('upload_file.py'), cwd=tmp)['response']
-    assert response['ETag'] == client.head_object(BUCKET, 'exampleobject')['ETag']
+    _write(str(tmp / "local.txt"), 1234)
+    response = seed.run(seed.source("upload_file.py"), cwd=tmp)["response"]
+    assert response["ETag"] == client.head_object(BUCKET, "exampleobject")["ETag"]
 
 
-@pytest.mark.parametrize('size', [2000, 21 * MIB + 1])
+@pytest.mark.parametrize("size", [2000, 21 * MIB + 1])
 def test_upload_file_all_params_template(env, capsys, size):
     client, tmp = env
-    _write(str(tmp / 'local.txt'), size)
-    code = seed.resolve(seed.source('upload_file_all_params.template'), {'EnableMD5': 1, 'ACL': 0,
-                                                                           'StorageClass': 1})
+    _write(str(tmp / "local.txt"), size)
+    code = seed.resolve(seed.source("upload_file_all_params.template"), {"EnableMD5": 1, "ACL": 0, "StorageClass": 1})
     # TrafficLimit='1048576' is 128 KiB/s per connection, which the emulator honours: the 21 MiB
     # case would take ~40 s, so it runs at the top of the allowed range instead.
     limit = [("TrafficLimit='1048576'", "TrafficLimit='838860800'")] if size > MIB else []
-    response = seed.run(code, cwd=tmp, scope={'client': client, 'sys': sys},
-                        replace=limit + list(seed.GRANTS))['response']
-    head = client.head_object(BUCKET, 'exampleobject')
-    assert head['ETag'] == response['ETag']
-    assert head['Content-Length'] == str(size)
-    assert head['x-cos-storage-class'] == 'STANDARD_IA'
-    assert head['x-cos-meta-key1'] == 'value1'
-    assert capsys.readouterr().out.strip().splitlines()[-1].strip() == '100%'
+    response = seed.run(code, cwd=tmp, scope={"client": client, "sys": sys}, replace=limit + list(seed.GRANTS))[
+        "response"
+    ]
+    head = client.head_object(BUCKET, "exampleobject")
+    assert head["ETag"] == response["ETag"]
+    assert head["Content-Length"] == str(size)
+    assert head["x-cos-storage-class"] == "STANDARD_IA"
+    assert head["x-cos-meta-key1"] == "value1"
+    assert capsys.readouterr().out.strip().splitlines()[-1].strip() == "100%"
 
 
 def test_upload_file_template_placeholder_md5_is_rejected_for_a_simple_upload(env):
     client, tmp = env
-    _write(str(tmp / 'local.txt'), 2000)
-    code = seed.resolve(seed.source('upload_file_all_params.template'), {'EnableMD5': 0})
+    _write(str(tmp / "local.txt"), 2000)
+    code = seed.resolve(seed.source("upload_file_all_params.template"), {"EnableMD5": 0})
     with pytest.raises(CosServiceError) as info:
-        seed.run(code, cwd=tmp, scope={'client': client, 'sys': sys})
-    assert info.value.get_error_code() == 'InvalidDigest'
+        seed.run(code, cwd=tmp, scope={"client": client, "sys": sys})
+    assert info.value.get_error_code() == "InvalidDigest"
 
 
 def test_batch_folder_example(env, cos_emulator, caplog, capsys):
     client, tmp = env
-    cos_emulator.create_bucket('examplebucket-125000000')      # the example's own bucket name
-    root = tmp / 'logs'
+    cos_emulator.create_bucket("examplebucket-125000000")  # the example's own bucket name
+    root = tmp / "logs"
     # five files over 20 MiB: 5 pool threads x 5 part threads = 25 requests at once, over the
     # default pool of 10 connections that the official SDK overflows (its issue #201)
-    names = ['app.log', 'old/app.1.log', 'x.txt'] + ['big/dump%d' % i for i in range(5)]
+    names = ["app.log", "old/app.1.log", "x.txt"] + ["big/dump%d" % i for i in range(5)]
     for name in names:
-        _write(str(root / name), 21 * MIB if name.startswith('big/') else 5000)
-    code = seed.source('upload_folder_batch.py')
-    with caplog.at_level(logging.WARNING, logger='urllib3'):
-        seed.run(code, cwd=tmp, replace=[("uploadDir = '/root/logs'", 'uploadDir = %r' % str(root))])
+        _write(str(root / name), 21 * MIB if name.startswith("big/") else 5000)
+    code = seed.source("upload_folder_batch.py")
+    with caplog.at_level(logging.WARNING, logger="urllib3"):
+        seed.run(code, cwd=tmp, replace=[("uploadDir = '/root/logs'", "uploadDir = %r" % str(root))])
     out = capsys.readouterr().out
-    assert 'Not all files upload sucessed' not in out
-    assert 'Connection pool is full' not in caplog.text
+    assert "Not all files upload sucessed" not in out
+    assert "Connection pool is full" not in caplog.text
     for name in names:
-        key = os.path.join(str(root), name).strip('/')
-        head = client.head_object('examplebucket-125000000', key)
-        assert head['Content-Length'] == str(os.path.getsize(root / name))
+        key = os.path.join(str(root), name).strip("/")
+        head = client.head_object("examplebucket-125000000", key)
+        assert head["Content-Length"] == str(os.path.getsize(root / name))
     # the second run finds everything and uploads nothing
-    seed.run(code, cwd=tmp, replace=[("uploadDir = '/root/logs'", 'uploadDir = %r' % str(root))])
-    assert 'not exists in cos' not in capsys.readouterr().out
+    seed.run(code, cwd=tmp, replace=[("uploadDir = '/root/logs'", "uploadDir = %r" % str(root))])
+    assert "not exists in cos" not in capsys.readouterr().out
 
 
 # -- Ctrl-C ---------------------------------------------------------------------------------------
 
-INTERRUPTED = textwrap.dedent('''
+INTERRUPTED = textwrap.dedent("""
     import sys, time
     from qcloud_cos import CosConfig, CosS3Client
     port, bucket, path, ckdir = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -164,27 +177,31 @@ INTERRUPTED = textwrap.dedent('''
         time.sleep(0.002)
     client.upload_file(bucket, 'ctrl-c.bin', path, MAXThread=2, progress_callback=progress, CheckpointDir=ckdir)
     print('FINISHED', flush=True)
-''')
+""")
 
 
 def test_ctrl_c_stops_promptly_and_leaves_the_upload_resumable(client, bucket, cos_emulator, tmp_path):
-    path = _write(str(tmp_path / 'big.bin'), 40 * MIB)
-    ckdir = str(tmp_path / 'ck')
+    path = _write(str(tmp_path / "big.bin"), 40 * MIB)
+    ckdir = str(tmp_path / "ck")
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    proc = subprocess.Popen([sys.executable, '-c', INTERRUPTED, str(cos_emulator.port), bucket, path, ckdir],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, PYTHONPATH=root))
-    assert proc.stdout.readline().strip() == 'ONE THIRD'
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INTERRUPTED, str(cos_emulator.port), bucket, path, ckdir],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=root),
+    )
+    assert proc.stdout.readline().strip() == "ONE THIRD"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0 and 'FINISHED' not in out
-    assert 'KeyboardInterrupt' in err
+    assert proc.returncode != 0 and "FINISHED" not in out
+    assert "KeyboardInterrupt" in err
     assert len(os.listdir(ckdir)) == 1
-    sent = len(_ops(cos_emulator, bucket, 'UploadPart'))
+    sent = len(_ops(cos_emulator, bucket, "UploadPart"))
     assert sent < 40
 
-    client.upload_file(bucket, 'ctrl-c.bin', path, MAXThread=2, CheckpointDir=ckdir)
-    assert len(_ops(cos_emulator, bucket, 'InitiateMultipartUpload')) == 1
-    assert len(_ops(cos_emulator, bucket, 'UploadPart')) <= 40 + 2
-    with open(path, 'rb') as f:
-        assert client.get_object(bucket, 'ctrl-c.bin')['Body'].get_raw_stream().read() == f.read()
+    client.upload_file(bucket, "ctrl-c.bin", path, MAXThread=2, CheckpointDir=ckdir)
+    assert len(_ops(cos_emulator, bucket, "InitiateMultipartUpload")) == 1
+    assert len(_ops(cos_emulator, bucket, "UploadPart")) <= 40 + 2
+    with open(path, "rb") as f:
+        assert client.get_object(bucket, "ctrl-c.bin")["Body"].get_raw_stream().read() == f.read()

@@ -4,6 +4,7 @@ Run it with a Python that has ``cos-python-sdk-v5==1.9.44`` installed and NOT ou
 
     /path/to/official-venv/bin/python tests/interop/make_comm_vectors.py [out.json]
 """
+
 import os
 import sys
 
@@ -14,12 +15,12 @@ sys.path.insert(0, HERE)
 import comm_cases  # noqa: E402
 from make_vectors import write_vectors  # noqa: E402
 
-OUT = os.path.join(HERE, 'vectors', 'official-comm-1.9.44.json')
+OUT = os.path.join(HERE, "vectors", "official-comm-1.9.44.json")
 
 
 def main(argv):
     write_vectors(collect=comm_cases.collect, default_out=OUT, argv=argv)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main(sys.argv)

@@ -6,6 +6,7 @@ box; ``tests/interop/test_official_sdk.py`` checks the recording is current).  O
 return values, the same in-place changes, the same calls on the body and the same exception classes
 (with the same message for ``CosClientError``, whose text callers match on).
 """
+
 import json
 import os
 
@@ -14,9 +15,9 @@ import pytest
 import qcloud_cos
 from tests.interop import comm_cases
 
-VECTORS = os.path.join(os.path.dirname(comm_cases.__file__), 'vectors', 'official-comm-1.9.44.json')
+VECTORS = os.path.join(os.path.dirname(comm_cases.__file__), "vectors", "official-comm-1.9.44.json")
 
-with open(VECTORS, encoding='utf-8') as _f:
+with open(VECTORS, encoding="utf-8") as _f:
     OFFICIAL = json.load(_f)
 
 
@@ -24,12 +25,12 @@ def _comparable(outcome):
     """The parts of an outcome that must match: built-in exceptions by class only (their text is
     CPython's wording of the same mistake, e.g. "'NoneType' object has no attribute 'split'")."""
     outcome = dict(outcome)
-    if outcome.get('raises') not in (None, 'CosClientError', 'CosServiceError'):
-        outcome.pop('message')
+    if outcome.get("raises") not in (None, "CosClientError", "CosServiceError"):
+        outcome.pop("message")
     return outcome
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope="module")
 def ours():
     return comm_cases.collect(qcloud_cos)
 
@@ -38,7 +39,7 @@ def test_every_case_compared(ours):
     assert set(ours) == set(OFFICIAL)
 
 
-@pytest.mark.parametrize('case', sorted(OFFICIAL))
+@pytest.mark.parametrize("case", sorted(OFFICIAL))
 def test_same_as_official(ours, case):
     assert _comparable(ours[case]) == _comparable(OFFICIAL[case])
 
@@ -53,7 +54,7 @@ def test_the_official_test_suite_imports():
 def test_should_switch_domain_reads_the_client_config():
     from qcloud_cos import CosConfig, CosS3Client
 
-    url = 'https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/k'
-    conf = CosConfig(Region='ap-beijing', SecretId='SecretId', SecretKey='SecretKey', AutoSwitchDomainOnRetry=True)
+    url = "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/k"
+    conf = CosConfig(Region="ap-beijing", SecretId="SecretId", SecretKey="SecretKey", AutoSwitchDomainOnRetry=True)
     assert CosS3Client(conf).should_switch_domain(url) is True
-    assert CosS3Client(conf).should_switch_domain(url, {'x-cos-request-id': 'r'}) is False
+    assert CosS3Client(conf).should_switch_domain(url, {"x-cos-request-id": "r"}) is False

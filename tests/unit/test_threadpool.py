@@ -1,4 +1,5 @@
 """SimpleThreadPool: the official result shape, reuse, failures kept."""
+
 import threading
 
 import pytest
@@ -6,8 +7,10 @@ import pytest
 from qcloud_cos import CosClientError, CosServiceError
 from qcloud_cos.cos_threadpool import SimpleThreadPool
 
-ERROR_XML = ('<?xml version="1.0" encoding="utf-8"?><Error><Code>NoSuchKey</Code><Message>m</Message>'
-             '<Resource>r</Resource><RequestId>q</RequestId></Error>')
+ERROR_XML = (
+    '<?xml version="1.0" encoding="utf-8"?><Error><Code>NoSuchKey</Code><Message>m</Message>'
+    "<Resource>r</Resource><RequestId>q</RequestId></Error>"
+)
 
 
 def _raise(exc):
@@ -17,15 +20,17 @@ def _raise(exc):
 def test_result_shape_matches_the_official_example():
     pool = SimpleThreadPool(1)
     for i in range(3):
-        pool.add_task(lambda i=i: 'ok%d' % i)
-    pool.add_task(_raise, ValueError('plain'))
-    pool.add_task(_raise, CosClientError('client boom'))
-    pool.add_task(_raise, CosServiceError('GET', ERROR_XML, 404))
+        pool.add_task(lambda i=i: "ok%d" % i)
+    pool.add_task(_raise, ValueError("plain"))
+    pool.add_task(_raise, CosClientError("client boom"))
+    pool.add_task(_raise, CosServiceError("GET", ERROR_XML, 404))
     pool.add_task(lambda: None)
     pool.wait_completion()
     result = pool.get_result()
-    assert result == {'success_all': False,
-                      'detail': [(4, 3, ['ok0', 'ok1', 'ok2', 'plain', 'client boom', ERROR_XML, None])]}
+    assert result == {
+        "success_all": False,
+        "detail": [(4, 3, ["ok0", "ok1", "ok2", "plain", "client boom", ERROR_XML, None])],
+    }
     assert [type(e) for e in pool.exceptions] == [ValueError, CosClientError, CosServiceError]
 
 
@@ -35,15 +40,15 @@ def test_all_succeed_and_kwargs_are_passed():
         pool.add_task(lambda a, b=0: a + b, i, b=1)
     pool.wait_completion()
     result = pool.get_result()
-    assert result['success_all'] is True
-    assert sum(s for s, _, _ in result['detail']) == 20
-    assert sorted(v for _, _, values in result['detail'] for v in values) == list(range(1, 21))
+    assert result["success_all"] is True
+    assert sum(s for s, _, _ in result["detail"]) == 20
+    assert sorted(v for _, _, values in result["detail"] for v in values) == list(range(1, 21))
 
 
 def test_empty_pool():
     pool = SimpleThreadPool()
     pool.wait_completion()
-    assert pool.get_result() == {'success_all': True, 'detail': []}
+    assert pool.get_result() == {"success_all": True, "detail": []}
 
 
 def test_get_result_before_wait_is_an_assertion():
@@ -63,8 +68,8 @@ def test_reuse_after_wait_completion_does_not_hang():
         done.set()
 
     threading.Thread(target=second_wait, daemon=True).start()
-    assert done.wait(10), 'wait_completion() hung on a reused pool'
-    values = sorted(v for _, _, vs in pool.get_result()['detail'] for v in vs)
+    assert done.wait(10), "wait_completion() hung on a reused pool"
+    values = sorted(v for _, _, vs in pool.get_result()["detail"] for v in vs)
     assert values == [1, 2]
 
 
@@ -74,18 +79,18 @@ def test_runs_in_parallel_on_num_threads():
     for _ in range(3):
         pool.add_task(barrier.wait)
     pool.wait_completion()
-    assert pool.get_result()['success_all'] is True
+    assert pool.get_result()["success_all"] is True
 
 
 def test_bounded_queue_blocks_add_task():
     pool = SimpleThreadPool(1, num_queue=1)
     gate = threading.Event()
     pool.add_task(gate.wait, 10)
-    pool.add_task(lambda: 'queued')
+    pool.add_task(lambda: "queued")
     blocked = threading.Event()
 
     def third():
-        pool.add_task(lambda: 'third')
+        pool.add_task(lambda: "third")
         blocked.set()
 
     threading.Thread(target=third, daemon=True).start()
