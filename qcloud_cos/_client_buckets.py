@@ -1,16 +1,27 @@
 """``CosS3Client`` methods on many objects and on bucket settings (batch delete, versions, ACLs, ...)."""
 
+from __future__ import annotations
+
 import logging
 import warnings
+from typing import TYPE_CHECKING, Any, Dict, Optional, Set
 from urllib.parse import urlencode
 
+import requests
+
 from . import _http
-from ._body import make_body
+from ._body import Body, make_body
 from ._endpoint import object_key
 from ._headers import request_headers, split_params
 from ._params import BUCKET, encoding_type, integer, text_param
+from ._types import IntParam, ObjectKey
 from ._xml import decode_result, format_dict, format_xml, xml_to_dict
 from .cos_exception import CosClientError
+
+if TYPE_CHECKING:
+    from ._client_core import ClientCore
+else:
+    ClientCore = object  # the type checker sees the client's own members (see _client_core)
 
 logger = logging.getLogger("qcloud_cos.cos_client")
 
@@ -26,7 +37,7 @@ class LeadingSlashKeyWarning(UserWarning):
     """
 
 
-def _public_grants(acl):
+def _public_grants(acl: Dict[str, Any]) -> Set[Any]:
     """The permissions the AllUsers group has in a parsed ACL."""
     grants = acl.get("AccessControlList", {}).get("Grant") if isinstance(acl.get("AccessControlList"), dict) else []
     found = set()
@@ -37,7 +48,7 @@ def _public_grants(acl):
     return found
 
 
-def _acl_result(response, *, bucket_level):
+def _acl_result(response: requests.Response, *, bucket_level: bool) -> Dict[str, Any]:
     """GET ?acl: ``Grant`` always a list, plus the official ``CannedACL`` summary."""
     data = xml_to_dict(response.content, "type", "Type")  # xsi:type="Group" → 'Type': 'Group'
     if isinstance(data.get("AccessControlList"), dict):
@@ -54,7 +65,7 @@ def _acl_result(response, *, bucket_level):
     return data
 
 
-def _check_delete(delete):
+def _check_delete(delete: Any) -> None:
     """The ``Delete`` of delete_objects: a dict whose ``Object`` entries each name a ``Key``."""
     if not isinstance(delete, dict):
         raise CosClientError(
@@ -90,11 +101,16 @@ def _check_delete(delete):
         warnings.warn(message, LeadingSlashKeyWarning, stacklevel=3)
 
 
-class BucketMethods:
+class BucketMethods(ClientCore):
     """Methods of ``CosS3Client`` for listing, batch deletes and bucket/object settings."""
 
     # -- many objects ----------------------------------------------------------------------
-    def delete_objects(self, Bucket, Delete={}, **kwargs):  # noqa: B006 - never mutated; the official signature
+    def delete_objects(
+        self,
+        Bucket: str,
+        Delete: Dict[str, Any] = {},  # noqa: B006 - never mutated; the official signature
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Delete up to 1000 objects in one request.
 
         :param Delete(dict): ``{'Object': [{'Key': 'a'}, {'Key': 'b', 'VersionId': 'v'}], 'Quiet': 'false'}``.
@@ -122,8 +138,16 @@ class BucketMethods:
         return data
 
     def list_objects_versions(
-        self, Bucket, Prefix="", Delimiter="", KeyMarker="", VersionIdMarker="", MaxKeys=1000, EncodingType="", **kwargs
-    ):
+        self,
+        Bucket: str,
+        Prefix: str = "",
+        Delimiter: str = "",
+        KeyMarker: str = "",
+        VersionIdMarker: str = "",
+        MaxKeys: IntParam = 1000,
+        EncodingType: str = "",
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """One page of the bucket's object versions and delete markers.
 
         ``Version``, ``DeleteMarker`` and ``CommonPrefixes`` are lists when present; keys come back
@@ -151,8 +175,16 @@ class BucketMethods:
         return data
 
     def list_buckets(
-        self, TagKey=None, TagValue=None, Region=None, CreateTime=None, Range=None, Marker="", MaxKeys=2000, **kwargs
-    ):
+        self,
+        TagKey: Optional[str] = None,
+        TagValue: Optional[str] = None,
+        Region: Optional[str] = None,
+        CreateTime: Optional[IntParam] = None,
+        Range: Optional[str] = None,
+        Marker: str = "",
+        MaxKeys: IntParam = 2000,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """The account's buckets (GET Service): ``{'Owner': ..., 'Buckets': {'Bucket': [...]}}``.
 
         Filters: ``Region``; ``TagKey`` with ``TagValue``; ``CreateTime`` (a Unix time) with ``Range``
@@ -176,7 +208,7 @@ class BucketMethods:
             format_dict(data["Buckets"], ["Bucket"])
         return data
 
-    def _send_service(self, *, params, headers):
+    def _send_service(self, *, params: Dict[str, Any], headers: Dict[str, Any]) -> requests.Response:
         """GET Service.  Its query is not signed (as the official SDK signs it)."""
         conf = self._conf
         host = conf._service_domain or (
@@ -192,7 +224,13 @@ class BucketMethods:
         return self._transport.send(request)
 
     # -- object settings -------------------------------------------------------------------
-    def restore_object(self, Bucket, Key, RestoreRequest={}, **kwargs):  # noqa: B006 - the official signature
+    def restore_object(
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        RestoreRequest: Dict[str, Any] = {},  # noqa: B006 - the official signature
+        **kwargs: Any,
+    ) -> None:
         """Restore an ARCHIVE / DEEP_ARCHIVE object for ``Days`` days.
 
         :param RestoreRequest(dict): ``{'Days': 1, 'CASJobParameters': {'Tier': 'Standard'}}``.
@@ -207,7 +245,13 @@ class BucketMethods:
         )
         return None
 
-    def put_object_acl(self, Bucket, Key, AccessControlPolicy={}, **kwargs):  # noqa: B006 - the official signature
+    def put_object_acl(
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        AccessControlPolicy: Dict[str, Any] = {},  # noqa: B006 - the official signature
+        **kwargs: Any,
+    ) -> None:
         """Set an object's ACL: ``ACL='public-read'``, ``Grant*`` kwargs, or a full ``AccessControlPolicy``."""
         object_key(Key)
         headers = request_headers(kwargs)
@@ -224,7 +268,7 @@ class BucketMethods:
         )
         return None
 
-    def get_object_acl(self, Bucket, Key, **kwargs):
+    def get_object_acl(self, Bucket: str, Key: ObjectKey, **kwargs: Any) -> Dict[str, Any]:
         """An object's ACL: ``Owner``, ``AccessControlList`` (``Grant`` a list) and ``CannedACL``."""
         object_key(Key)
         headers = request_headers(kwargs)
@@ -234,7 +278,12 @@ class BucketMethods:
         return _acl_result(response, bucket_level=False)
 
     # -- bucket settings -------------------------------------------------------------------
-    def put_bucket_acl(self, Bucket, AccessControlPolicy={}, **kwargs):  # noqa: B006 - the official signature
+    def put_bucket_acl(
+        self,
+        Bucket: str,
+        AccessControlPolicy: Dict[str, Any] = {},  # noqa: B006 - the official signature
+        **kwargs: Any,
+    ) -> None:
         """Set a bucket's ACL: ``ACL='public-read'``, ``Grant*`` kwargs, or a full ``AccessControlPolicy``."""
         self._send(
             method="PUT",
@@ -247,7 +296,7 @@ class BucketMethods:
         )
         return None
 
-    def get_bucket_acl(self, Bucket, **kwargs):
+    def get_bucket_acl(self, Bucket: str, **kwargs: Any) -> Dict[str, Any]:
         """A bucket's ACL: ``Owner``, ``AccessControlList`` (``Grant`` a list) and ``CannedACL``."""
         response = self._send(
             method="GET", bucket=Bucket, key=BUCKET, params={"acl": ""}, headers=request_headers(kwargs)
@@ -255,12 +304,12 @@ class BucketMethods:
         return _acl_result(response, bucket_level=True)
 
     @staticmethod
-    def _acl_body(policy):
+    def _acl_body(policy: Any) -> Body:
         if policy in (None, {}):
             return make_body(b"")
         return make_body(format_xml(policy, "AccessControlPolicy"))
 
-    def put_bucket_versioning(self, Bucket, Status, **kwargs):
+    def put_bucket_versioning(self, Bucket: str, Status: str, **kwargs: Any) -> None:
         """Turn versioning on (``'Enabled'``) or pause it (``'Suspended'``); it cannot be turned off."""
         if Status not in ("Enabled", "Suspended"):
             raise CosClientError("versioning status must be set to Enabled or Suspended!")
@@ -276,14 +325,14 @@ class BucketMethods:
         )
         return None
 
-    def get_bucket_versioning(self, Bucket, **kwargs):
+    def get_bucket_versioning(self, Bucket: str, **kwargs: Any) -> Dict[str, Any]:
         """``{'Status': 'Enabled'|'Suspended'}``; a bucket never versioned gives ``{'VersioningConfiguration': None}``."""
         response = self._send(
             method="GET", bucket=Bucket, key=BUCKET, params={"versioning": ""}, headers=request_headers(kwargs)
         )
         return xml_to_dict(response.content)
 
-    def get_bucket_location(self, Bucket, **kwargs):
+    def get_bucket_location(self, Bucket: str, **kwargs: Any) -> Dict[str, Any]:
         """``{'LocationConstraint': '<region>'}``."""
         response = self._send(
             method="GET", bucket=Bucket, key=BUCKET, params={"location": ""}, headers=request_headers(kwargs)

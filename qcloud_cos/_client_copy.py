@@ -1,13 +1,24 @@
 """``CosS3Client`` methods of the copy family (``copy_object``, ``copy``), mixed into the client."""
 
+from __future__ import annotations
+
 import re
+from typing import TYPE_CHECKING, Any, Dict, Optional
 from urllib.parse import quote
+
+import requests
 
 from ._body import make_body
 from ._endpoint import copy_source_key, format_bucket, format_endpoint, object_key
 from ._headers import check_value, request_headers
+from ._types import ObjectKey
 from ._xml import xml_to_dict
 from .cos_exception import CosClientError, CosServiceError
+
+if TYPE_CHECKING:
+    from ._client_core import ClientCore
+else:
+    ClientCore = object  # the type checker sees the client's own members (see _client_core)
 
 _ERROR_BODY = re.compile(rb"\s*(<\?xml[^>]*\?>)?\s*<Error[\s>]")
 COPY_STATUSES = ("Copy", "Replaced")
@@ -18,20 +29,20 @@ class CopySource:
 
     __slots__ = ("bucket", "endpoint", "key", "version_id", "header")
 
-    def __init__(self, *, bucket, endpoint, key, version_id, header):
+    def __init__(self, *, bucket: str, endpoint: str, key: str, version_id: Optional[str], header: str) -> None:
         self.bucket, self.endpoint, self.key, self.version_id, self.header = bucket, endpoint, key, version_id, header
 
 
-def check_copy_status(value):
+def check_copy_status(value: str) -> str:
     if value not in COPY_STATUSES:
         raise CosClientError("CopyStatus must be Copy or Replaced")
     return value
 
 
-class CopyMethods:
+class CopyMethods(ClientCore):
     """Methods of ``CosS3Client`` that copy objects; they use the client's ``_send``."""
 
-    def _copy_source(self, source):
+    def _copy_source(self, source: Dict[str, Any]) -> CopySource:
         """Parse ``CopySource`` (``Bucket``, ``Key``, ``Region`` or ``Endpoint``, optional ``Appid``/``VersionId``)."""
         if not isinstance(source, dict):
             raise CosClientError(
@@ -57,7 +68,7 @@ class CopyMethods:
         check_value(header, "CopySource")  # e.g. an Endpoint with CR/LF
         return CopySource(bucket=bucket, endpoint=endpoint, key=key, version_id=version or None, header=header)
 
-    def _copy_result(self, response):
+    def _copy_result(self, response: requests.Response) -> Dict[str, Any]:
         """Headers updated with the XML result; an ``<Error>`` COS put inside a 200 is raised as such."""
         content = response.content
         if _ERROR_BODY.match(content[:512]):
@@ -69,7 +80,9 @@ class CopyMethods:
             result.update(xml_to_dict(content))
         return result
 
-    def copy_object(self, Bucket, Key, CopySource, CopyStatus="Copy", **kwargs):
+    def copy_object(
+        self, Bucket: str, Key: ObjectKey, CopySource: Dict[str, Any], CopyStatus: str = "Copy", **kwargs: Any
+    ) -> Dict[str, Any]:
         """Copy an object (up to 5 GB) in one request (PUT Object - Copy), server side.
 
         :param CopySource(dict): ``{'Bucket': 'src-1250000000', 'Key': 'a.txt', 'Region': 'ap-guangzhou'}``

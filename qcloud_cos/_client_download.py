@@ -1,7 +1,16 @@
 """``CosS3Client`` methods of the download family (``download_file``), mixed into the client."""
 
+from __future__ import annotations
 
-class DownloadMethods:
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._client_core import ClientCore
+else:
+    ClientCore = object  # the type checker sees the client's own members (see _client_core)
+
+
+class DownloadMethods(ClientCore):
     """Methods of ``CosS3Client`` that download; they use the client's ``_send``."""
 
     def download_file(

@@ -4,25 +4,35 @@ Extensions beyond the official SDK, like ``upload_folder``: the official client 
 at a time (``list_objects``, ``list_objects_versions``) and ``delete_objects`` of at most 1000 keys.
 """
 
+from __future__ import annotations
+
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, cast
 
 from ._params import integer, text_param
 from ._transfer.upload import check_options
+from ._types import IntParam
 from .cos_exception import CosClientError, CosServiceError
+
+if TYPE_CHECKING:
+    from ._client_core import ClientCore
+    from .cos_client import CosS3Client
+else:
+    ClientCore = object  # the type checker sees the client's own members (see _client_core)
 
 __all__ = ["ListingMethods"]
 
 DELETE_BATCH = 1000  # keys per DELETE Multiple Objects request: COS's limit
 
 
-def _text(value, name):
+def _text(value: Any, name: str) -> str:
     """A marker as text ('' when absent)."""
     value = text_param(value, name)
     return "" if value is None else str(value)
 
 
-def _next_marker(page, last, *, name):
+def _next_marker(page: Dict[str, Any], last: Optional[str], *, name: str) -> str:
     """The marker of the page after ``page``; refuses a server that does not move forward."""
     marker = page.get(name) or last
     if not marker:
@@ -30,7 +40,7 @@ def _next_marker(page, last, *, name):
     return marker
 
 
-def _in_key_order(entries, prefixes):
+def _in_key_order(entries: List[Dict[str, Any]], prefixes: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Entries (``Key``) and common prefixes (``Prefix``) of one page in key order (a stable sort:
     the versions of one key keep their order)."""
     merged = [(entry["Key"], entry) for entry in entries] + [(entry["Prefix"], entry) for entry in prefixes]
@@ -38,7 +48,7 @@ def _in_key_order(entries, prefixes):
     return [entry for _, entry in merged]
 
 
-def _newest_first(versions):
+def _newest_first(versions: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Versions and delete markers of one page: key ascending, then latest, then newest first.
 
     The XML groups ``Version`` and ``DeleteMarker`` elements apart, so their interleaving is
@@ -49,10 +59,18 @@ def _newest_first(versions):
     return versions
 
 
-class ListingMethods:
+class ListingMethods(ClientCore):
     """Methods of ``CosS3Client`` that walk or delete a whole prefix."""
 
-    def iter_objects(self, Bucket, Prefix="", Delimiter="", Marker="", PageSize=1000, **kwargs):
+    def iter_objects(
+        self,
+        Bucket: str,
+        Prefix: str = "",
+        Delimiter: str = "",
+        Marker: str = "",
+        PageSize: IntParam = 1000,
+        **kwargs: Any,
+    ) -> Iterator[Dict[str, Any]]:
         """Every object below ``Prefix``, in key order, one ``list_objects`` page at a time.
 
         Yields the ``Contents`` dicts of ``list_objects`` (``Key`` decoded, ``Size``, ``ETag``,
@@ -66,7 +84,7 @@ class ListingMethods:
         text_param(Delimiter, "Delimiter")
         integer(PageSize, "PageSize", low=1, high=1000)
         return _walk_objects(
-            self,
+            cast("CosS3Client", self),
             bucket=Bucket,
             prefix=Prefix,
             delimiter=Delimiter,
@@ -76,8 +94,15 @@ class ListingMethods:
         )
 
     def iter_object_versions(
-        self, Bucket, Prefix="", Delimiter="", KeyMarker="", VersionIdMarker="", PageSize=1000, **kwargs
-    ):
+        self,
+        Bucket: str,
+        Prefix: str = "",
+        Delimiter: str = "",
+        KeyMarker: str = "",
+        VersionIdMarker: str = "",
+        PageSize: IntParam = 1000,
+        **kwargs: Any,
+    ) -> Iterator[Dict[str, Any]]:
         """Every version and delete marker below ``Prefix``: key ascending, newest first within a key.
 
         Yields the ``Version`` and ``DeleteMarker`` dicts of ``list_objects_versions``, each with an
@@ -88,7 +113,7 @@ class ListingMethods:
         text_param(Delimiter, "Delimiter")
         integer(PageSize, "PageSize", low=1, high=1000)
         return _walk_versions(
-            self,
+            cast("CosS3Client", self),
             bucket=Bucket,
             prefix=Prefix,
             delimiter=Delimiter,
@@ -98,7 +123,15 @@ class ListingMethods:
             kwargs=kwargs,
         )
 
-    def delete_prefix(self, Bucket, Prefix, Versions=False, MAXThread=5, AllObjects=False, **kwargs):
+    def delete_prefix(
+        self,
+        Bucket: str,
+        Prefix: str,
+        Versions: bool = False,
+        MAXThread: int = 5,
+        AllObjects: bool = False,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Delete every object below ``Prefix``: 1000 keys a request, ``MAXThread`` requests at a time.
 
         ``Versions=True`` deletes every version and delete marker too (on a versioned bucket a plain
@@ -117,7 +150,7 @@ class ListingMethods:
         check_options(workers=MAXThread, progress_callback=None, cancel_event=None, checkpoint_dir=None)
         workers = MAXThread
         if Versions:
-            entries = (
+            entries: Iterator[Dict[str, Any]] = (
                 {"Key": e["Key"], "VersionId": e["VersionId"]}
                 for e in self.iter_object_versions(Bucket, Prefix=Prefix, **kwargs)
             )
@@ -129,7 +162,16 @@ class ListingMethods:
         return {"success_all": not deleter.failed, "deleted": deleter.deleted, "failed": deleter.failed}
 
 
-def _walk_objects(client, *, bucket, prefix, delimiter, marker, page_size, kwargs):
+def _walk_objects(
+    client: CosS3Client,
+    *,
+    bucket: str,
+    prefix: str,
+    delimiter: str,
+    marker: str,
+    page_size: IntParam,
+    kwargs: Dict[str, Any],
+) -> Iterator[Dict[str, Any]]:
     while True:
         page = client.list_objects(
             bucket, Prefix=prefix, Delimiter=delimiter, Marker=marker, MaxKeys=page_size, **kwargs
@@ -145,7 +187,17 @@ def _walk_objects(client, *, bucket, prefix, delimiter, marker, page_size, kwarg
         marker = following
 
 
-def _walk_versions(client, *, bucket, prefix, delimiter, key_marker, version_marker, page_size, kwargs):
+def _walk_versions(
+    client: CosS3Client,
+    *,
+    bucket: str,
+    prefix: str,
+    delimiter: str,
+    key_marker: str,
+    version_marker: str,
+    page_size: IntParam,
+    kwargs: Dict[str, Any],
+) -> Iterator[Dict[str, Any]]:
     while True:
         page = client.list_objects_versions(
             bucket,
@@ -170,16 +222,16 @@ def _walk_versions(client, *, bucket, prefix, delimiter, key_marker, version_mar
 class _BatchDeleter:
     """Batches of at most 1000 keys sent by a pool, with at most ``2 x workers`` batches in memory."""
 
-    def __init__(self, *, bucket, workers, kwargs):
+    def __init__(self, *, bucket: str, workers: int, kwargs: Dict[str, Any]) -> None:
         self.bucket = bucket
         self.workers = workers
         self.kwargs = kwargs
         self.deleted = 0
-        self.failed = []
+        self.failed: List[Dict[str, Any]] = []
         self._lock = threading.Lock()
 
-    def run(self, client, entries):
-        pending = set()
+    def run(self, client: CosS3Client, entries: Iterable[Dict[str, Any]]) -> None:
+        pending: Set[Future[None]] = set()
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="cos-delete") as pool:
             try:
                 for batch in _batches(entries, DELETE_BATCH):
@@ -192,11 +244,11 @@ class _BatchDeleter:
             self._raise_unexpected(done)
 
     @staticmethod
-    def _raise_unexpected(done):
+    def _raise_unexpected(done: Iterable[Future[None]]) -> None:
         for future in done:
             future.result()  # _delete records COS and client errors; anything else is a bug: raise it
 
-    def _delete(self, client, batch):
+    def _delete(self, client: CosS3Client, batch: List[Dict[str, Any]]) -> None:
         try:
             result = client.delete_objects(self.bucket, Delete={"Object": batch, "Quiet": "true"}, **self.kwargs)
         except (CosServiceError, CosClientError) as exc:
@@ -212,7 +264,7 @@ class _BatchDeleter:
             self.failed.extend(_error_entry(e) for e in errors)
 
 
-def _error_entry(entry):
+def _error_entry(entry: Dict[str, Any]) -> Dict[str, Any]:
     return {
         "Key": entry.get("Key"),
         "VersionId": entry.get("VersionId"),
@@ -221,8 +273,8 @@ def _error_entry(entry):
     }
 
 
-def _batches(entries, size):
-    batch = []
+def _batches(entries: Iterable[Dict[str, Any]], size: int) -> Iterator[List[Dict[str, Any]]]:
+    batch: List[Dict[str, Any]] = []
     for entry in entries:
         batch.append(entry)
         if len(batch) == size:

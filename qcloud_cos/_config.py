@@ -8,12 +8,17 @@ Host header and the signature stay those of the real bucket domain, so an unmodi
 talks to a local emulator.  When it is unset nothing changes.
 """
 
+from __future__ import annotations
+
 import logging
 import math
 import numbers
 import os
 import re
+from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import urlsplit
+
+import urllib3
 
 from . import _official_names, _surface
 from ._endpoint import format_bucket, format_endpoint, quote_key
@@ -24,7 +29,7 @@ logger = logging.getLogger("qcloud_cos.cos_client")
 ENDPOINT_URL_ENV = "QCLOUD_COS_ENDPOINT_URL"
 
 
-def _to_unicode(value, *, name):
+def _to_unicode(value: Any, *, name: str) -> Any:
     """bytes → str (UTF-8), as the official SDK converts them; bytes that are not UTF-8 are refused."""
     if not isinstance(value, bytes):
         return value
@@ -42,19 +47,19 @@ _LOCAL_SERVER_HINT = (
 _HOST_PORT_RE = re.compile(r"^(?P<host>[^:\[\]]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d*)$")
 
 
-def _local_hint(url=None):
+def _local_hint(url: Optional[str] = None) -> str:
     parts = urlsplit(url) if url else None
     try:
         host, port = (parts.hostname, parts.port) if parts else (None, None)
     except ValueError:
-        host, port = parts.hostname, None
+        host, port = (parts.hostname if parts else None), None  # only .port raises
     host = host or "127.0.0.1"
     scheme = parts.scheme if parts and parts.scheme in ("http", "https") else "http"
     port = port or ((443 if scheme == "https" else 80) if parts else 9000)
     return _LOCAL_SERVER_HINT % (host, port, scheme, ENDPOINT_URL_ENV, "%s://%s:%s" % (scheme, host, port))
 
 
-def _is_address(host):
+def _is_address(host: Optional[str]) -> bool:
     if not host:
         return False
     if host == "localhost" or ":" in host:
@@ -62,7 +67,7 @@ def _is_address(host):
     return bool(re.match(r"^\d+\.\d+\.\d+\.\d+$", host))
 
 
-def _url_instead_of_host(name, url):
+def _url_instead_of_host(name: str, url: str) -> str:
     """The message for a URL given where a host name is expected, saying what to pass instead."""
     parts = urlsplit(url)
     scheme = parts.scheme if parts.scheme in ("http", "https") else "https"
@@ -75,7 +80,7 @@ def _url_instead_of_host(name, url):
     return message + ": pass %s=%r, Scheme=%r" % (name, netloc, scheme)
 
 
-def _check_host(name, value, *, allow_port=True):
+def _check_host(name: str, value: Any, *, allow_port: bool = True) -> None:
     """``Endpoint``/``Domain``/``IP``-like values are host names (``host`` or ``host:port``), not URLs."""
     if value is None or value == "":
         return
@@ -102,7 +107,7 @@ def _check_host(name, value, *, allow_port=True):
         raise CosClientError("%s=%r: the port must be a number from 1 to 65535" % (name, value))
 
 
-def _valid_port(port):
+def _valid_port(port: Any) -> bool:
     if isinstance(port, bool):
         return False
     if isinstance(port, str):
@@ -112,7 +117,7 @@ def _valid_port(port):
     return isinstance(port, int) and 1 <= port <= 65535
 
 
-def _check_port(value):
+def _check_port(value: Any) -> None:
     if value is not None and not _valid_port(value):
         raise CosClientError("Port must be an int from 1 to 65535 (or None), got %r" % (value,))
 
@@ -121,16 +126,16 @@ MAX_TIMEOUT = 10**8  # seconds (about three years): larger values overflow the s
 MAX_POOL_SIZE = 10000  # urllib3 allocates every slot of a pool up front
 
 
-def _positive_number(value):
+def _positive_number(value: Any) -> bool:
     return (
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and 0 < value <= MAX_TIMEOUT
+        and 0 < value <= MAX_TIMEOUT  # type: ignore[operator]  # typeshed's numbers.Real has no int comparisons
     )
 
 
-def _check_timeout(value):
+def _check_timeout(value: Any) -> None:
     if value is None or _positive_number(value):
         return
     if isinstance(value, (tuple, list)) and len(value) == 2 and all(v is None or _positive_number(v) for v in value):
@@ -143,7 +148,7 @@ def _check_timeout(value):
     )
 
 
-def _check_proxies(value):
+def _check_proxies(value: Any) -> None:
     if value is None:
         return
     if not isinstance(value, dict):
@@ -158,12 +163,12 @@ def _check_proxies(value):
             )
 
 
-def _check_pool_size(name, value):
+def _check_pool_size(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_POOL_SIZE:
         raise CosClientError("%s must be an int from 1 to %d, got %r" % (name, MAX_POOL_SIZE, value))
 
 
-def _check_tls(verify, cert):
+def _check_tls(verify: Any, cert: Any) -> None:
     """``VerifySSL``: None, a bool, or the path of a CA bundle (file or directory); ``SSLCert``:
     None, a client certificate path, or a (certificate, key) pair of paths."""
     if verify is not None and not isinstance(verify, bool):
@@ -185,7 +190,7 @@ def _check_tls(verify, cert):
             raise CosClientError("SSLCert: no such file %r" % (path,))
 
 
-def _region_hint(exc, region):
+def _region_hint(exc: CosClientError, region: Any) -> CosClientError:
     """The official region error, plus a hint when the Region looks like a URL."""
     if isinstance(region, str) and "://" in region:
         return CosClientError(
@@ -195,11 +200,11 @@ def _region_hint(exc, region):
     return exc
 
 
-def _redact_userinfo(url):
+def _redact_userinfo(url: Any) -> Any:
     return re.sub(r"//[^/@]*@", "//***@", url) if isinstance(url, str) else url
 
 
-def _convert_secret(value, *, name):
+def _convert_secret(value: Any, *, name: str) -> str:
     value = _to_unicode(value, name=name)
     if isinstance(value, str) and value != value.strip():
         raise CosClientError("secret_id and secret_key cannot contain spaces at the beginning and end")
@@ -216,45 +221,45 @@ class CosConfig:
 
     def __init__(
         self,
-        Appid=None,
-        Region=None,
-        SecretId=None,
-        SecretKey=None,
-        Token=None,
-        CredentialInstance=None,
-        Scheme=None,
-        Timeout=None,
-        Access_id=None,
-        Access_key=None,
-        Secret_id=None,
-        Secret_key=None,
-        Endpoint=None,
-        IP=None,
-        Port=None,
-        Anonymous=None,
-        UA=None,
-        Proxies=None,
-        Domain=None,
-        ServiceDomain=None,
-        KeepAlive=True,
-        PoolConnections=10,
-        PoolMaxSize=10,
-        AllowRedirects=False,
-        SignHost=True,
-        EndpointCi=None,
-        EndpointPic=None,
-        EnableOldDomain=True,
-        EnableInternalDomain=True,
-        SignParams=True,
-        AutoSwitchDomainOnRetry=False,
-        VerifySSL=None,
-        SSLCert=None,
-    ):
+        Appid: Optional[str] = None,
+        Region: Optional[str] = None,
+        SecretId: Optional[str] = None,
+        SecretKey: Optional[str] = None,
+        Token: Optional[str] = None,
+        CredentialInstance: Any = None,
+        Scheme: Optional[str] = None,
+        Timeout: Union[None, float, Tuple[Optional[float], Optional[float]], urllib3.Timeout] = None,
+        Access_id: Optional[str] = None,
+        Access_key: Optional[str] = None,
+        Secret_id: Optional[str] = None,
+        Secret_key: Optional[str] = None,
+        Endpoint: Optional[str] = None,
+        IP: Optional[str] = None,
+        Port: Optional[int] = None,
+        Anonymous: Optional[bool] = None,
+        UA: Optional[str] = None,
+        Proxies: Optional[Dict[str, str]] = None,
+        Domain: Optional[str] = None,
+        ServiceDomain: Optional[str] = None,
+        KeepAlive: bool = True,
+        PoolConnections: int = 10,
+        PoolMaxSize: int = 10,
+        AllowRedirects: bool = False,
+        SignHost: bool = True,
+        EndpointCi: Optional[str] = None,
+        EndpointPic: Optional[str] = None,
+        EnableOldDomain: bool = True,
+        EnableInternalDomain: bool = True,
+        SignParams: bool = True,
+        AutoSwitchDomainOnRetry: bool = False,
+        VerifySSL: Union[None, bool, str] = None,
+        SSLCert: Union[None, str, Tuple[str, str]] = None,
+    ) -> None:
         self._appid = _to_unicode(Appid, name="Appid")
         self._token = _to_unicode(Token, name="Token")
         self._timeout = Timeout
         self._region = Region
-        self._endpoint = Endpoint
+        self._endpoint: Any = Endpoint  # a str once formatted (unless a Domain names the host)
         self._endpoint_ci = EndpointCi
         self._endpoint_pic = EndpointPic
         self._ip = _to_unicode(IP, name="IP")
@@ -276,8 +281,8 @@ class CosConfig:
         self._auto_switch_domain_on_retry = AutoSwitchDomainOnRetry
         self._verify_ssl = VerifySSL
         self._ssl_cert = SSLCert
-        self._secret_id = None
-        self._secret_key = None
+        self._secret_id: Optional[str] = None
+        self._secret_key: Optional[str] = None
 
         if self._domain is None:
             try:
@@ -316,7 +321,7 @@ class CosConfig:
         self._validate()
         self._apply_endpoint_url_env()
 
-    def _validate(self):
+    def _validate(self) -> None:
         """Checks beyond the official ones (run after them, so their order and messages stay):
         every transport parameter is refused at construction, naming it, instead of failing
         later inside requests (or, for a URL given as Endpoint, as a DNS error)."""
@@ -336,11 +341,11 @@ class CosConfig:
         _check_pool_size("PoolMaxSize", self._pool_maxsize)
         _check_tls(self._verify_ssl, self._ssl_cert)
 
-    def _set_keys(self, secret_id, secret_key, *, names=("SecretId", "SecretKey")):
+    def _set_keys(self, secret_id: Any, secret_key: Any, *, names: Tuple[str, str] = ("SecretId", "SecretKey")) -> None:
         self._secret_id = _convert_secret(secret_id, name=names[0])
         self._secret_key = _convert_secret(secret_key, name=names[1])
 
-    def _apply_endpoint_url_env(self):
+    def _apply_endpoint_url_env(self) -> None:
         url = os.environ.get(ENDPOINT_URL_ENV)
         if not url:
             return
@@ -371,7 +376,7 @@ class CosConfig:
         logger.info("%s is set: connecting to %s://%s:%s", ENDPOINT_URL_ENV, parts.scheme, parts.hostname, parts.port)
 
     # -- credentials, read at every request ------------------------------------------------
-    def _current_keys(self):
+    def _current_keys(self) -> Tuple[Any, Any]:
         if self._secret_id:
             return self._secret_id, self._secret_key
         inst = getattr(self, "_credential_inst", None)
@@ -379,7 +384,7 @@ class CosConfig:
             raise CosClientError("SecretId and SecretKey is Required!")
         return inst.secret_id, inst.secret_key
 
-    def _current_token(self):
+    def _current_token(self) -> Optional[str]:
         if self._token:
             return self._token
         if not self._secret_id:
@@ -389,7 +394,7 @@ class CosConfig:
         return None
 
     # -- official public methods -----------------------------------------------------------
-    def set_ip_port(self, IP, Port=None):
+    def set_ip_port(self, IP: str, Port: Optional[int] = None) -> None:
         """Connect to ``IP[:Port]``; the Host header keeps the bucket domain."""
         IP = _to_unicode(IP, name="IP")
         _check_host("IP", IP, allow_port=False)
@@ -397,22 +402,22 @@ class CosConfig:
         self._ip = IP
         self._port = Port
 
-    def set_credential(self, SecretId, SecretKey, Token=None):
+    def set_credential(self, SecretId: str, SecretKey: str, Token: Optional[str] = None) -> None:
         """Replace the credentials (e.g. after refreshing temporary keys)."""
         self._set_keys(SecretId, SecretKey)
         self._token = _to_unicode(Token, name="Token")
 
-    def set_copy_part_threshold_size(self, size):
+    def set_copy_part_threshold_size(self, size: int) -> None:
         if size > 0:
             self._copy_part_threshold_size = size
 
-    def get_host(self, Bucket=None, Appid=None):
+    def get_host(self, Bucket: Optional[str] = None, Appid: Optional[str] = None) -> str:
         """The virtual host of a bucket: ``<bucket>.<endpoint>``."""
         if Bucket is not None:
-            return format_bucket(Bucket, self._appid) + "." + self._endpoint
+            return "{}.{}".format(format_bucket(Bucket, self._appid), self._endpoint)
         return "{}.{}".format(Appid or self._appid, self._endpoint)
 
-    def _authority(self, bucket, endpoint, domain):
+    def _authority(self, bucket: Optional[str], endpoint: Optional[str], domain: Optional[str]) -> str:
         if domain is not None:
             host = domain
         elif bucket is not None:
@@ -423,7 +428,14 @@ class CosConfig:
             host = self._ip if self._port is None else "%s:%s" % (self._ip, self._port)
         return host
 
-    def uri(self, bucket=None, path=None, endpoint=None, domain=None, useAppid=False):
+    def uri(
+        self,
+        bucket: Optional[str] = None,
+        path: Optional[str] = None,
+        endpoint: Optional[str] = None,
+        domain: Optional[str] = None,
+        useAppid: bool = False,
+    ) -> str:
         """The request URL for a bucket (and key)."""
         if domain is None:
             domain = self._domain
@@ -434,7 +446,7 @@ class CosConfig:
             return "{}://{}/{}".format(self._scheme, host, quote_key(path))
         return "{}://{}/".format(self._scheme, host)
 
-    def host_header(self, bucket=None, endpoint=None):
+    def host_header(self, bucket: Optional[str] = None, endpoint: Optional[str] = None) -> Optional[str]:
         """The explicit Host header sent when connecting to an IP, else None."""
         if self._ip is None:
             return None
@@ -444,7 +456,7 @@ class CosConfig:
             return format_bucket(bucket, self._appid) + "." + endpoint
         return self.get_host(bucket)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         where = self._domain or self._endpoint
         if self._ip is not None:
             where = "%s via %s:%s" % (where, self._ip, self._port)

@@ -3,7 +3,10 @@
 Pure string functions with the official SDK's rules and error messages.
 """
 
+from __future__ import annotations
+
 import re
+from typing import Any, Optional, cast
 from urllib.parse import quote
 
 from .cos_exception import CosClientError
@@ -24,7 +27,7 @@ _V4_ALIASES = {
 }
 
 
-def format_region(region, module, EnableOldDomain, EnableInternalDomain):
+def format_region(region: str, module: str, EnableOldDomain: bool, EnableInternalDomain: bool) -> str:
     """``ap-guangzhou`` → ``cos.ap-guangzhou`` (or ``cos-internal.``); validates the region."""
     if not isinstance(region, str):
         raise CosClientError("region is not string type")
@@ -42,17 +45,19 @@ def format_region(region, module, EnableOldDomain, EnableInternalDomain):
     return module + region
 
 
-def format_endpoint(endpoint, region, module, EnableOldDomain, EnableInternalDomain):
+def format_endpoint(
+    endpoint: Optional[str], region: Optional[str], module: str, EnableOldDomain: bool, EnableInternalDomain: bool
+) -> str:
     """The endpoint host suffix: ``Endpoint`` verbatim, else the formatted region plus the domain."""
     if not endpoint and not region:
         raise CosClientError("Region or Endpoint is required not empty!")
     if endpoint:
         return endpoint
     suffix = ".myqcloud.com" if EnableOldDomain else ".tencentcos.cn"
-    return format_region(region, module, EnableOldDomain, EnableInternalDomain) + suffix
+    return format_region(cast(str, region), module, EnableOldDomain, EnableInternalDomain) + suffix  # not None here
 
 
-def format_bucket(bucket, appid):
+def format_bucket(bucket: str, appid: Optional[str]) -> str:
     """Validate ``BucketName-APPID`` and append ``-<appid>`` when one is configured."""
     if not isinstance(bucket, str):
         raise CosClientError("bucket is not string")
@@ -71,7 +76,7 @@ def format_bucket(bucket, appid):
 _UTF8_ONLY = "your unicode strings can not encoded in utf8, utf8 support only!"
 
 
-def key_text(key, name):
+def key_text(key: Any, name: str) -> str:
     """``key`` as str (bytes are decoded as UTF-8, as the official SDK does); type and encoding checked."""
     if isinstance(key, (bytes, bytearray)):
         try:
@@ -87,7 +92,7 @@ def key_text(key, name):
     return key
 
 
-def object_key(key, *, name="Key"):
+def object_key(key: Any, *, name: str = "Key") -> str:
     """The key of an object request, as str; refuses every key that would not name an object.
 
     ``None`` and ``'/'`` would otherwise become a request on the bucket itself (a DELETE Bucket
@@ -103,7 +108,7 @@ def object_key(key, *, name="Key"):
     return key
 
 
-def signing_key(key):
+def signing_key(key: Any) -> str:
     """The key of get_auth, presigned and plain URLs: as for objects, except that ``'/'`` is the bucket.
 
     (The official SDK signs bucket-level requests this way; None is refused rather than guessed.)
@@ -116,7 +121,7 @@ def signing_key(key):
     return key
 
 
-def copy_source_key(key):
+def copy_source_key(key: Any) -> str:
     """``CopySource['Key']``, with the official SDK's messages."""
     if key is None:
         raise CosClientError("key is not string")
@@ -128,12 +133,12 @@ def copy_source_key(key):
     return key
 
 
-def check_key(key):
+def check_key(key: Any) -> None:
     """Raise CosClientError unless ``key`` names an object (see ``object_key``)."""
     object_key(key)
 
 
-def quote_key(key):
+def quote_key(key: str) -> str:
     """The URL path of a key (without the leading ``/``), as the official SDK writes it."""
     if key.startswith("/"):
         key = key[1:]

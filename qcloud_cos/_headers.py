@@ -1,7 +1,10 @@
 """The official keyword-argument → HTTP header (or query parameter) mapping."""
 
+from __future__ import annotations
+
 import math
 import re
+from typing import Any, Dict, Mapping
 
 from . import _redact
 from .cos_exception import CosClientError
@@ -61,12 +64,12 @@ MAPLIST = {
 SECRET_HEADERS = _redact.SECRET_HEADERS
 
 
-def mapped(headers):
+def mapped(headers: Mapping[str, Any]) -> Dict[str, Any]:
     """Map official kwargs to headers; ``Metadata`` entries are copied verbatim.
 
     Raises CosClientError naming the first unknown kwarg, before any I/O.
     """
-    result = {}
+    result: Dict[str, Any] = {}
     for name, value in headers.items():
         if name not in MAPLIST:
             raise CosClientError("No Parameter Named " + name + " Please Check It")

@@ -19,6 +19,7 @@ import hmac
 import html
 import json
 import re
+from typing import Set
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 MASK = "***"
@@ -149,7 +150,7 @@ class Secrets:
 
     def _known_forms(self):
         if self._forms is None:
-            forms = set()
+            forms: Set[str] = set()
             for value in self._values:
                 forms.update(f for f in _variants(value) if len(f) >= self.MIN_LENGTH)
             self._forms = sorted(forms, key=len, reverse=True)

@@ -6,10 +6,16 @@
   ``getattr(client, name, default)`` keep answering "absent"), saying so and where it exists.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NoReturn
 from urllib.parse import urlparse
 
 from . import _official_names
 from .version import __dropin_version__, __official_sdk_version__
+
+if TYPE_CHECKING:
+    from ._config import CosConfig
 
 __all__ = ["NotImplementedInDropin", "OfficialSurface", "missing_attribute", "missing_module_attribute"]
 
@@ -21,7 +27,7 @@ class NotImplementedInDropin(AttributeError, NotImplementedError):
     ``NotImplementedError``.  ``name`` is the attribute, ``owner`` the class name.
     """
 
-    def __init__(self, owner, name):
+    def __init__(self, owner: str, name: str) -> None:
         super().__init__(
             "%s.%s is not implemented yet in qcloud-cos-dropin %s; it is available in the official "
             "cos-python-sdk-v5 %s (pip install cos-python-sdk-v5==%s, in a separate environment: the two "
@@ -31,16 +37,16 @@ class NotImplementedInDropin(AttributeError, NotImplementedError):
         self.name = name
         self.owner = owner
 
-    def __reduce__(self):
+    def __reduce__(self) -> Any:
         return type(self), (self.owner, self.name)
 
 
-def missing_attribute(owner, official_names):
+def missing_attribute(owner: str, official_names: Iterable[str]) -> Callable[[Any, str], NoReturn]:
     """A ``__getattr__`` raising ``NotImplementedInDropin`` for the official names (``owner`` names the
     class in its message), the usual ``AttributeError`` for the others."""
     names = frozenset(official_names)
 
-    def __getattr__(self, name):
+    def __getattr__(self: Any, name: str) -> NoReturn:
         if name in names:
             raise NotImplementedInDropin(owner, name)
         raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
@@ -48,12 +54,12 @@ def missing_attribute(owner, official_names):
     return __getattr__
 
 
-def missing_module_attribute(module, official_names):
+def missing_module_attribute(module: str, official_names: Iterable[str]) -> Callable[[str], NoReturn]:
     """A module-level ``__getattr__`` (PEP 562) raising ``NotImplementedInDropin`` for the official
     names ``module`` lacks, the usual ``AttributeError`` for the others."""
     names = frozenset(official_names)
 
-    def __getattr__(name):
+    def __getattr__(name: str) -> NoReturn:
         if name in names:
             raise NotImplementedInDropin(module, name)
         raise AttributeError("module %r has no attribute %r" % (module, name))
@@ -67,7 +73,11 @@ class OfficialSurface:
     # Only reached when normal lookup fails, so implemented methods never pass through it.
     __getattr__ = missing_attribute("CosS3Client", _official_names.COS_S3_CLIENT)
 
-    def should_switch_domain(self, url, headers={}):  # noqa: B006 - never mutated; the official signature
+    if TYPE_CHECKING:  # CosS3Client's
+
+        def get_conf(self) -> CosConfig: ...
+
+    def should_switch_domain(self, url: str, headers: Mapping[str, Any] = {}) -> bool:  # noqa: B006 - never mutated; the official signature
         """Whether a retry of a request to ``url`` that got an answer with these ``headers`` should go to
         the ``tencentcos.cn`` name of the bucket instead: ``CosConfig(AutoSwitchDomainOnRetry=True)``, no
         ``x-cos-request-id`` in the answer (it did not come from COS), and ``url``'s host a default
@@ -78,4 +88,5 @@ class OfficialSurface:
             return False
         if not self.get_conf()._auto_switch_domain_on_retry:
             return False
-        return bool(_OLD_HOST.match(urlparse(url).hostname))
+        # A URL without a host raises TypeError here, as in the official SDK (tests/unit/test_cos_comm.py).
+        return bool(_OLD_HOST.match(urlparse(url).hostname))  # type: ignore[arg-type]

@@ -1,6 +1,9 @@
 """XML bodies ↔ the dict shapes the official SDK returns.  Parsing goes through xmltodict (expat,
 entities disabled); nothing is ever evaluated."""
 
+from __future__ import annotations
+
+from typing import Any, Dict, Sequence, Union
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
@@ -38,7 +41,7 @@ def _shape(tag, node):
     return shaped
 
 
-def xml_to_dict(data, origin_str="", replace_str=""):
+def xml_to_dict(data: Union[str, bytes], origin_str: str = "", replace_str: str = "") -> Dict[str, Any]:
     """Parse an XML body; the root element is dropped, repeated siblings become lists.
 
     ``<R><A>1</A><A>2</A><B/></R>`` → ``{'A': ['1', '2'], 'B': None}``; a root with no
@@ -76,7 +79,7 @@ def _replace_keys(node, origin, replacement):
     return node
 
 
-def format_dict(data, key_lst):
+def format_dict(data: Dict[str, Any], key_lst: Sequence[str]) -> Dict[str, Any]:
     """Normalise the listed top-level keys to lists: a dict/str → [it], None → []."""
     for key in key_lst:
         if key in data:
@@ -88,7 +91,9 @@ def format_dict(data, key_lst):
     return data
 
 
-def decode_result(data, key_lst, multi_key_list):
+def decode_result(
+    data: Dict[str, Any], key_lst: Sequence[str], multi_key_list: Sequence[Sequence[str]]
+) -> Dict[str, Any]:
     """URL-decode the listed scalar keys and the listed ``[list_key, sub_key]`` entries in place."""
     for key in key_lst:
         if data.get(key):
@@ -106,7 +111,7 @@ def _text(value):
     return escape(str(value), {'"': "&quot;"})
 
 
-def dict_to_xml(data):
+def dict_to_xml(data: Dict[str, Any]) -> bytes:
     """The CompleteMultipartUpload body, byte for byte as the official SDK writes it."""
     if "Part" not in data:
         raise CosClientError("Invalid Parameter, Part Is Required!")
@@ -155,7 +160,7 @@ def _elements(name, value, out):
     out.append("</%s>" % name)
 
 
-def format_xml(data, root):
+def format_xml(data: Dict[str, Any], root: str) -> bytes:
     """A request body ``<root>...</root>`` from a dict, as the official SDK writes it: a list value repeats
     its element, a dict nests, ``True``/``False`` are ``true``/``false``, ``None`` an empty element."""
     if not isinstance(data, dict):

@@ -5,31 +5,43 @@ the prepared request, with the official default validity of 10000 s.  The signin
 ``qcloud_cos._signing`` (pure); this adapter only reads the clock and the credentials.
 """
 
-import time
+from __future__ import annotations
 
+import time
+from typing import Any, Dict, Mapping, Optional
+
+from requests import PreparedRequest
 from requests.auth import AuthBase
 
 from . import _signing, _surface
+from ._config import CosConfig
 from ._signing import filter_headers as _filter_pairs
 from .cos_comm import to_bytes, to_str, to_unicode  # noqa: F401 - importable from here, as officially
 
 __all__ = ["CosS3Auth", "filter_headers"]
 
 
-def filter_headers(data):
+def filter_headers(data: Mapping[str, Any]) -> Dict[str, Any]:
     """The subset of a header dict that COS signatures cover."""
     return dict(_filter_pairs(data))
 
 
 class CosS3Auth(AuthBase):
-    def __init__(self, conf, key=None, params=None, expire=10000, sign_host=None):
+    def __init__(
+        self,
+        conf: CosConfig,
+        key: Optional[str] = None,
+        params: Optional[Dict[str, Any]] = None,
+        expire: int = 10000,
+        sign_host: Optional[bool] = None,
+    ) -> None:
         self._conf = conf
         self._key = key
         self._params = params or {}
         self._expire = expire
         self._sign_host = sign_host
 
-    def __call__(self, r):
+    def __call__(self, r: PreparedRequest) -> PreparedRequest:
         conf = self._conf
         token = conf._current_token()
         if token and "x-cos-security-token" not in r.headers:

@@ -4,16 +4,21 @@ Each public method has the official signature and return value; each builds one 
 hands it to the transport (``_http``), which signs and sends it.
 """
 
+from __future__ import annotations
+
 import contextlib
 import copy
 import hashlib
 import logging
 import posixpath
 import re
+from typing import Any, Dict, Iterator, Optional, Tuple, Union
 from urllib.parse import quote, urlencode  # noqa: F401 - quote: the official module's namespace
 
+import requests
+
 from . import _http, _surface, _transfer
-from ._body import make_body, open_local_file
+from ._body import Body, make_body, open_local_file
 from ._client_buckets import BucketMethods, LeadingSlashKeyWarning  # noqa: F401 - public
 from ._client_copy import CopyMethods
 from ._client_download import DownloadMethods
@@ -24,6 +29,7 @@ from ._endpoint import copy_source_key, format_bucket, format_endpoint, key_text
 # ``mapped`` is imported for the official module's namespace (cos_client.mapped).
 from ._headers import check_value, mapped, redact, request_headers, split_params  # noqa: F401
 from ._params import BUCKET, encoding_type, integer, text_param, upload_id
+from ._types import BodyData, IntParam, ObjectKey
 from ._xml import decode_result, dict_to_xml, format_dict, format_xml, xml_to_dict  # noqa: F401
 
 # The official module's namespace also holds these (user code imports some of them from here).
@@ -84,7 +90,7 @@ logger = logging.getLogger(__name__)
 CosConfig.__module__ = __name__
 
 
-def _complete_parts(multipart_upload):
+def _complete_parts(multipart_upload: Any) -> None:
     """Check ``MultipartUpload`` of complete_multipart_upload before anything is sent."""
     if not isinstance(multipart_upload, dict) or "Part" not in multipart_upload:
         raise CosClientError("Invalid Parameter, Part Is Required!")
@@ -120,16 +126,16 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
     ``requests.Session`` (e.g. to mount a custom transport adapter).
     """
 
-    def __init__(self, conf, retry=3, session=None):
+    def __init__(self, conf: CosConfig, retry: int = 3, session: Optional[requests.Session] = None) -> None:
         self._conf = conf
         self._retry = retry
         self._session = session
         self._transport = _http.Transport(conf=conf, session=session, retry=retry)
 
-    def get_conf(self):
+    def get_conf(self) -> CosConfig:
         return self._conf
 
-    def get_retry_exe_times(self):
+    def get_retry_exe_times(self) -> int:
         """How many retries this client has made so far."""
         return self._transport.retries_done
 
@@ -137,19 +143,19 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
     def _send(
         self,
         *,
-        method,
-        bucket,
-        key,
-        params=None,
-        headers=None,
-        body=None,
-        timeout=30,
-        stream=False,
-        check_crc=False,
-        log=None,
-        log_level=logging.INFO,
-        endpoint=None,
-    ):
+        method: str,
+        bucket: Optional[str],
+        key: Any,
+        params: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, Any]] = None,
+        body: Optional[Body] = None,
+        timeout: float = 30,
+        stream: bool = False,
+        check_crc: bool = False,
+        log: Optional[str] = None,
+        log_level: int = logging.INFO,
+        endpoint: Optional[str] = None,
+    ) -> requests.Response:
         """Build the one ``Request`` of a call and send it.
 
         ``key`` has no default: an object call passes its key, which is always validated here
@@ -181,7 +187,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return self._transport.send(request)
 
-    def _check_bucket(self, bucket):
+    def _check_bucket(self, bucket: Optional[str]) -> None:
         """Refuse ``Bucket=None`` (unless a Domain names the host): it would address the service endpoint."""
         if bucket is None and self._conf._domain is None:
             raise CosClientError(
@@ -190,7 +196,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
             )
 
     @contextlib.contextmanager
-    def _concurrent(self, workers):
+    def _concurrent(self, workers: int) -> Iterator[CosS3Client]:
         """This client, on a connection pool large enough for ``workers`` more threads."""
         with self._transport.concurrent(workers) as transport:
             if transport is self._transport:
@@ -201,7 +207,9 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
             yield clone
 
     @staticmethod
-    def _upload_body(key, data, kwargs, *, enable_md5, name="Body"):
+    def _upload_body(
+        key: Any, data: Any, kwargs: Dict[str, Any], *, enable_md5: bool, name: str = "Body"
+    ) -> Tuple[Dict[str, Any], Body]:
         """Validate, map the kwargs to headers and wrap the body of a request that carries data."""
         object_key(key)
         headers = request_headers(kwargs)
@@ -212,11 +220,13 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         return headers, body
 
     @staticmethod
-    def _headers_of(response):
+    def _headers_of(response: requests.Response) -> _http.ResponseHeaders:
         return _http.ResponseHeaders((name, _http.utf8_header(value)) for name, value in response.headers.items())
 
     # -- objects ---------------------------------------------------------------------------
-    def put_object(self, Bucket, Body, Key, EnableMD5=False, **kwargs):
+    def put_object(
+        self, Bucket: str, Body: BodyData, Key: ObjectKey, EnableMD5: bool = False, **kwargs: Any
+    ) -> Dict[str, Any]:
         """Upload an object in one request (simple upload, at most 5 GB).
 
         :param Bucket(string): bucket name, ``BucketName-APPID``.
@@ -238,7 +248,9 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return self._headers_of(response)
 
-    def put_object_from_local_file(self, Bucket, LocalFilePath, Key, EnableMD5=False, **kwargs):
+    def put_object_from_local_file(
+        self, Bucket: str, LocalFilePath: str, Key: ObjectKey, EnableMD5: bool = False, **kwargs: Any
+    ) -> Dict[str, Any]:
         """Upload a local file in one request; same return value as ``put_object``.
 
         Only a regular file is accepted (a directory, a socket or a missing path raises the OSError
@@ -250,7 +262,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         with open_local_file(LocalFilePath) as fp:
             return self.put_object(Bucket, fp, Key, EnableMD5, **kwargs)
 
-    def get_object(self, Bucket, Key, KeySimplifyCheck=True, **kwargs):
+    def get_object(self, Bucket: str, Key: ObjectKey, KeySimplifyCheck: bool = True, **kwargs: Any) -> Dict[str, Any]:
         """Download an object: the response headers plus ``'Body'``, a streamed ``StreamBody``.
 
         ``Range``, ``If*`` kwargs are headers; ``VersionId`` and ``Response*`` go to the query.
@@ -269,7 +281,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         result["Body"] = StreamBody(response)
         return result
 
-    def head_object(self, Bucket, Key, **kwargs):
+    def head_object(self, Bucket: str, Key: ObjectKey, **kwargs: Any) -> Dict[str, Any]:
         """The object's metadata as a dict of response headers (404 → CosServiceError)."""
         object_key(Key)
         headers = request_headers(kwargs)
@@ -277,7 +289,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         response = self._send(method="HEAD", bucket=Bucket, key=Key, params=params, headers=headers)
         return self._headers_of(response)
 
-    def delete_object(self, Bucket, Key, **kwargs):
+    def delete_object(self, Bucket: str, Key: ObjectKey, **kwargs: Any) -> Dict[str, Any]:
         """Delete an object (succeeds also when it does not exist); returns the response headers."""
         object_key(Key)
         headers = request_headers(kwargs)
@@ -287,7 +299,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return self._headers_of(response)
 
-    def object_exists(self, Bucket, Key):
+    def object_exists(self, Bucket: str, Key: ObjectKey) -> bool:
         """True if HEAD finds the object, False on 404; other errors are raised."""
         try:
             self.head_object(Bucket, Key)
@@ -297,7 +309,9 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
                 return False
             raise
 
-    def append_object(self, Bucket, Key, Position, Data, **kwargs):
+    def append_object(
+        self, Bucket: str, Key: ObjectKey, Position: IntParam, Data: BodyData, **kwargs: Any
+    ) -> Dict[str, Any]:
         """Append ``Data`` to an appendable object at ``Position`` (its current length; 0 creates it).
 
         :return(dict): the response headers, with ``x-cos-next-append-position``.
@@ -317,7 +331,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         return self._headers_of(response)
 
     # -- multipart -------------------------------------------------------------------------
-    def create_multipart_upload(self, Bucket, Key, **kwargs):
+    def create_multipart_upload(self, Bucket: str, Key: ObjectKey, **kwargs: Any) -> Dict[str, Any]:
         """Start a multipart upload; the object's headers (ContentType, Metadata, ACL, ...) go here.
 
         :return(dict): ``{'Bucket': ..., 'Key': ..., 'UploadId': ...}``.
@@ -335,7 +349,16 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return xml_to_dict(response.content)
 
-    def upload_part(self, Bucket, Key, Body, PartNumber, UploadId, EnableMD5=False, **kwargs):
+    def upload_part(
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        Body: BodyData,
+        PartNumber: IntParam,
+        UploadId: str,
+        EnableMD5: bool = False,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Upload one part (bytes, str, a file object from its position, or a stream).
 
         :return(dict): the response headers (``ETag``, ``x-cos-hash-crc64ecma``, ...).
@@ -357,7 +380,16 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return self._headers_of(response)
 
-    def upload_part_copy(self, Bucket, Key, PartNumber, UploadId, CopySource, CopySourceRange="", **kwargs):
+    def upload_part_copy(
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        PartNumber: IntParam,
+        UploadId: str,
+        CopySource: Dict[str, Any],
+        CopySourceRange: str = "",
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Copy a range of an existing object as one part.
 
         :param CopySource(dict): ``{'Bucket': ..., 'Key': ..., 'Region': ...}`` (or ``Endpoint``), with
@@ -384,7 +416,16 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return self._copy_result(response)
 
-    def list_parts(self, Bucket, Key, UploadId, EncodingType="", MaxParts=1000, PartNumberMarker=0, **kwargs):
+    def list_parts(
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        UploadId: str,
+        EncodingType: str = "",
+        MaxParts: IntParam = 1000,
+        PartNumberMarker: IntParam = 0,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """One page of the parts of an upload: ``Part`` is a list; ``Key`` decoded unless EncodingType='url'."""
         object_key(Key)
         upload_id(UploadId)
@@ -406,15 +447,15 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
 
     def list_multipart_uploads(
         self,
-        Bucket,
-        Prefix="",
-        Delimiter="",
-        KeyMarker="",
-        UploadIdMarker="",
-        MaxUploads=1000,
-        EncodingType="",
-        **kwargs,
-    ):
+        Bucket: str,
+        Prefix: str = "",
+        Delimiter: str = "",
+        KeyMarker: str = "",
+        UploadIdMarker: str = "",
+        MaxUploads: IntParam = 1000,
+        EncodingType: str = "",
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """One page of the bucket's unfinished uploads (``Upload`` and ``CommonPrefixes`` are lists)."""
         encoding_type(EncodingType)
         params = {
@@ -437,7 +478,14 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
             )
         return data
 
-    def complete_multipart_upload(self, Bucket, Key, UploadId, MultipartUpload=None, **kwargs):
+    def complete_multipart_upload(
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        UploadId: str,
+        MultipartUpload: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Assemble the listed parts into the object.
 
         :param MultipartUpload(dict): ``{'Part': [{'PartNumber': 1, 'ETag': '"..."'}, ...]}``.
@@ -472,7 +520,9 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         result.update(data)
         return result
 
-    def _completed_already(self, error, bucket, key, multipart_upload):
+    def _completed_already(
+        self, error: CosServiceError, bucket: str, key: str, multipart_upload: Any
+    ) -> Optional[Dict[str, Any]]:
         """After NoSuchUpload: the result of this very Complete if an earlier attempt did it.
 
         When the answer to a Complete is lost and the request is retried, the upload is gone and
@@ -506,7 +556,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return result
 
-    def abort_multipart_upload(self, Bucket, Key, UploadId, **kwargs):
+    def abort_multipart_upload(self, Bucket: str, Key: ObjectKey, UploadId: str, **kwargs: Any) -> None:
         """Abort an upload and delete its parts."""
         object_key(Key)
         upload_id(UploadId)  # without it, this would be a DELETE Object
@@ -592,7 +642,9 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
 
     # -- buckets ---------------------------------------------------------------------------
-    def create_bucket(self, Bucket, BucketAZConfig=None, BucketArchConfig=None, **kwargs):
+    def create_bucket(
+        self, Bucket: str, BucketAZConfig: Optional[str] = None, BucketArchConfig: Optional[str] = None, **kwargs: Any
+    ) -> None:
         """Create a bucket (``ACL`` and ``Grant*`` kwargs become headers).
 
         ``BucketAZConfig='MAZ'`` makes a multi-AZ bucket, ``BucketArchConfig='OFS'`` a bucket with
@@ -621,12 +673,12 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         self._send(method="PUT", bucket=Bucket, key=BUCKET, headers=headers, body=body, log="create bucket")
         return None
 
-    def head_bucket(self, Bucket, **kwargs):
+    def head_bucket(self, Bucket: str, **kwargs: Any) -> Dict[str, Any]:
         """The bucket's response headers (404 → CosServiceError)."""
         response = self._send(method="HEAD", bucket=Bucket, key=BUCKET, headers=request_headers(kwargs))
         return self._headers_of(response)
 
-    def delete_bucket(self, Bucket, **kwargs):
+    def delete_bucket(self, Bucket: str, **kwargs: Any) -> None:
         """Delete an (empty) bucket."""
         self._send(
             method="DELETE",
@@ -638,7 +690,7 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
         return None
 
-    def bucket_exists(self, Bucket):
+    def bucket_exists(self, Bucket: str) -> bool:
         """True if HEAD finds the bucket, False on 404; other errors are raised."""
         try:
             self.head_bucket(Bucket)
@@ -648,7 +700,16 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
                 return False
             raise
 
-    def list_objects(self, Bucket, Prefix="", Delimiter="", Marker="", MaxKeys=1000, EncodingType="", **kwargs):
+    def list_objects(
+        self,
+        Bucket: str,
+        Prefix: str = "",
+        Delimiter: str = "",
+        Marker: str = "",
+        MaxKeys: IntParam = 1000,
+        EncodingType: str = "",
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """One page of the bucket's objects: ``Contents`` and ``CommonPrefixes`` are lists.
 
         Keys come back decoded unless ``EncodingType='url'`` is passed.
@@ -669,7 +730,17 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         return data
 
     # -- signatures and URLs ---------------------------------------------------------------
-    def get_auth(self, Method, Bucket, Key, Expired=300, Headers=None, Params=None, SignHost=None, UseCiEndPoint=False):
+    def get_auth(
+        self,
+        Method: str,
+        Bucket: str,
+        Key: ObjectKey,
+        Expired: Union[int, float] = 300,
+        Headers: Optional[Dict[str, Any]] = None,
+        Params: Optional[Dict[str, Any]] = None,
+        SignHost: Optional[bool] = None,
+        UseCiEndPoint: bool = False,
+    ) -> str:
         """An Authorization value for a request you send yourself (valid ``Expired`` seconds).
 
         ``Key='/'`` signs a request on the bucket itself.
@@ -697,8 +768,16 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         )
 
     def get_presigned_url(
-        self, Bucket, Key, Method, Expired=300, Params=None, Headers=None, UseCiEndPoint=False, SignHost=None
-    ):
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        Method: str,
+        Expired: Union[int, float] = 300,
+        Params: Optional[Dict[str, Any]] = None,
+        Headers: Optional[Dict[str, Any]] = None,
+        UseCiEndPoint: bool = False,
+        SignHost: Optional[bool] = None,
+    ) -> str:
         """A URL carrying its own signature.  With temporary keys the token is included."""
         self._check_bucket(Bucket)
         key = signing_key(Key)
@@ -717,12 +796,19 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         return url
 
     def get_presigned_download_url(
-        self, Bucket, Key, Expired=300, Params=None, Headers=None, UseCiEndPoint=False, SignHost=None
-    ):
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        Expired: Union[int, float] = 300,
+        Params: Optional[Dict[str, Any]] = None,
+        Headers: Optional[Dict[str, Any]] = None,
+        UseCiEndPoint: bool = False,
+        SignHost: Optional[bool] = None,
+    ) -> str:
         """A presigned GET URL."""
         return self.get_presigned_url(Bucket, Key, "GET", Expired, Params, Headers, UseCiEndPoint, SignHost)
 
-    def get_object_url(self, Bucket, Key):
+    def get_object_url(self, Bucket: str, Key: ObjectKey) -> str:
         """The plain (unsigned) URL of an object (``Key='/'``: of the bucket)."""
         self._check_bucket(Bucket)
         return self._conf.uri(bucket=Bucket, path=signing_key(Key))

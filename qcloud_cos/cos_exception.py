@@ -10,8 +10,11 @@ and tracebacks show ``***`` instead.  (The transport also masks, by value, the e
 failed request carried before it builds the exception.)
 """
 
+from __future__ import annotations
+
 import json
 import xml.etree.ElementTree as ElementTree
+from typing import Any, Dict, Optional, Tuple, Union
 
 from . import _redact
 
@@ -21,7 +24,7 @@ _INVALID = "Response Error Msg Is INVALID"
 _REQUIRED = (("Code", "code"), ("Message", "message"), ("Resource", "resource"), ("RequestId", "requestid"))
 
 
-def _scrubbed(message):
+def _scrubbed(message: Any) -> Any:
     if isinstance(message, str):
         return _redact.scrub_names(message)
     if hasattr(message, "items"):
@@ -34,12 +37,12 @@ def _scrubbed(message):
 
 
 class CosException(Exception):
-    def __init__(self, message):
+    def __init__(self, message: Any) -> None:
         message = _scrubbed(message)
         self._message = message
         super().__init__(message)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self._message)
 
 
@@ -47,7 +50,7 @@ class CosClientError(CosException):
     """A client-side error: bad input, or a network failure that retries did not cure."""
 
 
-def _first_text(root, tag):
+def _first_text(root: ElementTree.Element, tag: str) -> Optional[str]:
     for element in root.iter(tag):
         if element.text:
             return element.text
@@ -55,7 +58,7 @@ def _first_text(root, tag):
     return None
 
 
-def digest_xml(data):
+def digest_xml(data: Union[str, bytes]) -> Union[None, str, Dict[str, str]]:
     """Parse COS's ``<Error>`` XML into the official digest dict, or the INVALID marker."""
     try:
         root = ElementTree.fromstring(data.encode("utf-8") if isinstance(data, str) else data)
@@ -71,7 +74,7 @@ def digest_xml(data):
     return digest
 
 
-def digest_xml_or_json(data):
+def digest_xml_or_json(data: Union[str, bytes]) -> Any:
     digest = digest_xml(data)
     if digest is not None and digest != _INVALID:
         return digest
@@ -84,7 +87,7 @@ def digest_xml_or_json(data):
 class CosServiceError(CosException):
     """An error answered by COS.  ``message`` is the response text, or a digest dict."""
 
-    def __init__(self, method, message, status_code):
+    def __init__(self, method: Optional[str], message: Any, status_code: int) -> None:
         super().__init__(message)
         message = self._message
         self._method = method
@@ -96,39 +99,39 @@ class CosServiceError(CosException):
             self._origin_msg = message
             self._digest_msg = digest_xml_or_json(message)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return str(self._digest_msg)
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (self.__class__, (self._method, self._message, self._status_code))
 
-    def _field(self, name):
+    def _field(self, name: str) -> Any:
         if isinstance(self._digest_msg, dict):
             return self._digest_msg.get(name, "Unknown")
         return "Unknown"
 
-    def get_origin_msg(self):
+    def get_origin_msg(self) -> str:
         """The raw response text."""
         return self._origin_msg
 
-    def get_digest_msg(self):
+    def get_digest_msg(self) -> Any:
         """The parsed error: a dict with code/message/resource/requestid/traceid."""
         return self._digest_msg
 
-    def get_status_code(self):
+    def get_status_code(self) -> int:
         return self._status_code
 
-    def get_error_code(self):
+    def get_error_code(self) -> str:
         return self._field("code")
 
-    def get_error_msg(self):
+    def get_error_msg(self) -> str:
         return self._field("message")
 
-    def get_resource_location(self):
+    def get_resource_location(self) -> str:
         return self._field("resource")
 
-    def get_trace_id(self):
+    def get_trace_id(self) -> str:
         return self._field("traceid")
 
-    def get_request_id(self):
+    def get_request_id(self) -> str:
         return self._field("requestid")

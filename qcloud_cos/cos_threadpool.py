@@ -6,9 +6,12 @@ any exception instead of the literal ``'meet some exception'``; the exception ob
 are kept in ``exceptions``.
 """
 
+from __future__ import annotations
+
 import logging
 import queue
 import threading
+from typing import Any, Callable, Dict, List, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -18,15 +21,15 @@ _STOP = object()
 
 
 class WorkerThread(threading.Thread):
-    def __init__(self, task_queue, pool):
+    def __init__(self, task_queue: queue.Queue, pool: SimpleThreadPool) -> None:  # Queue[...]: Python >= 3.9
         super().__init__(daemon=True)
         self._queue = task_queue
         self._pool = pool
         self._succ_task_num = 0
         self._fail_task_num = 0
-        self._ret = []
+        self._ret: List[Any] = []
 
-    def run(self):
+    def run(self) -> None:
         while True:
             item = self._queue.get()
             try:
@@ -44,11 +47,11 @@ class WorkerThread(threading.Thread):
             finally:
                 self._queue.task_done()
 
-    def get_result(self):
+    def get_result(self) -> Tuple[int, int, List[Any]]:
         return self._succ_task_num, self._fail_task_num, self._ret
 
 
-def _message_of(exc):
+def _message_of(exc: BaseException) -> Any:
     message = getattr(exc, "_message", None)
     return message if message else str(exc) or type(exc).__name__
 
@@ -60,21 +63,21 @@ class SimpleThreadPool:
     ``{'success_all': bool, 'detail': [(succ_cnt, fail_cnt, [results...]) per worker]}``.
     """
 
-    def __init__(self, num_threads=5, num_queue=0):
+    def __init__(self, num_threads: int = 5, num_queue: int = 0) -> None:
         self._num_threads = num_threads
-        self._queue = queue.Queue(num_queue)
-        self._workers = []
-        self._finished_workers = []
+        self._queue: queue.Queue[Any] = queue.Queue(num_queue)
+        self._workers: List[WorkerThread] = []
+        self._finished_workers: List[WorkerThread] = []
         self._lock = threading.Lock()
         self._active = False
         self._finished = False
-        self.exceptions = []
+        self.exceptions: List[BaseException] = []
 
-    def _record_exception(self, exc):
+    def _record_exception(self, exc: BaseException) -> None:
         with self._lock:
             self.exceptions.append(exc)
 
-    def add_task(self, func, *args, **kwargs):
+    def add_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         with self._lock:
             if not self._active:
                 self._finished = False
@@ -84,7 +87,7 @@ class SimpleThreadPool:
                 self._active = True
         self._queue.put((func, args, kwargs))
 
-    def wait_completion(self):
+    def wait_completion(self) -> None:
         """Block until every queued task has run; the pool can be used again afterwards."""
         with self._lock:
             workers, self._workers = self._workers, []
@@ -97,7 +100,7 @@ class SimpleThreadPool:
         self._finished_workers.extend(workers)
         self._finished = True
 
-    def get_result(self):
+    def get_result(self) -> Dict[str, Any]:
         assert self._finished, "call wait_completion() before get_result()"
         detail = [worker.get_result() for worker in self._finished_workers]
         success_all = all(fail == 0 for _, fail, _ in detail)

@@ -18,7 +18,10 @@ enlighten's bars through a three-line shim).  A ``consumed`` that goes down (byt
 request taken back) becomes a negative update, so the bar never overstates what arrived.
 """
 
+from __future__ import annotations
+
 import threading
+from typing import Any
 
 __all__ = ["ProgressBarCallback", "tqdm_callback"]
 
@@ -30,14 +33,14 @@ class ProgressBarCallback:
     Usable as a context manager that closes the bar on exit.
     """
 
-    def __init__(self, bar):
+    def __init__(self, bar: Any) -> None:
         if not callable(getattr(bar, "update", None)):
             raise TypeError("bar must have an update(n) method (a tqdm bar, for instance), not %r" % (bar,))
         self.bar = bar
         self._shown = 0
         self._lock = threading.Lock()
 
-    def __call__(self, consumed_bytes, total_bytes):
+    def __call__(self, consumed_bytes: int, total_bytes: int) -> None:
         with self._lock:
             if total_bytes and getattr(self.bar, "total", None) != total_bytes:
                 self.bar.total = total_bytes
@@ -49,19 +52,19 @@ class ProgressBarCallback:
                 self._shown = consumed_bytes
                 self.bar.update(step)
 
-    def close(self):
+    def close(self) -> None:
         close = getattr(self.bar, "close", None)
         if callable(close):
             close()
 
-    def __enter__(self):
+    def __enter__(self) -> ProgressBarCallback:
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 
-def tqdm_callback(**tqdm_kwargs):
+def tqdm_callback(**tqdm_kwargs: Any) -> ProgressBarCallback:
     """A ``ProgressBarCallback`` on a new tqdm bar counting bytes (``pip install tqdm`` first).
 
     ``tqdm_kwargs`` go to ``tqdm.tqdm`` (``desc``, ``position``, ``leave``, ...); ``unit='B'``,

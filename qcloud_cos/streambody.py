@@ -1,8 +1,11 @@
 """``StreamBody``: the streamed body of ``get_object`` (official module path and methods)."""
 
+from __future__ import annotations
+
 import errno
 import os
 import uuid
+from typing import IO, Any, Iterator, Optional, Union
 
 import requests
 import urllib3
@@ -13,15 +16,16 @@ from .cos_exception import CosClientError
 CHUNK = 1024 * 1024
 
 
-def _check_chunk_size(chunk_size):
+def _check_chunk_size(chunk_size: Any) -> None:
     if chunk_size is not None and (not isinstance(chunk_size, int) or isinstance(chunk_size, bool)):
         raise CosClientError("chunk_size must be an integer (bytes per chunk), not %r" % (chunk_size,))
 
 
 class StreamBody:
-    def __init__(self, rt):
+    def __init__(self, rt: requests.Response) -> None:
         self._rt = rt
         self._read_len = 0
+        self._content_len: Optional[int]
         headers = rt.headers
         if "Content-Length" in headers:
             self._content_len = int(headers["Content-Length"])
@@ -30,28 +34,33 @@ class StreamBody:
         else:
             raise IOError("create StreamBody failed without Content-Length header or Transfer-Encoding header")
 
-    def __len__(self):
+    def __len__(self) -> int:
         return self._content_len or 0
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         return self.get_stream(1024)
 
-    def get_raw_stream(self):
+    def get_raw_stream(self) -> Any:
         """The underlying urllib3 response (a file-like object)."""
         return self._rt.raw
 
-    def get_stream(self, chunk_size=1024, auto_decompress=False):
+    def get_stream(self, chunk_size: int = 1024, auto_decompress: bool = False) -> Iterator[bytes]:
         """Iterate over the body in chunks; ``auto_decompress`` undoes Content-Encoding gzip."""
         _check_chunk_size(chunk_size)
         if auto_decompress:
             return self._rt.iter_content(chunk_size=chunk_size)
         return self._rt.raw.stream(chunk_size, decode_content=False)
 
-    def read(self, chunk_size=1024, auto_decompress=False):
+    def read(self, chunk_size: int = 1024, auto_decompress: bool = False) -> bytes:
         """Read everything that is left (in ``chunk_size`` steps) and return it as bytes."""
         return b"".join(self.get_stream(chunk_size, auto_decompress))
 
-    def get_stream_to_file(self, file_name, disable_tmp_file=False, auto_decompress=False):
+    def get_stream_to_file(
+        self,
+        file_name: Union[str, bytes, os.PathLike],  # os.PathLike[...] would not evaluate on Python 3.8
+        disable_tmp_file: bool = False,
+        auto_decompress: bool = False,
+    ) -> None:
         """Write the body to ``file_name`` through a temporary file renamed at the end.
 
         Raises IOError if fewer bytes than Content-Length arrived (or the connection broke), and
@@ -92,7 +101,9 @@ class StreamBody:
                 os.remove(target)
             raise
 
-    def pget_stream_to_file(self, fdst, offset, expected_len, auto_decompress=False):
+    def pget_stream_to_file(
+        self, fdst: IO[bytes], offset: int, expected_len: int, auto_decompress: bool = False
+    ) -> None:
         """Write the body into the open binary file ``fdst`` from byte ``offset`` (a ranged GET's part).
 
         The file position ends after the last byte written.  Raises IOError when the body's length
@@ -116,7 +127,7 @@ class StreamBody:
                 "download failed with incomplete file: %d bytes written, %d expected" % (written, expected_len)
             )
 
-    def _check_crc(self, local, auto_decompress):
+    def _check_crc(self, local: int, auto_decompress: bool) -> None:
         remote = self._rt.headers.get("x-cos-hash-crc64ecma")
         if auto_decompress or self._rt.status_code != 200 or not remote:
             return

@@ -7,6 +7,7 @@ URL are resolved one by one.
 
 import configparser
 import os
+from typing import Any, Dict
 from urllib.parse import urlsplit
 
 from ..cos_client import CosConfig, CosS3Client
@@ -108,7 +109,8 @@ def resolve(args, environ=None):
         ),
         (file_label, from_file, ("secret_id", "secret_key")),
     ]
-    values, sources = {}, {}
+    values: Dict[str, Any] = {}
+    sources: Dict[str, Any] = {}
     for label, layer, names in layers:
         if "secret_id" in values:
             break

@@ -7,18 +7,21 @@ never trusted.  The directory is per user (``$QCLOUD_COS_CHECKPOINT_DIR``, else
 ``%LOCALAPPDATA%\\qcloud_cos\\checkpoints``).  Nothing secret is stored.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import logging
 import os
 import tempfile
+from typing import Any, Dict, Optional
 
 logger = logging.getLogger("qcloud_cos.transfer")
 
 VERSION = 1
 
 
-def default_directory():
+def default_directory() -> str:
     explicit = os.environ.get("QCLOUD_COS_CHECKPOINT_DIR")
     if explicit:
         return explicit
@@ -28,13 +31,13 @@ def default_directory():
     return os.path.join(base, "qcloud_cos", "checkpoints")
 
 
-def digest(record):
+def digest(record: Dict[str, Any]) -> str:
     """The SHA-256 a record file carries of its own record (canonical JSON)."""
     body = json.dumps(record, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return hashlib.sha256(body).hexdigest()
 
 
-def write_atomically(path, text):
+def write_atomically(path: str, text: str) -> None:
     """Write ``text`` to ``path`` so that readers see the old file or the whole new one, never a part:
     a temp file in the same directory (created 0700 if missing), fsync, ``os.replace``."""
     directory = os.path.dirname(path)
@@ -57,14 +60,14 @@ def write_atomically(path, text):
 class CheckpointStore:
     """Load, save and delete checkpoint records in one directory."""
 
-    def __init__(self, directory=None):
+    def __init__(self, directory: Optional[str] = None) -> None:
         self.directory = directory or default_directory()
 
-    def path_for(self, *, endpoint, bucket, key, local_path):
+    def path_for(self, *, endpoint: str, bucket: str, key: str, local_path: str) -> str:
         ident = "\n".join((endpoint, bucket, key, os.path.abspath(local_path)))
         return os.path.join(self.directory, hashlib.sha256(ident.encode("utf-8")).hexdigest() + ".json")
 
-    def load(self, path):
+    def load(self, path: str) -> Optional[Dict[str, Any]]:
         """The record at ``path``, or None when absent, unreadable or failing its checksum."""
         try:
             with open(path, "r", encoding="utf-8") as f:
@@ -80,10 +83,10 @@ class CheckpointStore:
             return None
         return record
 
-    def save(self, path, record):
+    def save(self, path: str, record: Dict[str, Any]) -> None:
         write_atomically(path, json.dumps({"record": record, "sha256": digest(record)}, sort_keys=True))
 
-    def delete(self, path):
+    def delete(self, path: str) -> None:
         try:
             os.remove(path)
         except FileNotFoundError:
@@ -95,14 +98,14 @@ class NoCheckpoints:
 
     directory = None
 
-    def path_for(self, **_):
+    def path_for(self, **_: Any) -> None:
         return None
 
-    def load(self, path):
+    def load(self, path: Optional[str]) -> None:
         return None
 
-    def save(self, path, record):
+    def save(self, path: Optional[str], record: Dict[str, Any]) -> None:
         pass
 
-    def delete(self, path):
+    def delete(self, path: Optional[str]) -> None:
         pass

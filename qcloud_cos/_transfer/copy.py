@@ -20,6 +20,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
 
 from .._client_copy import check_copy_status
 from .._endpoint import object_key
@@ -176,7 +177,7 @@ class _MultipartCopy:
         self.part_size, self.parts = plan_parts(size=size, part_size=part_bytes)
         self.lock = threading.Lock()
         self.stop = threading.Event()
-        self.record = None
+        self.record: Any = None  # the checkpoint record once started
         self.record_path = None
         self._last_save = 0.0
 

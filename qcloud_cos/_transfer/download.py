@@ -17,6 +17,7 @@ import os
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Dict
 
 import requests
 import urllib3
@@ -24,7 +25,7 @@ import urllib3
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; two downloads to one destination are not detected
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the module or None: every use checks it
 
 from .. import _crc64
 from .._headers import mapped, request_headers, split_params
@@ -120,7 +121,7 @@ def _adopt_official(stored):
     """
     part_size = int(stored["part_size"])
     size = int(stored["file_size"])
-    done = {}
+    done: Dict[str, Any] = {}
     for part in stored["parts"]:
         index = int(part["part_id"]) - 1
         start = index * part_size

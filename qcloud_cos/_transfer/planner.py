@@ -1,6 +1,9 @@
 """Pure planning: simple upload or multipart, and the part layout.  No I/O."""
 
+from __future__ import annotations
+
 import math
+from typing import List, Tuple, Union
 
 from ..cos_exception import CosClientError
 
@@ -14,13 +17,13 @@ MAX_PART = 5 * 1024 * MIB
 class Part:
     __slots__ = ("number", "offset", "size")
 
-    def __init__(self, number, offset, size):
+    def __init__(self, number: int, offset: int, size: int) -> None:
         self.number, self.offset, self.size = number, offset, size
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Part(%d, offset=%d, size=%d)" % (self.number, self.offset, self.size)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Part) and (self.number, self.offset, self.size) == (
             other.number,
             other.offset,
@@ -28,7 +31,7 @@ class Part:
         )
 
 
-def part_size_bytes(part_size_mib):
+def part_size_bytes(part_size_mib: Union[int, float]) -> int:
     """Validate ``PartSize`` (MiB, int or float) and return it in bytes."""
     if isinstance(part_size_mib, bool) or not isinstance(part_size_mib, (int, float)):
         raise CosClientError("PartSize must be a number of MiB, got %r" % (part_size_mib,))
@@ -40,12 +43,12 @@ def part_size_bytes(part_size_mib):
     return size
 
 
-def is_simple(*, size, part_size):
+def is_simple(*, size: int, part_size: int) -> bool:
     """One PUT when the file is at most max(20 MiB, PartSize)."""
     return size <= max(SIMPLE_THRESHOLD, part_size)
 
 
-def plan_parts(*, size, part_size):
+def plan_parts(*, size: int, part_size: int) -> Tuple[int, List[Part]]:
     """The parts of a multipart upload of ``size`` bytes with parts of ``part_size`` bytes.
 
     When that would take more than 10,000 parts the part size grows to the smallest whole number
@@ -55,7 +58,7 @@ def plan_parts(*, size, part_size):
         raise CosClientError("file of %d bytes is larger than COS allows (10000 parts of 5 GiB)" % size)
     if -(-size // part_size) > MAX_PARTS:
         part_size = -(-size // (MAX_PARTS * MIB)) * MIB
-    parts = []
+    parts: List[Part] = []
     offset, number = 0, 1
     while offset < size:
         length = min(part_size, size - offset)

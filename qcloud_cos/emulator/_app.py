@@ -312,7 +312,7 @@ class CosApp:
 
     def _handler(self, operation: Operation) -> Callable[[Request, Route], Response]:
         assert operation.handler is not None
-        return getattr(self, operation.handler)  # type: ignore[no-any-return]
+        return getattr(self, operation.handler)
 
     def _check_anonymous(self, operation: Operation, bucket_acl: str, route: Route) -> None:
         """Anonymous access by the operation's ``access`` class (``_routes``).  For an object

@@ -315,8 +315,8 @@ def verify(
         fields = parse_authorization(auth_value.decode("latin-1"), source="header")
         param_pairs = raw_query
     elif any(name == "q-sign-algorithm" for name, _ in query_pairs):
-        raw = {name: value.decode("utf-8", "replace") for name, value in query_pairs}
-        fields = _fields_from(raw, "query")
+        query_fields = {name: value.decode("utf-8", "replace") for name, value in query_pairs}
+        fields = _fields_from(query_fields, "query")
         param_pairs = [(n, v) for n, v in raw_query if canonical_name(n) not in _FIELDS]
     else:
         return None

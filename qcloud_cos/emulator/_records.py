@@ -96,7 +96,7 @@ class ObjectRecord:
             object_type=otype,
             acl=acl,
             headers=data.get("headers", {}),
-            meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
+            meta=[tuple(pair) for pair in data.get("meta", [])],
             extra=data.get("extra", {}),
             version_id=version_id,
             delete_marker=bool(row[12]) if len(row) > 12 else False,
@@ -164,7 +164,7 @@ class UploadRecord:
             storage_class=sc,
             acl=acl,
             headers=data.get("headers", {}),
-            meta=[tuple(pair) for pair in data.get("meta", [])],  # type: ignore[misc]
+            meta=[tuple(pair) for pair in data.get("meta", [])],
             extra=data.get("extra", {}),
         )
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 from urllib.parse import unquote_to_bytes
 
 from . import _auth, _names
@@ -221,7 +221,8 @@ def select_operation(req: Request, *, key: str, params: Dict[str, str]) -> Tuple
         unknown = sorted(name for name in params if name not in allowed and name not in _ANY_PARAMS)
         if unknown:
             return f"{method.capitalize()}{level.capitalize()}" + unknown[0].capitalize(), None
-    for sub in subs or [None]:
+    candidates: List[Optional[str]] = list(subs) if subs else [None]
+    for sub in candidates:
         operation = _TABLE.get((method, level, sub, copy)) or _TABLE.get((method, level, sub, False))
         if operation is not None:
             return operation.name, operation

@@ -41,7 +41,7 @@ _MAX_LINE = 65536
 _CRLF = re.compile("[\r\n]")
 
 
-class RequestLog(list):  # type: ignore[type-arg]
+class RequestLog(list):
     """A list of request records; ``append`` is serialised by a lock.
 
     With ``enabled=False`` nothing is kept (the command line uses that, so a
@@ -210,7 +210,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: "EmulatorHTTPServer"
 
     def setup(self) -> None:
-        self.timeout = self.server.request_timeout
+        self.timeout = self.server.request_timeout  # type: ignore[misc]  # per connection, on purpose: a ClassVar in typeshed
         super().setup()
         try:  # headers and body go out as separate writes: never wait for a delayed ACK
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -310,7 +310,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_error(400, f"Bad HTTP/0.9 request type ({self.command!r})")
                 return False
         try:
-            self.headers = read_headers(self.rfile)  # type: ignore[assignment]
+            # typeshed: headers is an email.message.Message and rfile a BufferedIOBase; both are duck-typed here
+            self.headers = read_headers(self.rfile)  # type: ignore[assignment,arg-type]
         except HeaderBlockError as exc:
             self.send_error(exc.status, exc.message)
             return False

@@ -261,7 +261,10 @@ class Appender:
         """MD5 of this append's bytes (not of the whole object)."""
         return self._chunk_md5.digest()
 
-    md5 = chunk_md5  # what a body sink reports (``_app.IncomingBody``)
+    @property
+    def md5(self) -> bytes:
+        """What a body sink reports (``_app.IncomingBody``): ``chunk_md5``."""
+        return self.chunk_md5
 
     def write(self, data: bytes) -> None:
         if self._writer is not None:
@@ -536,7 +539,7 @@ class Store(VersionStore):
 
     def _blob_files(self) -> List[Tuple[str, str]]:
         """(name, path) of every file in ``blobs/``."""
-        files = []
+        files: List[Tuple[str, str]] = []
         for sub in os.listdir(self.blob_dir):
             sub_path = os.path.join(self.blob_dir, sub)
             if os.path.isdir(sub_path):

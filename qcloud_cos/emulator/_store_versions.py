@@ -260,7 +260,7 @@ class VersionStore:
             if self.db.execute(
                 f"SELECT 1 FROM objects WHERE {_KEY} AND version_id = ?", (bucket, key, version_id)
             ).fetchone():
-                return self.open_object(bucket, key)  # type: ignore[attr-defined,no-any-return]
+                return self.open_object(bucket, key)  # type: ignore[attr-defined]
             if not record.segmented:
                 return record, open(self._blob_path(record.blob_id), "rb")  # type: ignore[attr-defined]
             segments = [
@@ -281,9 +281,10 @@ class VersionStore:
     def update_object_extra(self, bucket: str, key: str, *, version_id: Optional[str], name: str, value: Any) -> None:
         """Set ``extra[name]`` of the current object (``version_id`` None) or of a version."""
         with self._transaction():  # type: ignore[attr-defined]
-            record = (
-                self._find_version(bucket, key, version_id) if version_id is not None else self.get_object(bucket, key)
-            )  # type: ignore[attr-defined]
+            if version_id is not None:
+                record = self._find_version(bucket, key, version_id)
+            else:
+                record = self.get_object(bucket, key)  # type: ignore[attr-defined]
             if record is None or record.delete_marker:
                 raise CosError("NoSuchKey")
             record.extra[name] = value

@@ -219,6 +219,8 @@ def _signature_params(ours, owner, name):
     return entry and entry.get("signature") and entry["signature"]["params"]
 
 
+# Parameters only (name, kind, default), never annotations: ours are annotated (py.typed), the
+# official SDK's are not, and the recording's "text" (which shows them) only appears in messages.
 @pytest.mark.parametrize("owner,name", sorted(_signature_cases()))
 def test_signature_matches_the_official_one(ours, owner, name):
     table = OFFICIAL["classes"] if owner in OFFICIAL["classes"] else OFFICIAL["modules"]
