@@ -53,7 +53,8 @@ class _FileReader:
         if not self._left and isinstance(self._fileobj, _IterFile) and self._fileobj.has_more():
             # Refuse before the last byte goes out: the server must not store a truncated object.
             raise CosClientError("%s has more bytes than ContentLength=%d" % (self._name, self._length))
-        self._crc.update(chunk)
+        if self._crc is not None:
+            self._crc.update(chunk)
         return chunk
 
     def __iter__(self):
@@ -140,6 +141,8 @@ def _read(fileobj, size, *, name):
         raise CosClientError("cannot read %s: read() returned None (a non-blocking stream?)" % name)
     if isinstance(chunk, str):
         raise CosClientError("%s must be opened in binary mode (read() returned str)" % name)
+    if isinstance(chunk, memoryview) and getattr(fileobj, "returns_views", False):
+        return chunk  # our own part reader: sent before its next read, so not copied
     return _chunk_bytes(chunk, "%s.read() result" % name)
 
 
@@ -154,6 +157,9 @@ class Body:
         self.length = length
         self._position = position
         self._crc = _crc64.Crc64()
+        # a file object that keeps the CRC-64 of what it delivered since its start (our part reader):
+        # use it rather than computing the same CRC a second time
+        self._crc_from_file = position == 0 and getattr(fileobj, "tracks_crc64", False)
         self._used = False
 
     @property
@@ -178,7 +184,8 @@ class Body:
         self._used = True
         if self.length == 0:
             return b""
-        return _FileReader(self._fileobj, self.length, self._crc, name=self.name)
+        crc = None if self._crc_from_file else self._crc
+        return _FileReader(self._fileobj, self.length, crc, name=self.name)
 
     def use_declared_length(self, declared):
         """Honour a caller-declared ContentLength for a stream of unknown length.
@@ -198,7 +205,7 @@ class Body:
         if self._data is not None:
             return _crc64.crc64(self._data)
         if self._fileobj is not None and self.length is not None:
-            return self._crc.value
+            return self._fileobj.crc64 if self._crc_from_file else self._crc.value
         return None
 
     def content_md5(self):

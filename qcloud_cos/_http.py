@@ -23,6 +23,7 @@ import random
 import socket
 import threading
 import time
+from typing import Any, Dict, List, Set, Tuple
 from urllib.parse import urlsplit
 
 import requests
@@ -196,7 +197,7 @@ class _StreamingAdapter(requests.adapters.HTTPAdapter):
         return _use_large_blocks(super().proxy_manager_for(proxy, **proxy_kwargs))
 
 
-_SESSIONS = {}
+_SESSIONS: Dict[Tuple[int, int, int], requests.Session] = {}
 _SESSIONS_LOCK = threading.Lock()
 
 
@@ -220,7 +221,7 @@ def shared_session(*, pool_connections, pool_maxsize):
 
 
 # Workers that running transfers have reserved, per shared-session key.
-_RESERVED = {}
+_RESERVED: Dict[Tuple[int, int, int], int] = {}
 
 
 class _RetryCount:
@@ -311,7 +312,7 @@ class Transport:
     def send(self, request):
         """Send with retries; return the ``requests.Response`` of a successful (< 400) answer."""
         secrets = self._secrets(request)
-        failure = None
+        failure: Any = None  # the last attempt's network error, error response or CRC mismatch
         attempts = 0
         for attempt in range(self.retry + 1):
             if attempt:
@@ -493,12 +494,13 @@ class Transport:
         conf = self._conf
         session = self.session
         https = prepared.url.startswith("https://")
-        settings = session.merge_environment_settings(
+        settings = environment_settings(
+            session,
             prepared.url,
-            conf._proxies or {},
-            request.stream,
-            conf._verify_ssl if https and conf._verify_ssl is not None else None,
-            conf._ssl_cert if https else None,
+            proxies=conf._proxies or {},
+            stream=request.stream,
+            verify=conf._verify_ssl if https and conf._verify_ssl is not None else None,
+            cert=conf._ssl_cert if https else None,
         )
         _redact.add_request(secrets, proxies=settings.get("proxies"))
         if logger.isEnabledFor(logging.DEBUG):
@@ -522,6 +524,49 @@ class Transport:
         return response
 
 
+#: What requests reads from the environment to settle proxies and certificates.
+_SETTINGS_ENV = (
+    "http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+)  # fmt: skip
+_settings_cache: Dict[Any, Any] = {}
+_SETTINGS_CACHE_MAX = 256
+
+
+def _hashable(value):
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _hashable(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    return value
+
+
+def environment_settings(session, url, *, proxies, stream, verify, cert):
+    """``session.merge_environment_settings`` for ``url``, remembered.
+
+    requests recomputes it for every request by scanning the whole environment (a fifth of a small
+    request's client time); the answer depends only on the URL's scheme and host, the arguments, the
+    session's own settings and the proxy and CA-bundle variables, which are all in the key, so a
+    changed variable still takes effect on the next request.
+    """
+    parts = urlsplit(url)
+    key = (
+        parts.scheme, parts.netloc, _hashable(proxies), stream, verify, _hashable(cert), session.trust_env,
+        _hashable(session.proxies), _hashable(session.verify), _hashable(session.cert),
+        tuple(os.environ.get(name) for name in _SETTINGS_ENV),
+    )  # fmt: skip
+    try:
+        cached = _settings_cache.get(key)
+    except TypeError:  # something unhashable in the settings: no cache
+        return session.merge_environment_settings(url, proxies, stream, verify, cert)
+    if cached is None:
+        cached = session.merge_environment_settings(url, proxies, stream, verify, cert)
+        if len(_settings_cache) >= _SETTINGS_CACHE_MAX:
+            _settings_cache.clear()
+        _settings_cache[key] = cached
+    return {name: dict(value) if isinstance(value, dict) else value for name, value in cached.items()}
+
+
 def _proxies_for(url, proxies):
     """The proxies that apply to ``url``: the configured ones, else the environment's."""
     if isinstance(proxies, dict) and proxies:
@@ -535,7 +580,9 @@ def _proxies_for(url, proxies):
 
 def _chain(exc, limit=16):
     """``exc`` and the exceptions it wraps (args, urllib3 ``reason``, cause and context)."""
-    seen, todo, out = set(), [exc], []
+    seen: Set[int] = set()
+    todo: List[Any] = [exc]
+    out: List[BaseException] = []
     while todo and len(out) < limit:
         item = todo.pop(0)
         if not isinstance(item, BaseException) or id(item) in seen:

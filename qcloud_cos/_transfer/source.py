@@ -12,6 +12,7 @@ for a network failure and retries it; the engine raises the OSError itself.
 """
 
 import os
+import threading
 
 from .. import _crc64
 from ..cos_exception import CosClientError
@@ -33,7 +34,31 @@ class LocalReadError(BaseException):
         return error
 
 
+BLOCK = 1024 * 1024
+_buffers = threading.local()
+
+
+def _thread_buffer():
+    """This thread's read buffer: reused by every part the thread sends, so no block is allocated
+    (and zero-filled by the kernel) per read."""
+    buf = getattr(_buffers, "buf", None)
+    if buf is None:
+        buf = _buffers.buf = memoryview(bytearray(BLOCK))
+    return buf
+
+
 class PartReader:
+    """The bytes ``[offset, offset + size)`` of a file as a seekable binary file.
+
+    ``read`` returns a memoryview of this thread's buffer, valid until the next ``read`` in the
+    thread (the HTTP layer sends each block before reading the next; ``returns_views`` tells the body
+    layer not to copy it), and keeps ``crc64``, the CRC-64 of the bytes read since the start
+    (``tracks_crc64``: the body layer uses it instead of computing its own).
+    """
+
+    returns_views = True
+    tracks_crc64 = True
+
     def __init__(self, path, *, offset, size, progress=None, should_stop=None):
         self._path = path
         self._offset = offset
@@ -51,16 +76,23 @@ class PartReader:
         left = self._size - self._pos
         if amount is None or amount < 0 or amount > left:
             amount = left
+        amount = min(amount, BLOCK)  # a short read is allowed; the caller asks again
         if amount <= 0:
             return b""
+        data = _thread_buffer()[:amount]
         try:
             if self._file is None:
-                self._file = open(self._path, "rb")
+                self._file = open(self._path, "rb", buffering=0)
                 self._file.seek(self._offset + self._pos)
-            data = self._file.read(amount)
+            got = 0
+            while got < amount:
+                n = self._file.readinto(data[got:])
+                if not n:
+                    break
+                got += n
         except OSError as exc:
             raise LocalReadError(exc) from exc
-        if len(data) < amount:
+        if got < amount:
             raise CosClientError(
                 "%s is shorter than when the upload was planned: it changed while uploading" % self._path
             )

@@ -45,7 +45,8 @@ import signal
 import stat as stat_module
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any, Callable, Deque, Dict, List, Tuple, Union
 
 from .. import _crc64, _http
 from .._endpoint import check_key, quote_key
@@ -192,7 +193,8 @@ def _headers_digest(kwargs):
 
 def list_all_parts(client, *, bucket, key, upload_id):
     """Every part of an upload, following List Parts pages."""
-    parts, marker = [], 0
+    parts: List[Dict[str, Any]] = []
+    marker = 0
     while True:
         page = client.list_parts(bucket, key, upload_id, PartNumberMarker=marker)
         parts.extend(page.get("Part") or [])
@@ -203,7 +205,8 @@ def list_all_parts(client, *, bucket, key, upload_id):
 
 def list_all_uploads(client, *, bucket, key):
     """Unfinished uploads of exactly ``key``, oldest first, following every page."""
-    found, key_marker, id_marker = [], "", ""
+    found: List[Dict[str, Any]] = []
+    key_marker, id_marker = "", ""
     while True:
         page = client.list_multipart_uploads(bucket, Prefix=key, KeyMarker=key_marker, UploadIdMarker=id_marker)
         found.extend(u for u in page.get("Upload") or [] if u.get("Key") == key)
@@ -219,6 +222,7 @@ class _Control:
         self._stopped = threading.Event()
         self._parent = parent
         self._event = event
+        self.interrupt = None  # the entry point's _DeferredInterrupt: Ctrl-C stops a task run inline too
 
     def stop(self):
         self._stopped.set()
@@ -227,6 +231,7 @@ class _Control:
         return (
             self._stopped.is_set()
             or (self._event is not None and self._event.is_set())
+            or (self.interrupt is not None and self.interrupt.pending)
             or (self._parent is not None and self._parent.stopped())
         )
 
@@ -256,7 +261,7 @@ class FileUpload:
         self.progress = progress
         self.control = control
         self.skip_existing = skip_existing
-        self.stat = None
+        self.stat: Any = None  # an os.stat_result once prepared
         self.upload_id = None
         self.parts = []  # the plan
         self.done = {}  # part number → {'etag', 'crc64', 'size'}
@@ -762,8 +767,8 @@ class _Scheduler:
     def __init__(self, workers, *, interrupt=None):
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cos-upload")
         self._limit = workers
-        self._parts = collections.deque()
-        self._files = collections.deque()
+        self._parts: Deque[Tuple[Callable[[], Any], Callable[[Future[Any]], None]]] = collections.deque()
+        self._files: Deque[Tuple[Callable[[], Any], Callable[[Future[Any]], None]]] = collections.deque()
         self._inflight = {}
         self._interrupt = interrupt
 
@@ -805,7 +810,22 @@ class _Scheduler:
     def _fill(self):
         while len(self._inflight) < self._limit and (self._parts or self._files):
             fn, on_done = (self._parts or self._files).popleft()
+            if not self._inflight and not self._parts and not self._files:
+                on_done(_run_inline(fn))  # the only task: no thread to start or hand over to
+                continue
             self._inflight[self._executor.submit(fn)] = on_done
+
+
+def _run_inline(fn):
+    """``fn()`` on this thread, as a finished Future (a worker's Future carries any BaseException too)."""
+    future: Future[Any] = Future()
+    try:
+        future.set_result(fn())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - Stopped and LocalReadError are BaseExceptions
+        future.set_exception(exc)
+    return future
 
 
 class Transfer:
@@ -822,14 +842,15 @@ class Transfer:
         self.workers = workers
         self.control = _Control(event=cancel_event)
         self.progress_callback = progress_callback
-        self.progress = None
+        self.progress: Any = None  # a Progress while running
         self.fail_fast = fail_fast
+        self.store: Union[NoCheckpoints, CheckpointStore]
         if checkpoint_dir is False:
             self.store = NoCheckpoints()
         else:
             self.store = CheckpointStore(checkpoint_dir or None)
         self.files = []
-        self._scheduler = None
+        self._scheduler: Any = None  # a _Scheduler while running
         self._clock = time.monotonic
 
     def add(self, **kwargs):
@@ -845,6 +866,7 @@ class Transfer:
         for upload in self.files:
             upload.progress = self.progress
         self._scheduler = _Scheduler(self.workers, interrupt=interrupt)
+        self.control.interrupt = interrupt
         for upload in self.files:
             self._scheduler.add_file(upload.prepare, lambda f, u=upload: self._prepared(u, f))
         with self.client._concurrent(self.workers) as client:
