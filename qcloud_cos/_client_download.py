@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ._transfer.planner import Default
+
 if TYPE_CHECKING:
     from ._client_core import ClientCore
 else:
@@ -18,8 +20,8 @@ class DownloadMethods(ClientCore):
         Bucket,
         Key,
         DestFilePath,
-        PartSize=20,
-        MAXThread=5,
+        PartSize=Default(20),
+        MAXThread=Default(5),
         EnableCRC=False,
         progress_callback=None,
         DumpRecordDir=None,
@@ -29,6 +31,10 @@ class DownloadMethods(ClientCore):
         **Kwargs,
     ):
         """Download an object to ``DestFilePath``: one GET up to ``PartSize`` MiB, else parallel ranged GETs.
+
+        ``PartSize``/``MAXThread`` not given: 8 MiB ranges (one GET up to 8 MiB) and up to 16 at a time,
+        or the part size an unfinished download of the same object was begun with (README, "Defaults
+        that fit the link"); given, they are honoured as the official SDK does.
 
         Every GET carries ``If-Match`` with the ETag seen at HEAD (an overwritten object raises
         ``DownloadChanged``, nothing is written to the destination); the CRC-64 is checked before the

@@ -29,6 +29,7 @@ from ._endpoint import copy_source_key, format_bucket, format_endpoint, key_text
 # ``mapped`` is imported for the official module's namespace (cos_client.mapped).
 from ._headers import check_value, mapped, redact, request_headers, split_params  # noqa: F401
 from ._params import BUCKET, encoding_type, integer, text_param, upload_id
+from ._transfer.planner import Default
 from ._types import BodyData, IntParam, ObjectKey
 from ._xml import decode_result, dict_to_xml, format_dict, format_xml, xml_to_dict  # noqa: F401
 
@@ -573,12 +574,22 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
 
     # -- high-level transfers --------------------------------------------------------------
     def upload_file(
-        self, Bucket, Key, LocalFilePath, PartSize=1, MAXThread=5, EnableMD5=False, progress_callback=None, **kwargs
+        self,
+        Bucket,
+        Key,
+        LocalFilePath,
+        PartSize=Default(1),
+        MAXThread=Default(5),
+        EnableMD5=False,
+        progress_callback=None,
+        **kwargs,
     ):
-        """Upload a local file: one PUT up to max(20 MiB, PartSize MiB), else a resumable multipart upload.
+        """Upload a local file: one PUT or a resumable multipart upload.
 
-        :param PartSize(int): part size in MiB (grown to keep within 10,000 parts).
-        :param MAXThread(int): parallel requests.
+        :param PartSize(int): part size in MiB (grown to keep within 10,000 parts); given, the file goes
+            in one PUT up to max(20 MiB, PartSize MiB), as the official SDK does.  Not given: 8 MiB parts
+            and one PUT only up to 8 MiB (see README, "Defaults that fit the link").
+        :param MAXThread(int): parallel requests; not given: up to 16 (never more than the parts).
         :param EnableMD5(bool): send Content-MD5 with each request.
         :param progress_callback(callable): ``progress_callback(consumed_bytes, total_bytes)``, called
             byte by byte as data is sent, one call at a time, never decreasing, ``total`` only once the
@@ -612,8 +623,8 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
         Bucket,
         LocalPath,
         KeyPrefix="",
-        PartSize=1,
-        MAXThread=10,
+        PartSize=Default(1),
+        MAXThread=Default(10),
         EnableMD5=False,
         SkipExisting=True,
         progress_callback=None,

@@ -31,6 +31,7 @@ from .. import _crc64
 from .._headers import mapped, request_headers, split_params
 from ..cos_exception import CosClientError, CosServiceError
 from .checkpoint import digest, write_atomically
+from .planner import AUTO_PART, AUTO_THREADS, given
 from .progress import Progress, Stopped
 from .upload import check_options, local_path
 
@@ -295,11 +296,26 @@ def _check_key_and_record_dir(key, *, simplify, record_dir):
 
 
 def _plan(size, *, part_size, max_parts):
-    """``(ranged, parts)``: parts are ``(index, start, length)``; an empty object is one empty part."""
+    """``(ranged, piece, parts)``: parts are ``(index, start, length)``; an empty object is one empty part."""
     ranged = size > part_size * MIB
     piece = part_size_for(size, part_size, max_parts) if ranged else max(size, 1)
-    parts = [(i, off, min(piece, size - off)) for i, off in enumerate(range(0, size, piece))] or [(0, 0, 0)]
-    return ranged, piece, parts
+    return ranged, piece, _pieces(size, piece)
+
+
+def _pieces(size, piece):
+    return [(i, off, min(piece, size - off)) for i, off in enumerate(range(0, size, piece))] or [(0, 0, 0)]
+
+
+def _resumed_piece(record_path, *, size, etag, piece, max_parts):
+    """Without a PartSize from the caller: the part size of a matching unfinished download (ours or
+    the official SDK's record), so that it resumes whatever part size it was begun with."""
+    record = load_record(record_path)
+    if record is None or record.get("size") != size or record.get("etag") != etag:
+        return piece
+    recorded = record.get("part_size")
+    if isinstance(recorded, int) and recorded >= MIB and -(-size // recorded) <= max_parts:
+        return recorded
+    return piece
 
 
 class _Target:
@@ -498,12 +514,19 @@ def download_file(
         progress=progress,
         cancel_event=cancel_event,
     )
-    ranged, piece, parts = _plan(size, part_size=part_size, max_parts=max_parts)
+    auto_part = not given(part_size)
+    ranged, piece, parts = _plan(size, part_size=AUTO_PART // MIB if auto_part else part_size, max_parts=max_parts)
     record_path = None
     if ranged:
         record_path = record_path_for(
             os.fspath(dump_record_dir or default_record_dir()), bucket=bucket, key=key, dest=os.path.abspath(dest)
         )
+        if auto_part:
+            resumed_piece = _resumed_piece(record_path, size=size, etag=etag, piece=piece, max_parts=max_parts)
+            if resumed_piece != piece:
+                piece, parts = resumed_piece, _pieces(size, resumed_piece)
+    if not given(max_thread):
+        max_thread = min(AUTO_THREADS, len(parts)) if ranged else 1
     target = _Target.open(
         dest=dest,
         disable_temp=disable_temp,

@@ -53,7 +53,19 @@ from .._endpoint import check_key, quote_key
 from .._headers import mapped
 from ..cos_exception import CosClientError, CosServiceError
 from .checkpoint import VERSION, CheckpointStore, NoCheckpoints
-from .planner import MIB, is_simple, part_size_bytes, plan_parts
+from .planner import (
+    AUTO_PART,
+    AUTO_THREADS,
+    MAX_PART,
+    MIB,
+    MIN_PART,
+    SIMPLE_THRESHOLD,
+    auto_threads,
+    given,
+    is_simple,
+    part_size_bytes,
+    plan_parts,
+)
 from .progress import Progress, Stopped
 from .source import LocalReadError, PartReader
 
@@ -248,13 +260,29 @@ class FileUpload:
     """The upload of one local file; its methods run as scheduler tasks or callbacks."""
 
     def __init__(
-        self, *, client, bucket, key, path, part_size, enable_md5, kwargs, store, progress, control, skip_existing=False
+        self,
+        *,
+        client,
+        bucket,
+        key,
+        path,
+        part_size,
+        enable_md5,
+        kwargs,
+        store,
+        progress,
+        control,
+        skip_existing=False,
+        auto_part_size=False,
     ):
         self.client = client
         self.bucket = bucket
         self.key = key
         self.path = path
         self.part_size = part_size
+        # PartSize not given: our default (planner.AUTO_PART, multipart above it), and an unfinished
+        # upload found on the server is adopted with whatever part size it was begun with
+        self.auto_part_size = auto_part_size
         self.enable_md5 = enable_md5
         self.kwargs = kwargs
         self.store = store
@@ -286,7 +314,8 @@ class FileUpload:
         if self.skip_existing and self._exists_unchanged(size):
             self.skipped = True
             return None
-        if is_simple(size=size, part_size=self.part_size):
+        threshold = AUTO_PART if self.auto_part_size else SIMPLE_THRESHOLD
+        if is_simple(size=size, part_size=self.part_size, threshold=threshold):
             return SIMPLE
         self.part_size, self.parts = plan_parts(size=size, part_size=self.part_size)
         self.checkpoint_path = self.store.path_for(
@@ -439,7 +468,7 @@ class FileUpload:
             verified = self._verify_by_content(upload["UploadId"])
             if verified is not None:
                 self.upload_id = upload["UploadId"]
-                self.done = verified
+                self.done, (self.part_size, self.parts) = verified
                 logger.info(
                     "resuming upload %s of %s found on the server: %d of %d parts match the file",
                     self.upload_id,
@@ -450,16 +479,25 @@ class FileUpload:
                 return
 
     def _verify_by_content(self, upload_id):
-        """The parts of ``upload_id`` if it has some and every one matches the file, else None.
+        """``(done, (part_size, parts))`` of ``upload_id`` if it has parts and every one matches the
+        file, else None.
 
         An upload without parts is never adopted: it is most likely another writer's that has just
-        begun, which would then meet NoSuchUpload.  The file ranges are hashed on a few threads
-        (hashlib releases the GIL), stopping at the first mismatch.
+        begun, which would then meet NoSuchUpload.  Without a PartSize from the caller, the upload's
+        own part size (its largest part's) is used, so an upload begun with other parts (the official
+        SDK's 1 MiB) resumes too.  The file ranges are hashed on a few threads (hashlib releases the GIL),
+        stopping at the first mismatch.
         """
         remote = list_all_parts(self.client, bucket=self.bucket, key=self.key, upload_id=upload_id)
         if not remote:
             return None
-        by_number = {p.number: p for p in self.parts}
+        layout = self.part_size, self.parts
+        begun_with = max(int(item["Size"]) for item in remote)  # every part but the last has it
+        if self.auto_part_size and begun_with != self.part_size and MIN_PART <= begun_with <= MAX_PART:
+            layout = plan_parts(size=self.stat.st_size, part_size=begun_with)
+            if layout[0] != begun_with:  # that part size would not fit in 10,000 parts
+                return None
+        by_number = {p.number: p for p in layout[1]}
         checks = []
         for item in remote:
             plan = by_number.get(int(item["PartNumber"]))
@@ -478,7 +516,7 @@ class FileUpload:
                         pending.cancel()
                     return None
                 done[plan.number] = {"etag": etag, "crc64": crc, "size": plan.size}
-        return done
+        return done, layout
 
     def _abort_quietly(self, upload_id):
         try:
@@ -1048,8 +1086,11 @@ def _upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5
     kwargs, cancel_event, checkpoint_dir = _split_extensions(
         kwargs, max_thread=max_thread, progress_callback=progress_callback
     )
-    part_size = part_size_bytes(part_size)
+    auto_part = not given(part_size)
+    part_size = AUTO_PART if auto_part else part_size_bytes(part_size)
     size = regular_file(path).st_size
+    if not given(max_thread):
+        max_thread = 1 if auto_part and size <= AUTO_PART else auto_threads(size=size, part_size=part_size)
     transfer = Transfer(
         client=client,
         workers=max_thread,
@@ -1058,7 +1099,15 @@ def _upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5
         checkpoint_dir=checkpoint_dir,
         fail_fast=True,
     )
-    upload = transfer.add(bucket=bucket, key=key, path=path, part_size=part_size, enable_md5=enable_md5, kwargs=kwargs)
+    upload = transfer.add(
+        bucket=bucket,
+        key=key,
+        path=path,
+        part_size=part_size,
+        enable_md5=enable_md5,
+        kwargs=kwargs,
+        auto_part_size=auto_part,
+    )
     transfer.run(total=size, interrupt=interrupt)
     if upload.error is not None:
         raise upload.error
@@ -1125,10 +1174,11 @@ def _upload_folder(
     kwargs, cancel_event, checkpoint_dir = _split_extensions(
         kwargs, max_thread=max_thread, progress_callback=progress_callback
     )
-    part_size = part_size_bytes(part_size)
+    auto_part = not given(part_size)
+    part_size = AUTO_PART if auto_part else part_size_bytes(part_size)
     transfer = Transfer(
         client=client,
-        workers=max_thread,
+        workers=max_thread if given(max_thread) else AUTO_THREADS,
         progress_callback=progress_callback,
         cancel_event=cancel_event,
         checkpoint_dir=checkpoint_dir,
@@ -1146,6 +1196,7 @@ def _upload_folder(
             enable_md5=enable_md5,
             kwargs=kwargs,
             skip_existing=skip_existing,
+            auto_part_size=auto_part,
         )
         try:
             total += os.stat(path).st_size

@@ -228,7 +228,14 @@ def test_cancel_then_resume_without_rereading(client, bucket, cos_emulator, make
     event, progress = _cancel_at(0.5)
     with pytest.raises(UploadCancelled):
         client.upload_file(
-            bucket, "resume.bin", path, MAXThread=4, progress_callback=progress, CancelEvent=event, CheckpointDir=ckdir
+            bucket,
+            "resume.bin",
+            path,
+            PartSize=1,
+            MAXThread=4,
+            progress_callback=progress,
+            CancelEvent=event,
+            CheckpointDir=ckdir,
         )
     sent_first = len(_requests(cos_emulator, bucket, "UploadPart"))
     assert 20 <= sent_first < 41 - 2  # stopped promptly: not every part went out
@@ -236,7 +243,7 @@ def test_cancel_then_resume_without_rereading(client, bucket, cos_emulator, make
 
     recorder = Recorder()
     result = client.upload_file(
-        bucket, "resume.bin", path, MAXThread=4, progress_callback=recorder, CheckpointDir=ckdir
+        bucket, "resume.bin", path, PartSize=1, MAXThread=4, progress_callback=recorder, CheckpointDir=ckdir
     )
     sent_second = len(_requests(cos_emulator, bucket, "UploadPart")) - sent_first
     assert len(_requests(cos_emulator, bucket, "InitiateMultipartUpload")) == 1  # the same upload
@@ -297,12 +304,19 @@ def test_corrupt_checkpoint_falls_back_to_content_verification(client, bucket, c
     event, progress = _cancel_at(0.5)
     with pytest.raises(UploadCancelled):
         client.upload_file(
-            bucket, "ck.bin", path, MAXThread=2, progress_callback=progress, CancelEvent=event, CheckpointDir=ckdir
+            bucket,
+            "ck.bin",
+            path,
+            PartSize=1,
+            MAXThread=2,
+            progress_callback=progress,
+            CancelEvent=event,
+            CheckpointDir=ckdir,
         )
     (name,) = os.listdir(ckdir)
     with open(os.path.join(ckdir, name), "r+") as f:
         f.write("garbage")
-    client.upload_file(bucket, "ck.bin", path, CheckpointDir=ckdir)
+    client.upload_file(bucket, "ck.bin", path, PartSize=1, CheckpointDir=ckdir)
     assert len(_requests(cos_emulator, bucket, "InitiateMultipartUpload")) == 1  # still resumed
     assert _same(client, bucket, "ck.bin", path)
 
@@ -337,7 +351,7 @@ def test_non_retryable_error_stops_promptly_with_its_cause(client, bucket, cos_e
 def test_part_crc_mismatch_is_retried(client, bucket, cos_emulator, make_file, ckdir):
     path = make_file(22 * MIB)
     cos_emulator.inject_fault(op="UploadPart", count=1, corrupt_crc=True)
-    client.upload_file(bucket, "crc.bin", path, CheckpointDir=ckdir)
+    client.upload_file(bucket, "crc.bin", path, PartSize=1, CheckpointDir=ckdir)
     assert len(_requests(cos_emulator, bucket, "UploadPart")) == 23
     assert _same(client, bucket, "crc.bin", path)
 
@@ -369,7 +383,7 @@ def test_lost_responses_are_survived(client, bucket, cos_emulator, make_file, ck
     path = make_file(22 * MIB)
     cos_emulator.inject_fault(lose_response=True, op="UploadPart", count=2)
     cos_emulator.inject_fault(lose_response=True, op="CompleteMultipartUpload")
-    result = client.upload_file(bucket, "lost.bin", path, CheckpointDir=ckdir)
+    result = client.upload_file(bucket, "lost.bin", path, PartSize=1, CheckpointDir=ckdir)
     assert result["ETag"].endswith('-22"')
     assert result["x-cos-hash-crc64ecma"] == str(crc64(open(path, "rb").read()))
     assert _same(client, bucket, "lost.bin", path)

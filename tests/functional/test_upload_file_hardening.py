@@ -100,7 +100,7 @@ def test_any_unconfirmable_initiate_header_prevents_adoption(client, bucket, cos
     path = make_file(22 * MIB)
     other = client.create_multipart_upload(bucket, "h.bin", **headers)["UploadId"]
     _send_parts(client, bucket, "h.bin", other, path, 3)
-    client.upload_file(bucket, "h.bin", path, CheckpointDir=False, **headers)
+    client.upload_file(bucket, "h.bin", path, PartSize=1, CheckpointDir=False, **headers)
     assert len(_ops(cos_emulator, bucket, "InitiateMultipartUpload")) == 2
     assert len(_ops(cos_emulator, bucket, "UploadPart")) == 3 + 22
     assert _uploads(client, bucket, "h.bin") == [other]
@@ -139,9 +139,11 @@ def test_writer_whose_upload_another_writer_completed_succeeds(client, bucket, c
     def progress(done, total):
         # the first writer is half way: a second writer adopts its upload and completes it
         if done >= 12 * MIB and not fired:
-            fired.append(other.upload_file(bucket, "both.bin", path, CheckpointDir=False))
+            fired.append(other.upload_file(bucket, "both.bin", path, PartSize=1, CheckpointDir=False))
 
-    result = client.upload_file(bucket, "both.bin", path, MAXThread=2, progress_callback=progress, CheckpointDir=False)
+    result = client.upload_file(
+        bucket, "both.bin", path, PartSize=1, MAXThread=2, progress_callback=progress, CheckpointDir=False
+    )
     assert len(_ops(cos_emulator, bucket, "InitiateMultipartUpload")) == 1  # the second adopted it
     assert {"Location", "Bucket", "Key", "ETag", "x-cos-hash-crc64ecma"} <= set(result)
     assert result["ETag"] == fired[0]["ETag"]
@@ -225,11 +227,11 @@ def test_rerun_after_a_lost_complete_answer_sends_nothing_again(client, bucket, 
     no_retry = CosS3Client(CosConfig(**cos_emulator.config_kwargs()), retry=0)
     cos_emulator.inject_fault(lose_response=True, op="CompleteMultipartUpload", bucket=bucket)
     with pytest.raises(CosClientError):
-        no_retry.upload_file(bucket, "lostc.bin", path, CheckpointDir=ckdir)
+        no_retry.upload_file(bucket, "lostc.bin", path, PartSize=1, CheckpointDir=ckdir)
     assert len(os.listdir(ckdir)) == 1  # every part done, answer unknown
     parts, puts = len(_ops(cos_emulator, bucket, "UploadPart")), len(_ops(cos_emulator, bucket, "PutObject"))
 
-    result = client.upload_file(bucket, "lostc.bin", path, CheckpointDir=ckdir)
+    result = client.upload_file(bucket, "lostc.bin", path, PartSize=1, CheckpointDir=ckdir)
     assert len(_ops(cos_emulator, bucket, "UploadPart")) == parts  # nothing sent again
     assert len(_ops(cos_emulator, bucket, "PutObject")) == puts
     assert len(_ops(cos_emulator, bucket, "InitiateMultipartUpload")) == 1

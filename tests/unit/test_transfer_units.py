@@ -344,3 +344,13 @@ def test_a_wrong_simple_upload_is_deleted_only_while_it_is_ours(head, deleted):
     )
     assert upload._delete_if_ours({"ETag": '"a"'}, 7) is deleted
     assert client.deleted == (["k"] if deleted else [])
+
+
+def test_defaults_that_mark_not_given():
+    from qcloud_cos._transfer.planner import AUTO_THREADS, Default, auto_threads, given
+
+    assert Default(5) == 5 and repr(Default(5)) == "5" and not given(Default(5))
+    assert given(5) and given(1.5)
+    assert auto_threads(size=1, part_size=8 * MIB) == 1
+    assert auto_threads(size=24 * MIB, part_size=8 * MIB) == 3
+    assert auto_threads(size=10**12, part_size=8 * MIB) == AUTO_THREADS
