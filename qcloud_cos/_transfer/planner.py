@@ -20,7 +20,7 @@ MAX_PART = 5 * 1024 * MIB
 #: round trip per MiB and keep at most 5 requests in flight: on a 30 ms, 100 Mbit/s-per-connection link
 #: that caps a transfer far below the link.  As s3transfer does: 8 MiB parts (and a multipart
 #: threshold of 8 MiB), grown to fit 10,000 parts; and up to 16 requests in flight (never more than
-#: there are parts).  Memory stays bounded: each request streams through one 1 MiB buffer.
+#: there are parts).  Memory stays bounded: each request streams through one 256 KiB buffer.
 AUTO_PART = 8 * MIB
 AUTO_THREADS = 16
 

@@ -34,7 +34,7 @@ class LocalReadError(BaseException):
         return error
 
 
-BLOCK = 1024 * 1024
+BLOCK = 256 * 1024
 _buffers = threading.local()
 
 
