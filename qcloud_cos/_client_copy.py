@@ -103,7 +103,16 @@ class CopyMethods(ClientCore):
         )
         return self._copy_result(response)
 
-    def copy(self, Bucket, Key, CopySource, CopyStatus="Copy", PartSize=10, MAXThread=5, **kwargs):
+    def copy(
+        self,
+        Bucket: str,
+        Key: ObjectKey,
+        CopySource: Dict[str, Any],
+        CopyStatus: str = "Copy",
+        PartSize: int = 10,
+        MAXThread: int = 5,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Copy an object of any size: one PUT Object - Copy, or a multipart copy for large sources.
 
         The source is HEADed first.  Same region and storage class, or a source under 5 GiB: one

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Optional
 
 from ._transfer.planner import Default
+from ._types import ObjectKey, PathArg, ProgressFn
 
 if TYPE_CHECKING:
     from ._client_core import ClientCore
@@ -17,19 +18,19 @@ class DownloadMethods(ClientCore):
 
     def download_file(
         self,
-        Bucket,
-        Key,
-        DestFilePath,
-        PartSize=Default(20),
-        MAXThread=Default(5),
-        EnableCRC=False,
-        progress_callback=None,
-        DumpRecordDir=None,
-        KeySimplifyCheck=True,
-        DisableTempDestFilePath=False,
-        MaxPartCount=10000,
-        **Kwargs,
-    ):
+        Bucket: str,
+        Key: ObjectKey,
+        DestFilePath: PathArg,
+        PartSize: int = Default(20),
+        MAXThread: int = Default(5),
+        EnableCRC: bool = False,
+        progress_callback: Optional[ProgressFn] = None,
+        DumpRecordDir: Optional[PathArg] = None,
+        KeySimplifyCheck: bool = True,
+        DisableTempDestFilePath: bool = False,
+        MaxPartCount: int = 10000,
+        **Kwargs: Any,
+    ) -> None:
         """Download an object to ``DestFilePath``: one GET up to ``PartSize`` MiB, else parallel ranged GETs.
 
         ``PartSize``/``MAXThread`` not given: 8 MiB ranges (one GET up to 8 MiB) and up to 16 at a time,

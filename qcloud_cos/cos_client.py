@@ -30,7 +30,7 @@ from ._endpoint import copy_source_key, format_bucket, format_endpoint, key_text
 from ._headers import check_value, mapped, redact, request_headers, split_params  # noqa: F401
 from ._params import BUCKET, encoding_type, integer, text_param, upload_id
 from ._transfer.planner import Default
-from ._types import BodyData, IntParam, ObjectKey
+from ._types import BodyData, IntParam, ObjectKey, PathArg, ProgressFn
 from ._xml import decode_result, dict_to_xml, format_dict, format_xml, xml_to_dict  # noqa: F401
 
 # The official module's namespace also holds these (user code imports some of them from here).
@@ -575,15 +575,15 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
     # -- high-level transfers --------------------------------------------------------------
     def upload_file(
         self,
-        Bucket,
-        Key,
-        LocalFilePath,
-        PartSize=Default(1),
-        MAXThread=Default(5),
-        EnableMD5=False,
-        progress_callback=None,
-        **kwargs,
-    ):
+        Bucket: str,
+        Key: ObjectKey,
+        LocalFilePath: PathArg,
+        PartSize: Union[int, float] = Default(1),
+        MAXThread: int = Default(5),
+        EnableMD5: bool = False,
+        progress_callback: Optional[ProgressFn] = None,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Upload a local file: one PUT or a resumable multipart upload.
 
         :param PartSize(int): part size in MiB (grown to keep within 10,000 parts); given, the file goes
@@ -620,16 +620,16 @@ class CosS3Client(DownloadMethods, CopyMethods, BucketMethods, ListingMethods, _
 
     def upload_folder(
         self,
-        Bucket,
-        LocalPath,
-        KeyPrefix="",
-        PartSize=Default(1),
-        MAXThread=Default(10),
-        EnableMD5=False,
-        SkipExisting=True,
-        progress_callback=None,
-        **kwargs,
-    ):
+        Bucket: str,
+        LocalPath: PathArg,
+        KeyPrefix: str = "",
+        PartSize: Union[int, float] = Default(1),
+        MAXThread: int = Default(10),
+        EnableMD5: bool = False,
+        SkipExisting: bool = True,
+        progress_callback: Optional[ProgressFn] = None,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
         """Upload every file below ``LocalPath`` to ``KeyPrefix + <relative path with '/'>``.
 
         Files and their parts share one pool of ``MAXThread`` workers.  With ``SkipExisting`` an object
