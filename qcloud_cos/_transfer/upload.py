@@ -46,7 +46,7 @@ import stat as stat_module
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any, Callable, Deque, Dict, List, Tuple, Union
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from .. import _crc64, _http
 from .._endpoint import check_key, quote_key
@@ -231,17 +231,17 @@ class _Control:
     """Stop flag of a transfer or of one file, chained to a parent and an optional user Event."""
 
     def __init__(self, *, parent=None, event=None):
-        self._stopped = threading.Event()
+        self._stopped = False  # a plain flag (set once, read by workers): no Event per file
         self._parent = parent
         self._event = event
         self.interrupt = None  # the entry point's _DeferredInterrupt: Ctrl-C stops a task run inline too
 
     def stop(self):
-        self._stopped.set()
+        self._stopped = True
 
     def stopped(self):
         return (
-            self._stopped.is_set()
+            self._stopped
             or (self._event is not None and self._event.is_set())
             or (self.interrupt is not None and self.interrupt.pending)
             or (self._parent is not None and self._parent.stopped())
@@ -289,6 +289,9 @@ class FileUpload:
         self.progress = progress
         self.control = control
         self.skip_existing = skip_existing
+        # upload_folder lists the prefix once: the object's size there (-1: absent), so that only an
+        # object of the same size costs a HEAD (its CRC-64 decides); None: not listed, HEAD it
+        self.listed_size: Optional[int] = None
         self.stat: Any = None  # an os.stat_result once prepared
         self.upload_id = None
         self.parts = []  # the plan
@@ -343,6 +346,9 @@ class FileUpload:
         return {k: v for k, v in self.kwargs.items() if k not in WHOLE_BODY_KWARGS}
 
     def _exists_unchanged(self, size):
+        listed = self.listed_size
+        if listed is not None and listed != size:  # absent (-1) or another size in the folder's listing
+            return False
         try:
             head = self.client.head_object(self.bucket, self.key)
         except CosServiceError as exc:
@@ -888,6 +894,7 @@ class Transfer:
         else:
             self.store = CheckpointStore(checkpoint_dir or None)
         self.files = []
+        self.keep_results = True  # upload_file returns its file's result; upload_folder needs none
         self._scheduler: Any = None  # a _Scheduler while running
         self._clock = time.monotonic
 
@@ -1007,7 +1014,7 @@ class Transfer:
         exc = future.exception()
         if exc is not None:
             return self._fail(upload, exc)
-        upload.result = future.result()
+        upload.result = future.result() if self.keep_results else None  # a folder's: thousands of dicts
         upload.abort_orphans()
         return None
 
@@ -1114,6 +1121,25 @@ def _upload_file(client, *, bucket, key, path, part_size, max_thread, enable_md5
     return upload.result
 
 
+LISTING_LIMIT = 100_000  # objects: beyond that, one HEAD per file costs less than the listing
+
+
+def _listed_sizes(client, *, bucket, prefix):
+    """Key -> size of every object below ``prefix`` (one listing instead of a HEAD per new file);
+    None when it cannot be listed, or holds more than ``LISTING_LIMIT`` objects (then every file is
+    HEADed, as before)."""
+    sizes: Dict[str, int] = {}
+    try:
+        for entry in client.iter_objects(bucket, Prefix=prefix):
+            if len(sizes) >= LISTING_LIMIT:
+                return None
+            sizes[entry["Key"]] = int(entry["Size"])
+    except CosServiceError as exc:  # e.g. a key that may PUT but not list (403): fall back to HEADs
+        logger.info("could not list %s/%s (%s); checking each file with HEAD", bucket, prefix, exc)
+        return None
+    return sizes
+
+
 def _walk(local_dir):
     for root, dirs, files in os.walk(local_dir):
         dirs.sort()
@@ -1184,11 +1210,13 @@ def _upload_folder(
         checkpoint_dir=checkpoint_dir,
         fail_fast=False,
     )
+    transfer.keep_results = False
+    listed = _listed_sizes(client, bucket=bucket, prefix=key_prefix) if skip_existing else None
     total = 0
     for path in _walk(local_dir):
         relative = os.path.relpath(path, local_dir).replace(os.sep, "/")
         check_key(key_prefix + relative)
-        transfer.add(
+        upload = transfer.add(
             bucket=bucket,
             key=key_prefix + relative,
             path=path,
@@ -1198,6 +1226,8 @@ def _upload_folder(
             skip_existing=skip_existing,
             auto_part_size=auto_part,
         )
+        if listed is not None:
+            upload.listed_size = listed.get(key_prefix + relative, -1)
         try:
             total += os.stat(path).st_size
         except OSError:  # gone or unreadable since the walk: that file's upload reports it

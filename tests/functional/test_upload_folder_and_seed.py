@@ -205,3 +205,21 @@ def test_ctrl_c_stops_promptly_and_leaves_the_upload_resumable(client, bucket, c
     assert len(_ops(cos_emulator, bucket, "UploadPart")) <= 40 + 2
     with open(path, "rb") as f:
         assert client.get_object(bucket, "ctrl-c.bin")["Body"].get_raw_stream().read() == f.read()
+
+
+def test_upload_folder_lists_once_and_heads_only_same_size_objects(client, bucket, cos_emulator, tree, tmp_path):
+    """SkipExisting: one listing of the prefix; a new file costs no HEAD, a file whose object has another
+    size is sent without one, and only an object of the same size is HEADed (its CRC-64 decides)."""
+    root, files = tree
+    first = client.upload_folder(bucket, root, KeyPrefix="listed/", CheckpointDir=False)
+    assert first["success_all"] and len(first["uploaded"]) == len(files)
+    assert _ops(cos_emulator, bucket, "HeadObject") == []  # nothing was there: no HEAD at all
+    assert len(_ops(cos_emulator, bucket, "GetBucket")) == 1
+
+    _write(os.path.join(root, "a.txt"), 101)  # another size: sent again, without a HEAD
+    since = len(cos_emulator.requests)
+    second = client.upload_folder(bucket, root, KeyPrefix="listed/", CheckpointDir=False)
+    heads = [r["path"] for r in cos_emulator.requests[since:] if r.get("op") == "HeadObject"]
+    assert second["uploaded"] == ["listed/a.txt"]
+    assert sorted(second["skipped"]) == sorted("listed/" + name for name in files if name != "a.txt")
+    assert len(heads) == len(files) - 1 and not any("a.txt" in h for h in heads)
