@@ -14,6 +14,9 @@
   ``IP``/``Port``, for calls that build their own URLs from a region, such as the official
   ``copy``'s HEAD of the source).
 * ``sha256_file``, ``write_payload``, ``print_table``.
+* ``machine_info``: cores, CPU model, memory, Python, kernel, the git revision measured (for the
+  header of a results table); ``parent_client``: a client of ours in the benchmark's own process,
+  for checks between measurements (listing, HEAD, deletes), never for a measured call.
 
 Run the benchmarks as ``python benchmarks/NAME.py`` (this directory is then on ``sys.path``).  To
 measure a snapshot instead of the working tree, set ``QCLOUD_COS_BENCH_ROOT`` (see ``ROOT``).
@@ -113,7 +116,11 @@ finally:
 class Emulator:
     """The emulator in its own process (``with Emulator(data_dir) as emu: emu.port``)."""
 
-    def __init__(self, data_dir, *, record=False):
+    def __init__(self, data_dir, *, record=False, args=()):
+        """``args``: more command-line options for ``python -m qcloud_cos.emulator`` (``--profile
+        wan``, ``--min-part-size 0``, ...); not with ``record=True``."""
+        if record and args:
+            raise ValueError("extra emulator options are not supported with record=True")
         env = dict(os.environ, PYTHONPATH=ROOT)
         env.pop("QCLOUD_COS_ENDPOINT_URL", None)
         self.record = record
@@ -131,6 +138,7 @@ class Emulator:
                 data_dir,
                 "--log-level",
                 "WARNING",
+                *args,
             ]
         self.proc = subprocess.Popen(
             cmd,
@@ -154,6 +162,15 @@ class Emulator:
             self.proc.stdin.write("stats %d\n" % since)
             self.proc.stdin.flush()
             return json.loads(self.proc.stdout.readline())
+
+    def cpu(self):
+        """CPU seconds (user + system) the emulator process has used so far (Linux /proc)."""
+        try:
+            with open("/proc/%d/stat" % self.proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
 
     def mark(self):
         return self.stats(1 << 62)["n"]
@@ -186,18 +203,41 @@ def client_env(ours):
     return env
 
 
+# Prepended to every client script by ``run``: at exit the process prints its own peak RSS (VmHWM
+# of /proc/self/status).  The ``ru_maxrss`` that ``wait4`` reports for a child is not enough: Linux
+# carries the high-water mark of the memory a process had before ``execve`` into it, and
+# ``subprocess`` starts the child with vfork + exec from the benchmark process, so a child's
+# ``ru_maxrss`` is at least the parent's RSS at that moment (a parent of 300 MiB gives a 10 MiB
+# child ``ru_maxrss`` = 311 MiB).  VmHWM is that of the new program only.
+_RSS_PROBE = r"""
+def _bench_vmhwm():
+    import sys
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('VmHWM:'):
+                    sys.stdout.write('\n@VmHWM %s\n' % line.split()[1])
+                    sys.stdout.flush()
+    except Exception:
+        pass
+__import__('atexit').register(_bench_vmhwm)
+"""
+
+
 def run(python, script, args, *, ours, kill_when=None, poll=0.01):
     """Run ``script`` (its argv[1] is ``args`` as JSON) in a fresh process; its result.
 
     The result is the last stdout line parsed as JSON (if any), plus ``elapsed`` (wall time seen by
-    the parent, process start to exit), ``cpu`` (user + system seconds) and ``rss`` (peak RSS, MiB)
-    from ``wait4``, and ``lines`` (every stdout line).  With ``kill_when``, the process is SIGKILLed
+    the parent, process start to exit), ``cpu`` (user + system seconds, from ``wait4``), ``rss``
+    (peak RSS, MiB: the child's own VmHWM, printed at its exit; ``wait4``'s ``ru_maxrss``, which
+    also counts the parent's RSS at spawn, when the child printed none, e.g. when it was killed;
+    ``rss_wait4`` is always that one), and ``lines`` (every stdout line).  With ``kill_when``, the process is SIGKILLed
     as soon as ``kill_when(lines)`` is true (polled every ``poll`` seconds); then ``killed`` is
     true and ``outcome`` is ``'killed'``.  A client that fails otherwise stops the benchmark.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [python, "-c", script, json.dumps(args)],
+        [python, "-c", _RSS_PROBE + script, json.dumps(args)],
         stdout=subprocess.PIPE,
         env=client_env(ours),
         cwd=tempfile.gettempdir(),
@@ -227,6 +267,10 @@ def run(python, script, args, *, ours, kill_when=None, poll=0.01):
         killed = False  # it exited on its own before the signal landed
     if not killed and proc.returncode:
         raise SystemExit("benchmark client failed (exit %s): %s\n%s" % (proc.returncode, python, "\n".join(lines)))
+    vmhwm = None
+    for line in [line for line in lines if line.startswith("@VmHWM ")]:
+        vmhwm = int(line.split()[1]) / 1024.0
+    lines = [line for line in lines if line and not line.startswith("@VmHWM ")]
     result = {}
     for line in reversed(lines):
         if line.startswith("{"):
@@ -235,7 +279,12 @@ def run(python, script, args, *, ours, kill_when=None, poll=0.01):
     if killed:
         result = {"outcome": "killed"}
     result.update(
-        elapsed=elapsed, cpu=usage.ru_utime + usage.ru_stime, rss=usage.ru_maxrss / 1024.0, lines=lines, killed=killed
+        elapsed=elapsed,
+        cpu=usage.ru_utime + usage.ru_stime,
+        rss=vmhwm if vmhwm is not None else usage.ru_maxrss / 1024.0,
+        rss_wait4=usage.ru_maxrss / 1024.0,
+        lines=lines,
+        killed=killed,
     )
     return result
 
@@ -269,3 +318,86 @@ def print_table(header, rows, file=None):
 
 def best(results, key="wall"):
     return min(results, key=lambda r: r[key])
+
+
+def median(results, key="wall"):
+    """The result with the median ``key`` (the lower one of the middle two for an even count)."""
+    ordered = sorted(results, key=lambda r: r[key])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def parent_client(port):
+    """A client of ours (from ``ROOT``) in this process, for checks between measurements."""
+    if ROOT not in sys.path:
+        sys.path.insert(0, ROOT)
+    from qcloud_cos import CosConfig, CosS3Client
+
+    conf = CosConfig(
+        Region="ap-beijing", SecretId="SecretId", SecretKey="SecretKey", IP="127.0.0.1", Port=port, Scheme="http"
+    )
+    return CosS3Client(conf)
+
+
+def list_keys(client, bucket, prefix):
+    """``{key: size}`` of every object under ``prefix`` (list_objects, paged)."""
+    found, marker = {}, ""
+    while True:
+        page = client.list_objects(Bucket=bucket, Prefix=prefix, Marker=marker, MaxKeys=1000)
+        for item in page.get("Contents", []) or []:
+            found[item["Key"]] = int(item["Size"])
+        if page.get("IsTruncated") != "true":
+            return found
+        marker = page.get("NextMarker") or item["Key"]
+
+
+def _output(cmd, **kw):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30, **kw).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine_info(official_python=None):
+    """What the tables were measured on: a dict of short strings."""
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        with open("/proc/meminfo") as f:
+            mem = "%.1f GiB" % (int(f.readline().split()[1]) / 1024.0 / 1024.0)
+    except (OSError, ValueError, IndexError):
+        pass
+    checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    rev = _output(["git", "rev-parse", "--short", "HEAD"], cwd=checkout)
+    dirty = _output(["git", "status", "--porcelain", "--", "qcloud_cos"], cwd=checkout)
+    if os.path.realpath(ROOT) == os.path.realpath(checkout):
+        ours = "working tree at git %s%s" % (rev, " + uncommitted changes in qcloud_cos/" if dirty else "")
+    else:
+        ours = "QCLOUD_COS_BENCH_ROOT=%s (the checkout is at git %s)" % (ROOT, rev)
+    info = {
+        "cores": str(os.cpu_count()),
+        "cpu": model,
+        "memory": mem,
+        "python": sys.version.split()[0],
+        "kernel": os.uname().release,
+        "ours": ours,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+    }
+    if official_python:
+        info["official"] = _output(
+            [
+                official_python,
+                "-c",
+                "import sys, importlib.metadata as m; "
+                "print('cos-python-sdk-v5 %s, Python %s' % (m.version('cos-python-sdk-v5'), sys.version.split()[0]))",
+            ],
+            cwd=tempfile.gettempdir(),
+        )
+    return info
