@@ -38,6 +38,7 @@ def main(argv=None):
         print("uploading %s (%.1f MiB) to cos://%s/%s on %s" % (path, size / 2**20, bucket, key, where))
 
         # 1. Start the upload and cancel it half-way (a CancelEvent, set here from the progress callback).
+        #    One request at a time, so that the first 8 MiB parts are complete when it stops.
         cancel = threading.Event()
         bar = progress_bar("upload")
 
@@ -48,7 +49,13 @@ def main(argv=None):
 
         try:
             client.upload_file(
-                bucket, key, path, CancelEvent=cancel, CheckpointDir=checkpoints, progress_callback=half_way
+                bucket,
+                key,
+                path,
+                MAXThread=1,
+                CancelEvent=cancel,
+                CheckpointDir=checkpoints,
+                progress_callback=half_way,
             )
             print("the file was too small to interrupt (one request)")
         except UploadCancelled:
@@ -60,11 +67,15 @@ def main(argv=None):
         response = client.upload_file(
             bucket, key, path, CheckpointDir=checkpoints, progress_callback=lambda c, t: (resumed.append(c), bar(c, t))
         )
+        # resumed bytes are reported first: a first report larger than one block is what was kept
+        kept = resumed[0] if resumed and resumed[0] > 256 * 1024 else 0
         print(
-            "resumed: the first progress report was already at %.0f%% (parts sent before the interruption "
-            "were not sent again); ETag %s"
-            % (100.0 * resumed[0] / size if resumed and size else 100.0, response["ETag"])
+            "resumed: %.1f MiB of %.1f MiB were already uploaded and not sent again; ETag %s"
+            % (kept / 2**20, size / 2**20, response["ETag"])
         )
+        if size >= 24 * 2**20 and not kept:  # (a smaller file may stop inside its first part)
+            print("nothing was resumed")
+            return 1
 
         # 3. Download it back (parallel ranged GETs, CRC-64 checked before the file appears) and compare.
         back = os.path.join(tmp, "downloaded.bin")
