@@ -60,6 +60,40 @@ def rchar_mib():
         return None
 '''
 
+# For a child script that already set ``extra = {}``: ``args['cancel_at']`` (a fraction) sets a CancelEvent
+# from ``progress``; ``args['hang_at']`` makes ``progress`` print 'K done total' and block, so that the
+# parent SIGKILLs the child at that point.  The script passes ``progress`` on when either is set.
+INTERRUPTIBLE = r"""
+cancel_at = args.get('cancel_at')
+hang_at = args.get('hang_at')
+if cancel_at:
+    event = threading.Event()
+    extra['CancelEvent'] = event
+def progress(done, total):
+    if cancel_at and done >= total * cancel_at:
+        event.set()
+    if hang_at and done >= total * hang_at:
+        # tell the parent, which SIGKILLs us; block this (the only) worker until then
+        sys.stdout.write('K %d %d\n' % (done, total))
+        sys.stdout.flush()
+        time.sleep(3600)
+"""
+
+
+def reached(lines):
+    """The ``kill_when`` predicate: the child said its progress reached the mark ('K done total')."""
+    return any(line.startswith("K ") for line in lines)
+
+
+def last_progress(lines):
+    """The fraction the child's last 'K done total' line reported, or None."""
+    for line in reversed(lines):
+        if line.startswith("K "):
+            _, done, total = line.split()
+            return int(done) / float(total)
+    return None
+
+
 # The recording emulator: CosEmulator in-process with its request log on, and a stdin command loop.
 _RECORDER = r'''
 import json, sys

@@ -43,7 +43,19 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import BUCKET, CLIENT_PREAMBLE, MIB, Emulator, best, print_table, run, write_payload  # noqa: E402
+from _common import (
+    BUCKET,
+    CLIENT_PREAMBLE,
+    INTERRUPTIBLE,
+    MIB,
+    Emulator,
+    best,
+    last_progress,
+    print_table,
+    reached,
+    run,
+    write_payload,
+)  # noqa: E402
 
 SOURCE = "bench/copy-source.bin"
 
@@ -62,19 +74,9 @@ conf.set_copy_part_threshold_size(args['threshold'])
 extra = {}
 if args.get('ours'):
     extra['CheckpointDir'] = args['ckdir']
-cancel_at = args.get('cancel_at')
-hang_at = args.get('hang_at')
-if cancel_at:
-    event = threading.Event()
-    extra['CancelEvent'] = event
-def progress(done, total):
-    if cancel_at and done >= total * cancel_at:
-        event.set()
-    if hang_at and done >= total * hang_at:
-        # tell the parent, which SIGKILLs us; block this (the only) worker until then
-        sys.stdout.write('K %d %d\n' % (done, total))
-        sys.stdout.flush()
-        time.sleep(3600)
+"""
+    + INTERRUPTIBLE
+    + r"""
 if cancel_at or hang_at:            # ours only: the official copy has no progress_callback
     extra['progress_callback'] = progress
 if args.get('idle'):            # the baseline: imports and a client, nothing copied
@@ -117,18 +119,6 @@ print(json.dumps({'sha256': h.hexdigest(), 'storage_class': head.get('x-cos-stor
                   'uploads_left': len(uploads)}))
 """
 )
-
-
-def reached(lines):
-    return any(line.startswith("K ") for line in lines)
-
-
-def last_progress(lines):
-    for line in reversed(lines):
-        if line.startswith("K "):
-            _, done, total = line.split()
-            return int(done) / float(total)
-    return None
 
 
 def checkpoint_done(ckdir, size):

@@ -37,7 +37,20 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import BUCKET, CLIENT_PREAMBLE, MIB, Emulator, best, print_table, run, sha256_file, write_payload  # noqa: E402
+from _common import (
+    BUCKET,
+    CLIENT_PREAMBLE,
+    INTERRUPTIBLE,
+    MIB,
+    Emulator,
+    best,
+    last_progress,
+    print_table,
+    reached,
+    run,
+    sha256_file,
+    write_payload,
+)  # noqa: E402
 
 KEY = "bench/download-source.bin"
 
@@ -53,19 +66,9 @@ DOWNLOAD = (
     CLIENT_PREAMBLE
     + r"""
 extra = {}
-cancel_at = args.get('cancel_at')
-hang_at = args.get('hang_at')
-if cancel_at:
-    event = threading.Event()
-    extra['CancelEvent'] = event
-def progress(done, total):
-    if cancel_at and done >= total * cancel_at:
-        event.set()
-    if hang_at and done >= total * hang_at:
-        # tell the parent, which SIGKILLs us; block this (the only) worker until then
-        sys.stdout.write('K %d %d\n' % (done, total))
-        sys.stdout.flush()
-        time.sleep(3600)
+"""
+    + INTERRUPTIBLE
+    + r"""
 if cancel_at or hang_at:
     extra['progress_callback'] = progress
 if args.get('enable_crc'):
@@ -84,19 +87,6 @@ wall = time.perf_counter() - start
 print(json.dumps({'wall': wall, 'outcome': outcome, 'read_mib': rchar_mib()}))
 """
 )
-
-
-def reached(lines):
-    """The ``kill_when`` predicate: the child said its progress reached the mark ('K done total')."""
-    return any(line.startswith("K ") for line in lines)
-
-
-def last_progress(lines):
-    for line in reversed(lines):
-        if line.startswith("K "):
-            _, done, total = line.split()
-            return int(done) / float(total)
-    return None
 
 
 def recorded_done(record_dir, size):
