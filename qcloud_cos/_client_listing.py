@@ -62,6 +62,13 @@ def _newest_first(versions: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 class ListingMethods(ClientCore):
     """Methods of ``CosS3Client`` that walk or delete a whole prefix."""
 
+    def _check_walk(self, bucket: str, *, prefix: Any, delimiter: Any, page_size: Any) -> None:
+        """The arguments every iterator takes, checked at the call (not at the first ``next``)."""
+        self._check_bucket(bucket)
+        text_param(prefix, "Prefix")
+        text_param(delimiter, "Delimiter")
+        integer(page_size, "PageSize", low=1, high=1000)
+
     def iter_objects(
         self,
         Bucket: str,
@@ -79,10 +86,7 @@ class ListingMethods(ClientCore):
         at the call; pages are fetched lazily (stopping early sends no further request).  kwargs
         (headers) go to every request.
         """
-        self._check_bucket(Bucket)
-        text_param(Prefix, "Prefix")
-        text_param(Delimiter, "Delimiter")
-        integer(PageSize, "PageSize", low=1, high=1000)
+        self._check_walk(Bucket, prefix=Prefix, delimiter=Delimiter, page_size=PageSize)
         return _walk_objects(
             cast("CosS3Client", self),
             bucket=Bucket,
@@ -108,10 +112,7 @@ class ListingMethods(ClientCore):
         Yields the ``Version`` and ``DeleteMarker`` dicts of ``list_objects_versions``, each with an
         added ``'IsDeleteMarker': True/False``; with a ``Delimiter`` also ``{'Prefix': 'dir/'}``.
         """
-        self._check_bucket(Bucket)
-        text_param(Prefix, "Prefix")
-        text_param(Delimiter, "Delimiter")
-        integer(PageSize, "PageSize", low=1, high=1000)
+        self._check_walk(Bucket, prefix=Prefix, delimiter=Delimiter, page_size=PageSize)
         return _walk_versions(
             cast("CosS3Client", self),
             bucket=Bucket,

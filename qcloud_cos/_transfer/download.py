@@ -306,10 +306,9 @@ def _pieces(size, piece):
     return [(i, off, min(piece, size - off)) for i, off in enumerate(range(0, size, piece))] or [(0, 0, 0)]
 
 
-def _resumed_piece(record_path, *, size, etag, piece, max_parts):
+def _resumed_piece(record, *, size, etag, piece, max_parts):
     """Without a PartSize from the caller: the part size of a matching unfinished download (ours or
     the official SDK's record), so that it resumes whatever part size it was begun with."""
-    record = load_record(record_path)
     if record is None or record.get("size") != size or record.get("etag") != etag:
         return piece
     recorded = record.get("part_size")
@@ -346,8 +345,8 @@ class _Target:
             self.record_path = None
 
     @classmethod
-    def open(cls, *, dest, disable_temp, record_path, etag, size, mtime, piece, parts):
-        record = load_record(record_path) if record_path else None
+    def open(cls, *, dest, disable_temp, record_path, record, etag, size, mtime, piece, parts):
+        """``record``: what ``record_path`` held (``load_record``), None for none."""
         if record is not None and (
             record.get("etag") != etag
             or record.get("size") != size
@@ -516,13 +515,14 @@ def download_file(
     )
     auto_part = not given(part_size)
     ranged, piece, parts = _plan(size, part_size=AUTO_PART // MIB if auto_part else part_size, max_parts=max_parts)
-    record_path = None
+    record_path = record = None
     if ranged:
         record_path = record_path_for(
             os.fspath(dump_record_dir or default_record_dir()), bucket=bucket, key=key, dest=os.path.abspath(dest)
         )
+        record = load_record(record_path)
         if auto_part:
-            resumed_piece = _resumed_piece(record_path, size=size, etag=etag, piece=piece, max_parts=max_parts)
+            resumed_piece = _resumed_piece(record, size=size, etag=etag, piece=piece, max_parts=max_parts)
             if resumed_piece != piece:
                 piece, parts = resumed_piece, _pieces(size, resumed_piece)
     if not given(max_thread):
@@ -531,6 +531,7 @@ def download_file(
         dest=dest,
         disable_temp=disable_temp,
         record_path=record_path,
+        record=record,
         etag=etag,
         size=size,
         mtime=head.headers.get("Last-Modified", ""),
