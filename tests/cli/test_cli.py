@@ -417,7 +417,11 @@ class tqdm:
 
 def test_progress_lines_tqdm_and_quiet(cli, cli_env, bucket, tmp_path):
     (cli.cwd / "p.bin").write_bytes(_random(2 * MIB))
-    r = cli("cp", "--progress", "p.bin", "cos://%s/p.bin" % bucket)
+    hidden = tmp_path / "no-tqdm"  # the plain lines are what a CLI without tqdm installed prints
+    hidden.mkdir()
+    (hidden / "tqdm.py").write_text("raise ImportError('tqdm hidden by the test')\n")
+    no_tqdm = {"PYTHONPATH": os.pathsep.join([str(hidden), cli_env["PYTHONPATH"]])}
+    r = cli("cp", "--progress", "p.bin", "cos://%s/p.bin" % bucket, env=no_tqdm)
     assert r.returncode == 0, r.stderr
     assert re.search(r"^p\.bin: 2\.0 MiB / 2\.0 MiB \(100%\), .*done in", r.stderr, re.MULTILINE), r.stderr
 
