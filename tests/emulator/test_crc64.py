@@ -35,6 +35,8 @@ def test_streaming_and_combine(name, calc, combine):
     assert combine(calc(b"12345"), calc(b"6789"), 4) == 11051210869376104954
     assert combine(calc(b"a" * 1048576), calc(b"b" * 10), 10) == 7220253992730643760
     assert combine(123, 0, 0) == 123
+    big = os.urandom(2_500_000)  # longer than the fast backend's block of zeros
+    assert combine(calc(b"head"), calc(big), len(big)) == calc(b"head" + big)
     rnd = random.Random(7)
     data = os.urandom(5000)
     whole = calc(data)

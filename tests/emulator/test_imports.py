@@ -7,7 +7,7 @@ import sys
 import qcloud_cos.emulator
 
 PKG_DIR = os.path.dirname(qcloud_cos.emulator.__file__)
-ALLOWED_THIRD_PARTY = {"anycrc", "pytest"}  # anycrc: optional fast CRC; pytest: only in pytest_plugin
+ALLOWED_THIRD_PARTY = {"fastcrc", "pytest"}  # fastcrc: optional fast CRC; pytest: only in pytest_plugin
 
 
 def _imports(path):
