@@ -8,12 +8,13 @@ connection and never answers (timeout).
 import errno
 import io
 import socket
+import struct
 import threading
 
 import pytest
 import requests
 
-from qcloud_cos import CosClientError, CosConfig, CosS3Client, CosServiceError
+from qcloud_cos import CosClientError, CosConfig, CosS3Client, CosServiceError, _http
 from qcloud_cos._http import NOT_TRANSIENT_5XX
 
 KEYS = dict(Region="ap-beijing", SecretId="AKIDEXAMPLE", SecretKey="SECRETEXAMPLE")
@@ -212,3 +213,63 @@ def test_connection_refused_names_the_endpoint_environment_variable_when_set(mon
         c.put_object("examplebucket-1250000000", b"x", "k")
     assert "after 1 attempt: connection refused" in str(info.value)
     assert "QCLOUD_COS_ENDPOINT_URL=%s is set" % url in str(info.value)
+
+
+class _SilentServer:
+    """A local server that accepts connections and never reads from them."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self):
+        while not self._stop.is_set():
+            try:
+                self.accepted.append(self.sock.accept()[0])
+            except OSError:
+                pass
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        for conn in self.accepted:
+            conn.close()
+        self.sock.close()
+
+
+def test_a_body_the_server_stops_reading_times_out_and_is_retried():
+    # Request bodies go out with blocking sends bounded by SO_SNDTIMEO (Linux): a peer that stops
+    # reading must still end in the configured timeout (as socket.timeout, retried), never a hang
+    # or a BlockingIOError.
+    server = _SilentServer()
+    try:
+        c = _client(retry=1, IP="127.0.0.1", Port=server.port, Scheme="http", Timeout=0.5)
+        with pytest.raises(CosClientError) as info:
+            c.put_object("examplebucket-1250000000", io.BytesIO(bytes(48 * 1024 * 1024)), "k")
+    finally:
+        server.close()
+    message = str(info.value)
+    assert "after 2 attempts" in message and "timed out" in message, message
+    assert len(server.accepted) == 2
+    assert "BlockingIOError" not in message
+
+
+@pytest.mark.skipif(not _http._BLOCKING_SENDS, reason="blocking sends are used on Linux only")
+def test_sends_are_blocking_with_the_kernel_timeout_and_reads_keep_theirs(cos_emulator):
+    conn = _http.HTTPConnection("127.0.0.1", cos_emulator.port, timeout=7.25)
+    try:
+        conn.connect()
+        conn.send(b"GET / HTTP/1.1\r\nHost: service.cos.myqcloud.com\r\n\r\n")
+        assert conn.sock.gettimeout() == 7.25  # restored after the send: reads still time out
+        raw = conn.sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.calcsize("ll"))
+        seconds, micros = struct.unpack("ll", raw)
+        assert seconds == 7 and abs(micros - 250000) < 20000  # the kernel rounds to its clock tick
+    finally:
+        conn.close()
