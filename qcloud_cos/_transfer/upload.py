@@ -301,6 +301,7 @@ class FileUpload:
         self.error = None
         self.gone = None  # the NoSuchUpload a part met, while the object is being checked
         self.checkpoint_path = None
+        self.index = 0  # its place in the transfer's order of files
         self._last_save = 0.0
         self._pending = 0
         self._listed = set()  # upload ids of the key seen before our Initiate
@@ -893,40 +894,89 @@ class Transfer:
             self.store = NoCheckpoints()
         else:
             self.store = CheckpointStore(checkpoint_dir or None)
-        self.files = []
+        self.files = []  # the uploads added or started and not finished
         self.keep_results = True  # upload_file returns its file's result; upload_folder needs none
+        # upload_folder: the uploads still to start (an iterator), at most ``_window`` files at a time,
+        # and what the finished ones left: (walk index, key, size or error, path)
+        self._source: Any = None
+        self._window = 0
+        self.uploaded: List[Tuple[int, str, int]] = []
+        self.skipped: List[Tuple[int, str]] = []
+        self.failed: List[Tuple[int, str, str, BaseException]] = []
+        self._started = 0
+        self._stopping = False  # Ctrl-C or a callback error: start nothing more
         self._scheduler: Any = None  # a _Scheduler while running
+        self._run_client: Any = None  # the client the running uploads send with
         self._clock = time.monotonic
 
-    def add(self, **kwargs):
-        upload = FileUpload(
+    def new_upload(self, **kwargs):
+        """A FileUpload of this transfer, not yet added."""
+        return FileUpload(
             client=self.client, store=self.store, progress=None, control=_Control(parent=self.control), **kwargs
         )
+
+    def add(self, **kwargs):
+        upload = self.new_upload(**kwargs)
         self.files.append(upload)
         return upload
+
+    def stream(self, uploads, *, window):
+        """Start the uploads of ``uploads`` (an iterable of ``new_upload`` values) as the run goes, never
+        more than ``window`` files unfinished at once, so memory does not grow with the number of files."""
+        self._source = iter(uploads)
+        self._window = window
 
     def run(self, *, total, interrupt=None):
         """Run every file; ``interrupt``: the entry point's ``_DeferredInterrupt`` (Ctrl-C)."""
         self.progress = Progress(total=total, callback=self.progress_callback)
-        for upload in self.files:
-            upload.progress = self.progress
         self._scheduler = _Scheduler(self.workers, interrupt=interrupt)
         self.control.interrupt = interrupt
-        for upload in self.files:
-            self._scheduler.add_file(upload.prepare, lambda f, u=upload: self._prepared(u, f))
         with self.client._concurrent(self.workers) as client:
+            self._run_client = client
             for upload in self.files:
-                upload.client = client
+                self._start(upload)
+            self._feed()
             self._run()
         if self.progress.error is not None:
             raise self.progress.error
 
+    def _start(self, upload):
+        upload.index = self._started
+        self._started += 1
+        upload.progress = self.progress
+        upload.client = self._run_client
+        self._scheduler.add_file(upload.prepare, lambda f, u=upload: self._prepared(u, f))
+
+    def _feed(self):
+        while self._source is not None and not self._stopping and len(self.files) < self._window:
+            upload = next(self._source, None)
+            if upload is None:
+                self._source = None
+                return
+            self.files.append(upload)
+            self._start(upload)
+
+    def _finished(self, upload):
+        """``upload`` is done (uploaded, skipped or failed): note how, forget it, start the next file."""
+        if upload.error is not None:
+            self.failed.append((upload.index, upload.key, upload.path, upload.error))
+        elif upload.skipped:
+            self.skipped.append((upload.index, upload.key))
+        else:
+            self.uploaded.append((upload.index, upload.key, upload.stat.st_size))
+        try:
+            self.files.remove(upload)
+        except ValueError:
+            pass
+        self._feed()
+
     def _run(self):
         try:
             self._scheduler.run()
-            if all(u.error is None for u in self.files) and self.progress.error is None:
+            if not self.failed and self.progress.error is None:
                 self.progress.finish()
         except BaseException as exc:  # Ctrl-C, or the progress callback failing on this thread
+            self._stopping = True
             self.control.stop()
             self._scheduler.drain()
             for upload in self.files:
@@ -960,18 +1010,16 @@ class Transfer:
         if not isinstance(exc, UploadCancelled):  # not when stopping: be prompt
             upload.abort_orphans()
         logger.info("upload of %s failed: %r", upload.path, exc)
+        self._finished(upload)
 
     def _prepared(self, upload, future):
         exc = future.exception()
         if exc is not None:
             return self._fail(upload, exc)
         todo = future.result()
-        if todo is None:  # skipped: already there
-            self.progress.add(upload.stat.st_size)
-            return None
-        if todo is DONE:  # completed by an earlier run whose answer was lost
-            self.progress.add(upload.stat.st_size)
-            return None
+        if todo is None or todo is DONE:  # skipped (already there), or completed by an earlier run
+            self.progress.add(upload.stat.st_size)  # whose answer was lost
+            return self._finished(upload)
         if todo is SIMPLE:
             return self._scheduler.add_part(upload.upload_simple, lambda f: self._completed(upload, f))
         reused = sum(info["size"] for info in upload.done.values())
@@ -1016,7 +1064,7 @@ class Transfer:
             return self._fail(upload, exc)
         upload.result = future.result() if self.keep_results else None  # a folder's: thousands of dicts
         upload.abort_orphans()
-        return None
+        return self._finished(upload)
 
 
 # -- entry points -----------------------------------------------------------------------------
@@ -1140,6 +1188,14 @@ def _listed_sizes(client, *, bucket, prefix):
     return sizes
 
 
+#: upload_folder keeps at most this many files per worker started and unfinished (queued or sending).
+FOLDER_WINDOW_PER_WORKER = 4
+
+
+def _relative(path, local_dir):
+    return os.path.relpath(path, local_dir).replace(os.sep, "/")
+
+
 def _walk(local_dir):
     for root, dirs, files in os.walk(local_dir):
         dirs.sort()
@@ -1212,33 +1268,41 @@ def _upload_folder(
     )
     transfer.keep_results = False
     listed = _listed_sizes(client, bucket=bucket, prefix=key_prefix) if skip_existing else None
+    # A first walk checks every key (a bad one refuses the whole call before anything is sent) and
+    # sums the sizes for progress; the second starts the uploads as the transfer goes, so that only
+    # a window of files is held however many the tree has.
     total = 0
     for path in _walk(local_dir):
-        relative = os.path.relpath(path, local_dir).replace(os.sep, "/")
-        check_key(key_prefix + relative)
-        upload = transfer.add(
-            bucket=bucket,
-            key=key_prefix + relative,
-            path=path,
-            part_size=part_size,
-            enable_md5=enable_md5,
-            kwargs=kwargs,
-            skip_existing=skip_existing,
-            auto_part_size=auto_part,
-        )
-        if listed is not None:
-            upload.listed_size = listed.get(key_prefix + relative, -1)
+        check_key(key_prefix + _relative(path, local_dir))
         try:
             total += os.stat(path).st_size
         except OSError:  # gone or unreadable since the walk: that file's upload reports it
             pass
+
+    def uploads():
+        for path in _walk(local_dir):
+            key = key_prefix + _relative(path, local_dir)
+            upload = transfer.new_upload(
+                bucket=bucket,
+                key=key,
+                path=path,
+                part_size=part_size,
+                enable_md5=enable_md5,
+                kwargs=kwargs,
+                skip_existing=skip_existing,
+                auto_part_size=auto_part,
+            )
+            if listed is not None:
+                upload.listed_size = listed.get(key, -1)
+            yield upload
+
+    transfer.stream(uploads(), window=FOLDER_WINDOW_PER_WORKER * transfer.workers)
     transfer.run(total=total, interrupt=interrupt)
-    uploaded = [u for u in transfer.files if u.error is None and not u.skipped]
-    failed = [u for u in transfer.files if u.error is not None]
+    failed = sorted(transfer.failed, key=lambda f: f[0])
     return {
         "success_all": not failed,
-        "uploaded": [u.key for u in uploaded],
-        "skipped": [u.key for u in transfer.files if u.skipped],
-        "failed": [{"Key": u.key, "LocalFilePath": u.path, "Error": u.error} for u in failed],
-        "uploaded_bytes": sum(u.stat.st_size for u in uploaded),
+        "uploaded": [key for _, key, _ in sorted(transfer.uploaded)],
+        "skipped": [key for _, key in sorted(transfer.skipped)],
+        "failed": [{"Key": key, "LocalFilePath": path, "Error": error} for _, key, path, error in failed],
+        "uploaded_bytes": sum(size for _, _, size in transfer.uploaded),
     }

@@ -1,5 +1,6 @@
 """upload_folder, the reference's upload_file and batch examples, and Ctrl-C during upload_file."""
 
+import gc
 import logging
 import os
 import signal
@@ -223,3 +224,81 @@ def test_upload_folder_lists_once_and_heads_only_same_size_objects(client, bucke
     assert second["uploaded"] == ["listed/a.txt"]
     assert sorted(second["skipped"]) == sorted("listed/" + name for name in files if name != "a.txt")
     assert len(heads) == len(files) - 1 and not any("a.txt" in h for h in heads)
+
+
+# -- a large tree: files are started as the transfer goes ----------------------------------------
+
+
+def _live_uploads(bucket):
+    """The FileUpload objects of ``bucket`` still reachable (cycles already collected)."""
+    from qcloud_cos._transfer.upload import FileUpload
+
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is FileUpload and o.bucket == bucket)
+
+
+def test_upload_folder_holds_a_window_of_files_not_the_whole_tree(client, bucket, tmp_path):
+    # 300 files on 2 workers: at most 4 x 2 files are started and unfinished at any time, so the
+    # memory of a transfer does not grow with the tree (a million files used to mean 1.7 GiB)
+    root = tmp_path / "many"
+    names = ["d%02d/f%03d.txt" % (i % 7, i) for i in range(300)]
+    for name in names:
+        _write(str(root / name), 1 + len(name))
+    live, calls = [], []
+
+    def progress(done, total):
+        calls.append(done)
+        if len(calls) % 10 == 0:
+            live.append(_live_uploads(bucket))
+
+    summary = client.upload_folder(bucket, str(root), KeyPrefix="m/", MAXThread=2, progress_callback=progress)
+    assert summary["success_all"] is True and summary["failed"] == []
+    assert summary["uploaded"] == ["m/" + n for n in sorted(names)]  # in walk order, as before
+    assert summary["uploaded_bytes"] == sum(1 + len(n) for n in names)
+    assert len(live) >= 10
+    assert max(live) <= 4 * 2 + 2, live  # the window, plus one finishing as the next starts
+    assert calls[-1] == summary["uploaded_bytes"]
+    listed = {o["Key"] for o in client.iter_objects(bucket, Prefix="m/")}
+    assert listed == {"m/" + n for n in names}
+
+
+def test_upload_folder_window_keeps_walk_order_with_failures_and_skips(client, bucket, cos_emulator, tmp_path):
+    root = tmp_path / "mixed"
+    names = ["f%02d" % i for i in range(40)]
+    for name in names:
+        _write(str(root / name), 10)
+    client.upload_folder(bucket, str(root), KeyPrefix="x/", MAXThread=1, SkipExisting=False)
+    for name in names[::3]:  # a third changed since: uploaded again, the rest skipped
+        _write(str(root / name), 11)
+    for name in ("f05", "f20", "f37"):
+        cos_emulator.inject_fault(status=403, code="AccessDenied", key="x/" + name, count=1)
+    summary = client.upload_folder(bucket, str(root), KeyPrefix="x/", MAXThread=1)
+    assert [f["Key"] for f in summary["failed"]] == ["x/f05", "x/f20", "x/f37"]
+    assert summary["uploaded"] == ["x/" + n for n in names[::3] if n not in ("f05", "f20", "f37")]
+    assert summary["skipped"] == ["x/" + n for i, n in enumerate(names) if i % 3 and n not in ("f05", "f20", "f37")]
+
+
+def test_upload_folder_cancelled_reports_every_file_not_sent(client, bucket, tmp_path):
+    import threading
+
+    root = tmp_path / "cancel"
+    names = ["f%03d" % i for i in range(60)]
+    for name in names:
+        _write(str(root / name), 100)
+    cancel = threading.Event()
+
+    def progress(done, total):
+        if done >= 1000:  # after about ten files
+            cancel.set()
+
+    summary = client.upload_folder(
+        bucket, str(root), KeyPrefix="c/", MAXThread=2, progress_callback=progress, CancelEvent=cancel
+    )
+    assert summary["success_all"] is False
+    sent = set(summary["uploaded"])
+    failed = [f["Key"] for f in summary["failed"]]
+    assert sent and failed
+    assert sorted(sent | set(failed)) == ["c/" + n for n in names]  # every file: sent or reported
+    assert not sent & set(failed)
+    assert failed == sorted(failed)
+    assert all("cancelled" in str(f["Error"]) for f in summary["failed"])
