@@ -102,8 +102,14 @@ def headers(mapping):
     return result
 
 
+# Characters that no percent-encoding, HTML/JSON escaping or repr changes.
+_PLAIN_RE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def _variants(value):
     """The forms in which ``value`` may be echoed back: raw, percent-encoded, escaped."""
+    if _PLAIN_RE.fullmatch(value):  # a hex signature, most SecretKeys: every form is the value itself
+        return {value}
     forms = {
         value,
         quote(value, safe="-_.~"),
