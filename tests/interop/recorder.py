@@ -7,6 +7,7 @@ golden vectors.  It never touches the network.
 
 import hashlib
 import io
+import threading
 
 import requests
 import urllib3
@@ -20,6 +21,9 @@ class RecordingAdapter(BaseAdapter):
         super().__init__()
         self.requests = []
         self._responder = responder or (lambda request: (200, {"x-cos-request-id": "rid"}, b""))
+        # Parts go out on several threads: a responder may look at ``requests[-1]`` (the request it is
+        # answering), so recording and answering happen one request at a time.
+        self._lock = threading.Lock()
 
     def send(self, request, stream=False, **kwargs):
         body = request.body
@@ -29,16 +33,19 @@ class RecordingAdapter(BaseAdapter):
             body = b"".join(body)
         if isinstance(body, str):
             body = body.encode("utf-8")
-        self.requests.append(
-            {
-                "method": request.method,
-                "url": request.url,
-                "headers": {k: (v.decode("utf-8") if isinstance(v, bytes) else v) for k, v in request.headers.items()},
-                "body_len": None if body is None else len(body),
-                "body_md5": None if body is None else hashlib.md5(body).hexdigest(),
-            }
-        )
-        status, headers, content = self._responder(request)
+        with self._lock:
+            self.requests.append(
+                {
+                    "method": request.method,
+                    "url": request.url,
+                    "headers": {
+                        k: (v.decode("utf-8") if isinstance(v, bytes) else v) for k, v in request.headers.items()
+                    },
+                    "body_len": None if body is None else len(body),
+                    "body_md5": None if body is None else hashlib.md5(body).hexdigest(),
+                }
+            )
+            status, headers, content = self._responder(request)
         response = Response()
         response.status_code = status
         response.headers = CaseInsensitiveDict(headers)
