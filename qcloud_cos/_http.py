@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.exceptions import ChunkedEncodingError
+from requests.structures import CaseInsensitiveDict
 
 from . import _redact, _signing
 from .cos_exception import CosClientError, CosServiceError
@@ -485,16 +486,14 @@ class Transport:
 
     def prepare(self, request, *, attempt=0, secrets=None):
         """Build and sign the PreparedRequest for one attempt (adding its secrets to ``secrets``)."""
-        session = self.session
         data = request.body.payload() if request.body is not None else None
-        prepared = session.prepare_request(
-            requests.Request(
-                method=request.method,
-                url=request.url,
-                params=request.params,
-                headers=self._headers(request, attempt=attempt),
-                data=data,
-            )
+        prepared = prepare_request(
+            self.session,
+            method=request.method,
+            url=request.url,
+            params=request.params,
+            headers=self._headers(request, attempt=attempt),
+            data=data,
         )
         prepared.headers["Authorization"] = self.authorization(
             method=request.method, key=request.key, url=prepared.url, params=request.params, headers=prepared.headers
@@ -558,6 +557,26 @@ class Transport:
                 secrets.scrub(str(_redact.headers(dict(response.headers)))),
             )
         return response
+
+
+def prepare_request(session, *, method, url, params, headers, data):
+    """What ``session.prepare_request(requests.Request(...))`` gives for one of our requests.
+
+    When the session has no cookies, auth or params of its own (ours never has, unless a server set a
+    cookie), the merges requests would do change nothing but cost a fifth of a small request's client
+    time (two cookie-jar copies, three setting merges, a ~/.netrc lookup whose Basic auth our signature
+    replaces anyway); the headers are merged as requests merges them (the session's first, in order, ours
+    over them), so the request on the wire is the same.  Otherwise requests does it all.
+    """
+    if session.cookies or session.auth or session.params or not isinstance(session.headers, CaseInsensitiveDict):
+        return session.prepare_request(
+            requests.Request(method=method, url=url, params=params, headers=headers, data=data)
+        )
+    merged = CaseInsensitiveDict(session.headers)
+    merged.update(headers)
+    prepared = requests.PreparedRequest()
+    prepared.prepare(method=method.upper(), url=url, headers=merged, data=data, params=params, hooks=session.hooks)
+    return prepared
 
 
 #: What requests reads from the environment to settle proxies and certificates.
