@@ -1197,12 +1197,17 @@ def _relative(path, local_dir):
 
 
 def _walk(local_dir):
+    """(path, size) of every regular file below ``local_dir`` (symlinks followed), in sorted order."""
     for root, dirs, files in os.walk(local_dir):
         dirs.sort()
         for name in sorted(files):
             path = os.path.join(root, name)
-            if os.path.isfile(path):
-                yield path
+            try:
+                info = os.stat(path)
+            except OSError:  # gone, or a dangling link: not a file to upload
+                continue
+            if stat_module.S_ISREG(info.st_mode):
+                yield path, info.st_size
 
 
 def upload_folder(
@@ -1272,15 +1277,12 @@ def _upload_folder(
     # sums the sizes for progress; the second starts the uploads as the transfer goes, so that only
     # a window of files is held however many the tree has.
     total = 0
-    for path in _walk(local_dir):
+    for path, size in _walk(local_dir):
         check_key(key_prefix + _relative(path, local_dir))
-        try:
-            total += os.stat(path).st_size
-        except OSError:  # gone or unreadable since the walk: that file's upload reports it
-            pass
+        total += size
 
     def uploads():
-        for path in _walk(local_dir):
+        for path, _ in _walk(local_dir):
             key = key_prefix + _relative(path, local_dir)
             upload = transfer.new_upload(
                 bucket=bucket,

@@ -14,6 +14,7 @@ otherwise; imports nothing else from the package.
 
 from __future__ import annotations
 
+import functools
 import struct
 from typing import Callable, List
 
@@ -108,12 +109,11 @@ def _combine_py(crc1: int, crc2: int, len2: int) -> int:
 calc: Callable[..., int]
 combine: Callable[[int, int, int], int]
 
-_ZEROS = bytes(1 << 20)
-
 try:  # pragma: no cover - depends on the environment
     import fastcrc as _fastcrc
 
     _xz = _fastcrc.crc64.xz
+    _ZEROS = bytes(1 << 20)
 
     def calc(data: bytes, prev: int = 0) -> int:
         """CRC-64/XZ of ``data``, continuing from ``prev`` (fastcrc)."""
@@ -137,7 +137,12 @@ try:  # pragma: no cover - depends on the environment
         """
         if len2 <= 0:
             return crc1
-        return _zeros(len2, crc1) ^ crc2 ^ _zeros(len2, 0)
+        return _zeros(len2, crc1) ^ crc2 ^ _zeros_from_zero(len2)
+
+    @functools.lru_cache(maxsize=64)
+    def _zeros_from_zero(length: int) -> int:
+        """``_zeros(length, 0)``: the same for every part of one length, so worked out once."""
+        return _zeros(length, 0)
 
     BACKEND = "fastcrc"
 except Exception:  # ImportError
